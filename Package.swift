@@ -1,0 +1,118 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Keyport",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "keyport", targets: ["keyport"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Value types with no I/O: JSON, canonical JSON, identifiers, errors.
+        .target(
+            name: "MatrixModel",
+            swiftSettings: strictSettings
+        ),
+        // Ed25519 over canonical JSON, unpadded base64, key files.
+        .target(
+            name: "MatrixSigning",
+            dependencies: [
+                "MatrixModel",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Store protocols and records; no engine.
+        .target(
+            name: "KeyportStore",
+            dependencies: ["MatrixModel"],
+            swiftSettings: strictSettings
+        ),
+        // The embedded engine: SQLite through GRDB.
+        .target(
+            name: "KeyportStoreSQLite",
+            dependencies: [
+                "KeyportStore", "MatrixModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The rules: accounts, devices, keys, cross-signing, streams.
+        .target(
+            name: "KeyportServices",
+            dependencies: [
+                "MatrixModel", "MatrixSigning", "KeyportStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // HTTP: Hummingbird routes, contexts, middleware, configuration, composition root.
+        .target(
+            name: "KeyportServer",
+            dependencies: [
+                "MatrixModel", "MatrixSigning", "KeyportStore", "KeyportStoreSQLite", "KeyportServices",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "keyport",
+            dependencies: [
+                "KeyportServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MatrixModelTests",
+            dependencies: ["MatrixModel"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MatrixSigningTests",
+            dependencies: ["MatrixModel", "MatrixSigning"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KeyportStoreTests",
+            dependencies: ["MatrixModel", "KeyportStore", "KeyportStoreSQLite"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KeyportServicesTests",
+            dependencies: ["MatrixModel", "MatrixSigning", "KeyportStore", "KeyportStoreSQLite", "KeyportServices"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KeyportServerTests",
+            dependencies: [
+                "MatrixModel", "MatrixSigning", "KeyportServer", "KeyportServices",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

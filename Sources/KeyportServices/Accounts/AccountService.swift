@@ -1,0 +1,129 @@
+public import KeyportStore
+public import MatrixModel
+
+/// Accounts and sessions: registration, login, logout, token lookup.
+public struct AccountService: Sendable {
+    /// What a successful login or registration hands back.
+    public struct LoginResult: Sendable, Equatable {
+        public var userID: String
+        public var deviceID: String
+        public var accessToken: String
+    }
+
+    let store: any AccountStore & DeviceStore
+    let identity: ServerIdentity
+    let hasher: PasswordHasher
+    let clock: ServerClock
+    public let policy: RegistrationPolicy
+    public let interactiveAuth: UserInteractiveAuth
+
+    public init(
+        store: any AccountStore & DeviceStore, identity: ServerIdentity, hasher: PasswordHasher, clock: ServerClock,
+        policy: RegistrationPolicy, interactiveAuth: UserInteractiveAuth
+    ) {
+        self.store = store
+        self.identity = identity
+        self.hasher = hasher
+        self.clock = clock
+        self.policy = policy
+        self.interactiveAuth = interactiveAuth
+    }
+
+    /// The session an access token opens, or `M_UNKNOWN_TOKEN`.
+    public func authenticate(accessToken: String) async throws -> SessionRecord {
+        guard let session = try await store.session(tokenHash: SecureTokens.hash(accessToken)) else {
+            throw MatrixError.unknownToken()
+        }
+        return session
+    }
+
+    /// Validates a localpart for a new account and builds the user ID.
+    public func newUserID(localpart: String) throws(MatrixError) -> UserID {
+        guard UserID.isValidNewLocalpart(localpart) else {
+            throw .invalidUsername("User ID may only contain characters a-z, 0-9, '.', '_', '=', '-', '/' and '+'")
+        }
+        guard !localpart.hasPrefix("_") else { throw .invalidUsername("User ID may not begin with '_'") }
+        guard let userID = UserID(localpart: localpart, serverName: identity.serverName) else {
+            throw .invalidUsername("User ID is longer than \(UserID.maxLength) characters")
+        }
+        return userID
+    }
+
+    /// Throws `M_USER_IN_USE` if the user ID (ignoring case) exists.
+    public func ensureAvailable(_ userID: UserID) async throws {
+        if try await store.accountExists(userIDIgnoringCase: userID.rawValue) { throw MatrixError.userInUse() }
+    }
+
+    /// Creates an account and, unless `inhibitLogin`, logs in a first device.
+    public func register(
+        userID: UserID, password: String, isAdmin: Bool = false, deviceID: String?, displayName: String?,
+        inhibitLogin: Bool
+    ) async throws -> (userID: String, login: LoginResult?) {
+        try Self.validatePassword(password)
+        if let deviceID { try Self.validateDeviceID(deviceID) }
+        do {
+            try await store.createAccount(
+                AccountRecord(
+                    userID: userID.rawValue, passwordHash: hasher.hash(password), isAdmin: isAdmin, createdAt: clock.now()))
+        } catch StoreError.conflict {
+            throw MatrixError.userInUse()
+        }
+        if inhibitLogin { return (userID.rawValue, nil) }
+        let login = try await startSession(userID: userID.rawValue, deviceID: deviceID, displayName: displayName)
+        return (userID.rawValue, login)
+    }
+
+    /// Checks a user's password; `M_FORBIDDEN` if it does not match or the user does not exist.
+    public func login(user: String, password: String, deviceID: String?, displayName: String?) async throws -> LoginResult {
+        let userID = try resolveLocalUser(user)
+        try await checkPassword(userID: userID, password: password)
+        if let deviceID { try Self.validateDeviceID(deviceID) }
+        return try await startSession(userID: userID, deviceID: deviceID, displayName: displayName)
+    }
+
+    /// Verifies the password of a local user; `M_FORBIDDEN` when wrong.
+    public func checkPassword(userID: String, password: String) async throws {
+        guard let account = try await store.account(userID: userID), let hash = account.passwordHash,
+            hasher.verify(password, against: hash)
+        else { throw MatrixError.forbidden("Invalid username or password") }
+    }
+
+    /// Turns `alice` or `@alice:server` into a local user ID (as stored, case-insensitively).
+    public func resolveLocalUser(_ user: String) throws(MatrixError) -> String {
+        let candidate = user.hasPrefix("@") ? user : "@\(user.lowercased()):\(identity.serverName.rawValue)"
+        guard let userID = UserID(candidate), identity.isLocal(userID) else {
+            throw .forbidden("Invalid username or password")
+        }
+        return userID.rawValue
+    }
+
+    /// Logs out one session: the device goes with its keys and tokens, as the spec says.
+    public func logout(_ session: SessionRecord) async throws {
+        try await store.deleteDevices(userID: session.userID, deviceIDs: [session.deviceID])
+    }
+
+    /// Logs out every device of the user.
+    public func logoutAll(userID: String) async throws {
+        let devices = try await store.devices(userID: userID)
+        try await store.deleteDevices(userID: userID, deviceIDs: devices.map(\.deviceID))
+    }
+
+    private func startSession(userID: String, deviceID: String?, displayName: String?) async throws -> LoginResult {
+        let deviceID = deviceID ?? SecureTokens.deviceID()
+        let token = SecureTokens.accessToken()
+        try await store.createSession(
+            userID: userID, deviceID: deviceID, initialDisplayName: displayName, tokenHash: SecureTokens.hash(token),
+            now: clock.now())
+        return LoginResult(userID: userID, deviceID: deviceID, accessToken: token)
+    }
+
+    static func validatePassword(_ password: String) throws(MatrixError) {
+        guard !password.isEmpty, password.utf8.count <= 512 else {
+            throw .invalidParam("Password must be between 1 and 512 bytes")
+        }
+    }
+
+    static func validateDeviceID(_ deviceID: String) throws(MatrixError) {
+        guard IdentifierLimits.isValidDeviceID(deviceID) else { throw .invalidParam("Invalid device_id") }
+    }
+}

@@ -1,0 +1,103 @@
+import KeyportStore
+public import MatrixModel
+
+extension KeyService {
+    /// Parses `{user_id: [device_id]}`; an object in place of the list is `M_BAD_JSON`.
+    static func queryRequest(_ body: [String: JSONValue]) throws(MatrixError) -> [String: [String]] {
+        let request = try body.requiredObject("device_keys")
+        var parsed: [String: [String]] = [:]
+        for (userID, devices) in request {
+            guard UserID(userID) != nil else { throw .invalidParam("Invalid user ID '\(userID)'") }
+            guard let list = devices.arrayValue else { throw .badJSON("device_keys.\(userID) must be a list of device IDs") }
+            var deviceIDs: [String] = []
+            for device in list {
+                guard let deviceID = device.stringValue else { throw .badJSON("device_keys.\(userID) must hold strings") }
+                deviceIDs.append(deviceID)
+            }
+            parsed[userID] = deviceIDs
+        }
+        guard parsed.count <= 10_000 else { throw .invalidParam("Too many users in one query") }
+        return parsed
+    }
+
+    /// `POST /keys/query`: local users from the store; remote servers in `failures` until
+    /// federation exists.
+    public func query(requester: String, body: [String: JSONValue]) async throws -> JSONValue {
+        let request = try Self.queryRequest(body)
+        let local = request.filter { identity.isLocal($0.key) }
+        var result = try await queryLocal(local, requester: requester, includeDisplayNames: true)
+        var failures: [String: JSONValue] = [:]
+        for userID in request.keys where !identity.isLocal(userID) {
+            if let server = UserID(userID)?.serverName.rawValue {
+                failures[server] = .object(["status": 503, "message": "Federation is not available"])
+            }
+        }
+        result["failures"] = .object(failures)
+        return .object(result)
+    }
+
+    /// The local part of a key query: `device_keys`, `master_keys`, `self_signing_keys` and, for the
+    /// requester's own user, `user_signing_keys`, with the signatures the requester may see merged in.
+    public func queryLocal(
+        _ request: [String: [String]], requester: String?, includeDisplayNames: Bool
+    ) async throws -> [String: JSONValue] {
+        let userIDs = Array(request.keys)
+        let devices = try await store.queryDevices(request)
+        let crossSigning = try await store.crossSigningKeys(userIDs: userIDs)
+        let signatures = try await store.signatures(targetUserIDs: userIDs)
+        var signaturesByTarget: [String: [KeySignature]] = [:]
+        for signature in signatures {
+            signaturesByTarget[signature.targetUserID + "|" + signature.targetKeyID, default: []].append(signature)
+        }
+        var deviceKeys: [String: JSONValue] = [:]
+        var masterKeys: [String: JSONValue] = [:]
+        var selfSigningKeys: [String: JSONValue] = [:]
+        var userSigningKeys: [String: JSONValue] = [:]
+        for userID in userIDs {
+            let userDevices = devices[userID] ?? []
+            if userDevices.isEmpty, try await store.account(userID: userID) == nil { continue }
+            var entries: [String: JSONValue] = [:]
+            for device in userDevices {
+                guard var keys = device.keys else { continue }
+                Self.merge(signaturesByTarget[userID + "|" + device.deviceID] ?? [], into: &keys)
+                var unsigned: [String: JSONValue] = [:]
+                if includeDisplayNames, let name = device.displayName { unsigned["device_display_name"] = .string(name) }
+                keys["unsigned"] = .object(unsigned)
+                entries[device.deviceID] = .object(keys)
+            }
+            deviceKeys[userID] = .object(entries)
+            let keys = crossSigning[userID] ?? [:]
+            if let master = keys[.master] {
+                var object = master.object
+                let visible = (signaturesByTarget[userID + "|" + master.publicKey] ?? []).filter { signature in
+                    signature.signerUserID == userID || signature.signerUserID == requester
+                }
+                Self.merge(visible, into: &object)
+                masterKeys[userID] = .object(object)
+            }
+            if let selfSigning = keys[.selfSigning] { selfSigningKeys[userID] = .object(selfSigning.object) }
+            if userID == requester, let userSigning = keys[.userSigning] {
+                userSigningKeys[userID] = .object(userSigning.object)
+            }
+        }
+        var result: [String: JSONValue] = [
+            "device_keys": .object(deviceKeys),
+            "master_keys": .object(masterKeys),
+            "self_signing_keys": .object(selfSigningKeys),
+        ]
+        if requester != nil { result["user_signing_keys"] = .object(userSigningKeys) }
+        return result
+    }
+
+    /// Adds stored signatures to an object's `signatures` map.
+    static func merge(_ signatures: [KeySignature], into object: inout [String: JSONValue]) {
+        guard !signatures.isEmpty else { return }
+        var map = object["signatures"]?.objectValue ?? [:]
+        for signature in signatures {
+            var bySigner = map[signature.signerUserID]?.objectValue ?? [:]
+            bySigner[signature.signerKeyID] = .string(signature.signature)
+            map[signature.signerUserID] = .object(bySigner)
+        }
+        object["signatures"] = .object(map)
+    }
+}

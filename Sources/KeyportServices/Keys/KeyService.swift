@@ -1,0 +1,114 @@
+public import KeyportStore
+public import MatrixModel
+
+/// Device keys, one-time keys and fallback keys: upload, query, claim.
+public struct KeyService: Sendable {
+    let store: any KeyStore & CrossSigningStore & AccountStore
+    let identity: ServerIdentity
+    let clock: ServerClock
+
+    public init(store: any KeyStore & CrossSigningStore & AccountStore, identity: ServerIdentity, clock: ServerClock) {
+        self.store = store
+        self.identity = identity
+        self.clock = clock
+    }
+
+    /// Counts as clients expect them: `signed_curve25519` always present, 0 when empty.
+    static func withDefaultCounts(_ counts: [String: Int]) -> [String: Int] {
+        var counts = counts
+        if counts["signed_curve25519"] == nil { counts["signed_curve25519"] = 0 }
+        return counts
+    }
+
+    /// `POST /keys/upload`: validates everything first, then stores it in one transaction.
+    public func upload(session: SessionRecord, body: [String: JSONValue]) async throws -> [String: Int] {
+        let userID = session.userID
+        let deviceID = session.deviceID
+        var deviceKeys: (object: [String: JSONValue], ed25519: String)?
+        if let object = try body.optionalObject("device_keys") {
+            let ed25519 = try DeviceKeysValidator.validateDeviceKeys(object, userID: userID, deviceID: deviceID)
+            var stored = object
+            stored["unsigned"] = nil
+            deviceKeys = (stored, ed25519)
+        }
+        let oneTimeMap = try body.optionalObject("one_time_keys") ?? [:]
+        let fallbackMap = try body.optionalObject("fallback_keys") ?? body.optionalObject("org.matrix.msc2732.fallback_keys") ?? [:]
+        var ed25519 = deviceKeys?.ed25519
+        if ed25519 == nil, !(oneTimeMap.isEmpty && fallbackMap.isEmpty) {
+            ed25519 = try await store.deviceKeys(userID: userID, deviceID: deviceID)?["keys"]?["ed25519:\(deviceID)"]?
+                .stringValue
+        }
+        let oneTimeKeys = try DeviceKeysValidator.validateKeyMap(
+            oneTimeMap, field: "one_time_keys", userID: userID, deviceID: deviceID, deviceEd25519: ed25519)
+        let fallbackKeys = try DeviceKeysValidator.validateKeyMap(
+            fallbackMap, field: "fallback_keys", userID: userID, deviceID: deviceID, deviceEd25519: ed25519)
+        guard Set(fallbackKeys.map(\.algorithm)).count == fallbackKeys.count else {
+            throw MatrixError.invalidParam("fallback_keys may hold one key per algorithm")
+        }
+        do {
+            let counts = try await store.uploadKeys(
+                KeyUpload(
+                    userID: userID, deviceID: deviceID, deviceKeys: deviceKeys, oneTimeKeys: oneTimeKeys,
+                    fallbackKeys: fallbackKeys))
+            return Self.withDefaultCounts(counts)
+        } catch StoreError.identityKeyChanged {
+            throw MatrixError.invalidParam("The ed25519 identity key of device \(deviceID) cannot change")
+        } catch StoreError.keyConflict(let keyID) {
+            throw MatrixError.invalidParam("One time key \(keyID) already exists with different content")
+        }
+    }
+
+    /// Unclaimed one-time key counts for `/sync` and `/keys/upload`.
+    public func oneTimeKeyCounts(userID: String, deviceID: String) async throws -> [String: Int] {
+        Self.withDefaultCounts(try await store.oneTimeKeyCounts(userID: userID, deviceID: deviceID))
+    }
+
+    public func unusedFallbackKeyTypes(userID: String, deviceID: String) async throws -> [String] {
+        try await store.unusedFallbackKeyTypes(userID: userID, deviceID: deviceID)
+    }
+
+    /// Parses `{user_id: {device_id: algorithm}}` into claim targets.
+    static func claimTargets(_ body: [String: JSONValue]) throws(MatrixError) -> [ClaimTarget] {
+        let request = try body.requiredObject("one_time_keys")
+        var targets: [ClaimTarget] = []
+        for (userID, devices) in request.sorted(by: { $0.key < $1.key }) {
+            guard UserID(userID) != nil else { throw .invalidParam("Invalid user ID '\(userID)'") }
+            guard let devices = devices.objectValue else { throw .badJSON("one_time_keys.\(userID) must be an object") }
+            for (deviceID, algorithm) in devices.sorted(by: { $0.key < $1.key }) {
+                guard let algorithm = algorithm.stringValue else {
+                    throw .badJSON("one_time_keys.\(userID).\(deviceID) must be an algorithm name")
+                }
+                targets.append(ClaimTarget(userID: userID, deviceID: deviceID, algorithm: algorithm))
+            }
+        }
+        guard targets.count <= 10_000 else { throw .invalidParam("Too many devices in one claim") }
+        return targets
+    }
+
+    /// `POST /keys/claim` for local users: one atomic store call; remote servers go to `failures`
+    /// until federation exists.
+    public func claim(body: [String: JSONValue]) async throws -> JSONValue {
+        let targets = try Self.claimTargets(body)
+        let local = targets.filter { identity.isLocal($0.userID) }
+        var failures: [String: JSONValue] = [:]
+        for target in targets where !identity.isLocal(target.userID) {
+            if let server = UserID(target.userID)?.serverName.rawValue {
+                failures[server] = .object(["status": 503, "message": "Federation is not available"])
+            }
+        }
+        return .object([
+            "one_time_keys": try await claimLocal(local),
+            "failures": .object(failures),
+        ])
+    }
+
+    /// Claims for local users and shapes them as `{user: {device: {keyID: key}}}`.
+    public func claimLocal(_ targets: [ClaimTarget]) async throws -> JSONValue {
+        var result: [String: [String: JSONValue]] = [:]
+        guard !targets.isEmpty else { return .object([:]) }
+        for claimed in try await store.claimKeys(targets, now: clock.now()) {
+            result[claimed.userID, default: [:]][claimed.deviceID] = .object([claimed.key.keyID: claimed.key.value])
+        }
+        return .object(result.mapValues { .object($0) })
+    }
+}

@@ -1,0 +1,104 @@
+import GRDB
+
+/// The schema, one migration per released change. Never edit a registered migration: add one.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-foundation") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE accounts (
+                        user_id TEXT PRIMARY KEY NOT NULL,
+                        user_id_lower TEXT NOT NULL UNIQUE,
+                        password_hash TEXT,
+                        is_admin INTEGER NOT NULL DEFAULT 0,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE devices (
+                        user_id TEXT NOT NULL,
+                        device_id TEXT NOT NULL,
+                        display_name TEXT,
+                        last_seen_ip TEXT,
+                        last_seen_ts INTEGER,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (user_id, device_id)
+                    );
+                    CREATE TABLE access_tokens (
+                        token_hash TEXT PRIMARY KEY NOT NULL,
+                        user_id TEXT NOT NULL,
+                        device_id TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX access_tokens_device ON access_tokens (user_id, device_id);
+                    CREATE TABLE device_keys (
+                        user_id TEXT NOT NULL,
+                        device_id TEXT NOT NULL,
+                        ed25519 TEXT NOT NULL,
+                        key_json TEXT NOT NULL,
+                        PRIMARY KEY (user_id, device_id)
+                    );
+                    CREATE TABLE one_time_keys (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id TEXT NOT NULL,
+                        device_id TEXT NOT NULL,
+                        algorithm TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        key_json TEXT NOT NULL,
+                        claimed_at INTEGER,
+                        UNIQUE (user_id, device_id, key_id)
+                    );
+                    CREATE INDEX one_time_keys_unclaimed
+                        ON one_time_keys (user_id, device_id, algorithm, seq) WHERE claimed_at IS NULL;
+                    CREATE TABLE fallback_keys (
+                        user_id TEXT NOT NULL,
+                        device_id TEXT NOT NULL,
+                        algorithm TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        key_json TEXT NOT NULL,
+                        used INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (user_id, device_id, algorithm)
+                    );
+                    CREATE TABLE cross_signing_keys (
+                        user_id TEXT NOT NULL,
+                        usage TEXT NOT NULL,
+                        public_key TEXT NOT NULL,
+                        key_json TEXT NOT NULL,
+                        PRIMARY KEY (user_id, usage)
+                    );
+                    CREATE TABLE key_signatures (
+                        target_user_id TEXT NOT NULL,
+                        target_key_id TEXT NOT NULL,
+                        signer_user_id TEXT NOT NULL,
+                        signer_key_id TEXT NOT NULL,
+                        signature TEXT NOT NULL,
+                        PRIMARY KEY (target_user_id, target_key_id, signer_user_id, signer_key_id)
+                    );
+                    CREATE TABLE device_list_stream (
+                        stream_id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        device_id TEXT,
+                        room_id TEXT,
+                        membership TEXT
+                    );
+                    CREATE TABLE room_memberships (
+                        room_id TEXT NOT NULL,
+                        user_id TEXT NOT NULL,
+                        membership TEXT NOT NULL,
+                        PRIMARY KEY (room_id, user_id)
+                    );
+                    CREATE INDEX room_memberships_user ON room_memberships (user_id, membership);
+                    CREATE TABLE device_inbox (
+                        stream_id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        user_id TEXT NOT NULL,
+                        device_id TEXT NOT NULL,
+                        sender TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        content_json TEXT NOT NULL
+                    );
+                    CREATE INDEX device_inbox_device ON device_inbox (user_id, device_id, stream_id);
+                    """)
+        }
+        return migrator
+    }
+}

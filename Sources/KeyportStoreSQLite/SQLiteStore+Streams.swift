@@ -1,0 +1,62 @@
+import GRDB
+public import KeyportStore
+
+extension SQLiteStore: StreamStore {
+    public func currentDeviceListPosition() async throws -> Int64 {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MAX(stream_id) FROM device_list_stream") ?? 0
+        }
+    }
+
+    public func deviceListChanges(from: Int64, to: Int64) async throws -> [DeviceListChange] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT stream_id, user_id, kind, device_id, room_id, membership FROM device_list_stream
+                    WHERE stream_id > ? AND stream_id <= ? ORDER BY stream_id
+                    """,
+                arguments: [from, to]
+            ).compactMap { row in
+                guard let kind = DeviceListChange.Kind(rawValue: row["kind"]) else { return nil }
+                return DeviceListChange(
+                    streamID: row["stream_id"], userID: row["user_id"], kind: kind, deviceID: row["device_id"],
+                    roomID: row["room_id"], membership: row["membership"])
+            }
+        }
+    }
+
+    public func usersSharingRoom(with userID: String) async throws -> Set<String> {
+        try await pool.read { db in
+            Set(
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT DISTINCT other.user_id FROM room_memberships mine
+                        JOIN room_memberships other ON other.room_id = mine.room_id AND other.membership = 'join'
+                        WHERE mine.user_id = ? AND mine.membership = 'join' AND other.user_id != mine.user_id
+                        """,
+                    arguments: [userID]))
+        }
+    }
+
+    public func joinedMembers(roomID: String) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT user_id FROM room_memberships WHERE room_id = ? AND membership = 'join' ORDER BY user_id",
+                arguments: [roomID])
+        }
+    }
+
+    public func setMembership(roomID: String, userID: String, membership: String) async throws -> Int64 {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO room_memberships (room_id, user_id, membership) VALUES (?, ?, ?)
+                    ON CONFLICT (room_id, user_id) DO UPDATE SET membership = excluded.membership
+                    """,
+                arguments: [roomID, userID, membership])
+            return try Self.appendChange(db, userID: userID, kind: .membership, roomID: roomID, membership: membership)
+        }
+    }
+}

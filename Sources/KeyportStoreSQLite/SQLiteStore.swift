@@ -1,0 +1,56 @@
+import Foundation
+public import GRDB
+public import KeyportStore
+import MatrixModel
+
+/// The embedded engine: every Keyport store protocol on one SQLite database through GRDB.
+///
+/// WAL mode with `synchronous=NORMAL`: a committed transaction survives a process crash, and the
+/// writer never blocks readers. Each protocol method runs in one transaction.
+public final class SQLiteStore: Sendable {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try SQLiteMigrations.migrator.migrate(pool)
+    }
+
+    /// Appends to the device-list stream inside the caller's transaction; returns the new position.
+    @discardableResult
+    static func appendChange(
+        _ db: Database, userID: String, kind: DeviceListChange.Kind, deviceID: String? = nil, roomID: String? = nil,
+        membership: String? = nil
+    ) throws -> Int64 {
+        try db.execute(
+            sql: "INSERT INTO device_list_stream (user_id, kind, device_id, room_id, membership) VALUES (?, ?, ?, ?, ?)",
+            arguments: [userID, kind.rawValue, deviceID, roomID, membership])
+        return db.lastInsertedRowID
+    }
+
+    static func encode(_ object: [String: JSONValue]) -> String {
+        JSONValue.object(object).encodedString()
+    }
+
+    static func encode(_ value: JSONValue) -> String {
+        value.encodedString()
+    }
+
+    static func decode(_ text: String) throws -> JSONValue {
+        try JSONParser(options: .init(maxDepth: 512, maxBytes: .max, allowFloats: true)).parse(text)
+    }
+
+    static func decodeObject(_ text: String) throws -> [String: JSONValue] {
+        guard let object = try decode(text).objectValue else { throw StoreError.notFound }
+        return object
+    }
+}

@@ -1,0 +1,6 @@
+import ArgumentParser
+import KeyportServer
+import Logging
+
+@main
+struct Keyport: AsyncParsableCommand {}
