@@ -1,6 +1,6 @@
 import Foundation
-public import GRDB
-public import KeyportStore
+import GRDB
+import KeyportStore
 import MatrixModel
 
 /// The embedded engine: every Keyport store protocol on one SQLite database through GRDB.

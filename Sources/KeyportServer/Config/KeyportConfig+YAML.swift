@@ -1,0 +1,113 @@
+import Foundation
+public import KeyportServices
+public import MatrixModel
+import Yams
+
+extension KeyportConfig {
+    /// Keys this version understands; any other top-level key is reported as a warning.
+    static let knownKeys: Set<String> = [
+        "server_name", "listeners", "database", "signing_key_path", "enable_registration",
+        "enable_registration_without_verification", "registration_shared_secret", "max_request_size", "rc_login",
+        "rc_registration", "rc_key_claim", "password_config", "log_level", "report_stats", "pid_file",
+    ]
+
+    /// Reads a YAML configuration. Relative paths are kept as written (relative to the working
+    /// directory, as Synapse does). Returns the config and the warnings to print.
+    public static func parse(yaml text: String) throws(ConfigError) -> (KeyportConfig, [String]) {
+        let root: JSONValue
+        do {
+            guard let loaded = try Yams.load(yaml: text) else { throw ConfigError("the file is empty") }
+            root = try Self.jsonValue(loaded, path: "")
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError("not valid YAML: \(error)")
+        }
+        guard let map = root.objectValue else { throw ConfigError("the top level must be a mapping") }
+        let reader = ConfigReader(map: map, path: "")
+        let warnings = map.keys.filter { !knownKeys.contains($0) }.sorted().map { "unknown configuration key '\($0)' ignored" }
+
+        guard let serverName = ServerName(try reader.requiredString("server_name")) else {
+            throw ConfigError("server_name is not a valid server name")
+        }
+        var config = KeyportConfig.development()
+        config.serverName = serverName
+        config.listeners = try Self.listeners(reader)
+        config.database = try Self.database(reader)
+        config.signingKeyPath = try reader.string("signing_key_path") ?? "\(serverName.rawValue).signing.key"
+        config.enableRegistration = try reader.bool("enable_registration") ?? false
+        config.enableRegistrationWithoutVerification = try reader.bool("enable_registration_without_verification") ?? false
+        config.registrationSharedSecret = try reader.string("registration_shared_secret")
+        if let size = try reader.size("max_request_size") { config.maxRequestSize = size }
+        config.loginRateLimit = try reader.rateLimit("rc_login") ?? config.loginRateLimit
+        config.registrationRateLimit = try reader.rateLimit("rc_registration") ?? config.registrationRateLimit
+        config.keyClaimRateLimit = try reader.rateLimit("rc_key_claim") ?? config.keyClaimRateLimit
+        if let passwordConfig = try reader.object("password_config") {
+            if let rounds = try passwordConfig.int("pbkdf2_rounds") {
+                guard rounds >= 1 else { throw ConfigError("password_config.pbkdf2_rounds must be at least 1") }
+                config.passwordRounds = rounds
+            }
+        }
+        config.logLevel = try reader.string("log_level") ?? "info"
+        guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(config.logLevel) else {
+            throw ConfigError("log_level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        if config.enableRegistration, !config.enableRegistrationWithoutVerification {
+            throw ConfigError(
+                "enable_registration needs enable_registration_without_verification: true (Keyport has no email or captcha verification)"
+            )
+        }
+        return (config, warnings)
+    }
+
+    private static func listeners(_ reader: ConfigReader) throws(ConfigError) -> [Listener] {
+        guard let entries = try reader.array("listeners") else { return [Listener(port: 8008)] }
+        var listeners: [Listener] = []
+        for (index, entry) in entries.enumerated() {
+            guard let map = entry.objectValue else { throw ConfigError("listeners[\(index)] must be a mapping") }
+            let item = ConfigReader(map: map, path: "listeners[\(index)].")
+            guard let port = try item.int("port"), (0...65535).contains(port) else {
+                throw ConfigError("listeners[\(index)].port must be a port number")
+            }
+            if let type = try item.string("type"), type != "http" {
+                throw ConfigError("listeners[\(index)].type must be 'http'")
+            }
+            let addresses = try item.stringArray("bind_addresses") ?? ["127.0.0.1"]
+            guard !addresses.isEmpty else { throw ConfigError("listeners[\(index)].bind_addresses is empty") }
+            listeners.append(Listener(port: port, bindAddresses: addresses, tls: try item.bool("tls") ?? false))
+        }
+        guard !listeners.isEmpty else { throw ConfigError("listeners is empty") }
+        if listeners.contains(where: \.tls) { throw ConfigError("TLS listeners are not supported yet") }
+        return listeners
+    }
+
+    private static func database(_ reader: ConfigReader) throws(ConfigError) -> Database {
+        guard let database = try reader.object("database") else { return .sqlite(path: "keyport-data/keyport.db") }
+        let name = try database.string("name") ?? "sqlite3"
+        switch name {
+        case "sqlite3":
+            let path = try database.object("args")?.string("database") ?? "keyport-data/keyport.db"
+            return .sqlite(path: path)
+        default:
+            throw ConfigError("database.name '\(name)' is not supported (use sqlite3)")
+        }
+    }
+
+    /// Converts what Yams loads into JSON values.
+    private static func jsonValue(_ value: Any, path: String) throws -> JSONValue {
+        switch value {
+        case let flag as Bool: return .bool(flag)
+        case let integer as Int: return .int(Int64(integer))
+        case let double as Double: return .double(double)
+        case let string as String: return .string(string)
+        case let array as [Any]: return .array(try array.map { try jsonValue($0, path: path) })
+        case let map as [String: Any]: return .object(try map.mapValues { try jsonValue($0, path: path) })
+        case let map as [AnyHashable: Any]:
+            var object: [String: JSONValue] = [:]
+            for (key, element) in map { object["\(key)"] = try jsonValue(element, path: path) }
+            return .object(object)
+        case is NSNull: return .null
+        default: return .string("\(value)")
+        }
+    }
+}

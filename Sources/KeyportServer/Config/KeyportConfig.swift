@@ -1,0 +1,62 @@
+public import KeyportServices
+public import MatrixModel
+
+/// The server's configuration. YAML keys use Synapse's names where Synapse has the setting.
+public struct KeyportConfig: Sendable {
+    /// One `listeners` entry.
+    public struct Listener: Sendable, Equatable {
+        public var port: Int
+        public var bindAddresses: [String]
+        public var tls: Bool
+
+        public init(port: Int, bindAddresses: [String] = ["127.0.0.1"], tls: Bool = false) {
+            self.port = port
+            self.bindAddresses = bindAddresses
+            self.tls = tls
+        }
+    }
+
+    /// `database`.
+    public enum Database: Sendable, Equatable {
+        case sqlite(path: String)
+    }
+
+    public var serverName: ServerName
+    public var listeners: [Listener]
+    public var database: Database
+    public var signingKeyPath: String
+    public var enableRegistration: Bool
+    public var enableRegistrationWithoutVerification: Bool
+    public var registrationSharedSecret: String?
+    /// Largest request body accepted (`max_request_size`, bytes or `"1M"`-style).
+    public var maxRequestSize: Int
+    /// `rc_login`: login attempts per client address.
+    public var loginRateLimit: RateLimit
+    /// `rc_registration`: registrations per client address.
+    public var registrationRateLimit: RateLimit
+    /// `rc_key_claim`: `/keys/claim` requests per user.
+    public var keyClaimRateLimit: RateLimit
+    /// `password_config.pbkdf2_rounds`.
+    public var passwordRounds: Int
+    /// `log_level`: trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String
+
+    /// The configuration used when `serve` is given no file: `localhost:8008` on 127.0.0.1:8008,
+    /// SQLite under `./keyport-data`, open registration (it listens on loopback only).
+    public static func development(dataDirectory: String = "keyport-data") -> KeyportConfig {
+        KeyportConfig(
+            serverName: ServerName("localhost:8008")!,
+            listeners: [Listener(port: 8008)],
+            database: .sqlite(path: "\(dataDirectory)/keyport.db"),
+            signingKeyPath: "\(dataDirectory)/signing.key",
+            enableRegistration: true,
+            enableRegistrationWithoutVerification: true,
+            registrationSharedSecret: nil,
+            maxRequestSize: 1024 * 1024,
+            loginRateLimit: RateLimit(perSecond: 0.17, burst: 3),
+            registrationRateLimit: RateLimit(perSecond: 0.17, burst: 3),
+            keyClaimRateLimit: RateLimit(perSecond: 10, burst: 50),
+            passwordRounds: 600_000,
+            logLevel: "info")
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+public import Hummingbird
+import KeyportServices
+import Logging
+import MatrixModel
+import NIOCore
+
+/// The one generic extractor every request goes through: CORS, route lookup, body limit, JSON
+/// parsing, access-token authentication, the handler, and the mapping of every failure to a Matrix
+/// error. Handlers never see raw HTTP and never produce a 500 by accident.
+public struct KeyportResponder: HTTPResponder {
+    public typealias Context = KeyportRequestContext
+
+    let router: MatrixRouter
+    let accounts: AccountService
+    let maxRequestSize: Int
+    let logger: Logger
+
+    public init(router: MatrixRouter, accounts: AccountService, maxRequestSize: Int, logger: Logger) {
+        self.router = router
+        self.accounts = accounts
+        self.maxRequestSize = maxRequestSize
+        self.logger = logger
+    }
+
+    /// Headers the spec asks every client-server response to carry, so browsers can call us.
+    static let corsHeaders: HTTPFields = [
+        .accessControlAllowOrigin: "*",
+        .accessControlAllowMethods: "GET, HEAD, POST, PUT, DELETE, OPTIONS",
+        .accessControlAllowHeaders: "X-Requested-With, Content-Type, Authorization, Date",
+    ]
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let start = ContinuousClock.now
+        let path = request.uri.path
+        let status: Int
+        let body: JSONValue
+        if request.method == .options {
+            (status, body) = (200, .object([:]))
+        } else {
+            do {
+                let response = try await handle(request, path: path, context: context)
+                (status, body) = (response.status, response.body)
+            } catch let error as MatrixError {
+                (status, body) = (error.status, error.body)
+            } catch {
+                logger.error("unhandled error", metadata: ["path": "\(path)", "error": "\(error)"])
+                let failure = MatrixError.unknown()
+                (status, body) = (failure.status, failure.body)
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        logger.info("\(request.method) \(path) \(status) \(String(format: "%.1f", milliseconds))ms")
+        var headers = Self.corsHeaders
+        headers[.contentType] = "application/json"
+        let bytes = JSONWriter.bytes(body)
+        return Response(
+            status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    private func handle(_ request: Request, path: String, context: Context) async throws -> MatrixResponse {
+        let method = request.method.rawValue
+        guard case .found(let route, let parameters) = router.match(method: method, path: path) else {
+            if case .methodNotAllowed = router.match(method: method, path: path) {
+                throw MatrixError.unrecognized("Method \(method) is not allowed here", status: 405)
+            }
+            throw MatrixError.unrecognized()
+        }
+        let query = Self.parseQuery(request.uri.query)
+        var matrixRequest = MatrixRequest(
+            method: method, path: path, parameters: parameters, query: query, body: nil, session: nil,
+            remoteAddress: context.remoteAddress)
+        if route.access == .accessToken {
+            guard let token = Self.accessToken(request, query: query) else { throw MatrixError.missingToken() }
+            matrixRequest.session = try await accounts.authenticate(accessToken: token)
+        }
+        matrixRequest.body = try await readBody(request)
+        return try await route.handler(matrixRequest)
+    }
+
+    /// Collects and parses the body: 413 `M_TOO_LARGE` past the limit, 400 `M_NOT_JSON` for
+    /// text that is not JSON, 400 `M_BAD_JSON` for JSON that is not an object or breaks a limit.
+    private func readBody(_ request: Request) async throws -> [String: JSONValue]? {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxRequestSize {
+            throw MatrixError.tooLarge()
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxRequestSize)
+        } catch is NIOTooManyBytesError {
+            throw MatrixError.tooLarge()
+        }
+        guard buffer.readableBytes > 0 else { return nil }
+        let bytes = buffer.readableBytesView
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
+        let value: JSONValue
+        do {
+            value = try JSONParser(options: .init(maxDepth: 64, maxBytes: maxRequestSize, allowFloats: true)).parse(bytes)
+        } catch {
+            switch error {
+            case .unexpected, .invalidString: throw MatrixError.notJSON("Content not JSON: \(error)")
+            case .tooLarge: throw MatrixError.tooLarge()
+            default: throw MatrixError.badJSON(error.description)
+            }
+        }
+        guard let object = value.objectValue else { throw MatrixError.badJSON("The body must be a JSON object") }
+        return object
+    }
+
+    static func accessToken(_ request: Request, query: [String: String]) -> String? {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]).trimmingCharacters(in: .whitespaces) }
+            return nil
+        }
+        return query["access_token"]
+    }
+
+    static func parseQuery(_ query: String?) -> [String: String] {
+        guard let query, !query.isEmpty else { return [:] }
+        var result: [String: String] = [:]
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncodingKeepingInvalid()
+            let value =
+                parts.count > 1
+                ? String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncodingKeepingInvalid() : ""
+            if result[key] == nil { result[key] = value }
+        }
+        return result
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+public import KeyportStore
+public import MatrixModel
+
+/// What a route handler gets: the decoded path parameters, query, JSON body and, for
+/// authenticated routes, the caller's session.
+public struct MatrixRequest: Sendable {
+    public var method: String
+    public var path: String
+    public var parameters: [String: String]
+    public var query: [String: String]
+    /// The JSON body when one was sent (an object); nil for an empty body.
+    public var body: [String: JSONValue]?
+    public var session: SessionRecord?
+    public var remoteAddress: String?
+
+    /// The session of an authenticated route (the responder guarantees it is set).
+    public func requireSession() throws(MatrixError) -> SessionRecord {
+        guard let session else { throw .missingToken() }
+        return session
+    }
+
+    /// The body, or `{}` when none was sent.
+    public var bodyOrEmpty: [String: JSONValue] { body ?? [:] }
+
+    /// A path parameter by name.
+    public func parameter(_ name: String) -> String { parameters[name] ?? "" }
+}
+
+/// What a route handler returns: a status and a JSON body.
+public struct MatrixResponse: Sendable {
+    public var status: Int
+    public var body: JSONValue
+
+    public init(status: Int = 200, _ body: JSONValue = .object([:])) {
+        self.status = status
+        self.body = body
+    }
+}

@@ -1,0 +1,55 @@
+import KeyportServices
+import KeyportStore
+import MatrixModel
+
+/// Registration, login, logout and whoami.
+struct AccountRoutes {
+    let services: Services
+    let loginLimiter: RateLimiter
+    let registrationLimiter: RateLimiter
+
+    func register(into router: inout MatrixRouter) {
+        let accounts = services.accounts
+
+        /// # `POST /_matrix/client/v3/register`
+        router.client("POST", "/register", access: .open) { request in
+            try await registrationLimiter.acquire(request.remoteAddress ?? "unknown")
+            return MatrixResponse(try await accounts.register(body: request.bodyOrEmpty, kind: request.query["kind"]))
+        }
+
+        /// # `GET /_matrix/client/v3/register/available`
+        router.client("GET", "/register/available", access: .open) { request in
+            MatrixResponse(try await accounts.checkAvailability(username: request.query["username"]))
+        }
+
+        /// # `GET /_matrix/client/v3/login`
+        router.client("GET", "/login", access: .open) { _ in
+            MatrixResponse(.object(["flows": [["type": "m.login.password"]]]))
+        }
+
+        /// # `POST /_matrix/client/v3/login`
+        router.client("POST", "/login", access: .open) { request in
+            try await loginLimiter.acquire(request.remoteAddress ?? "unknown")
+            guard let body = request.body else { throw MatrixError.notJSON("Missing JSON body") }
+            return MatrixResponse(try await accounts.login(body: body))
+        }
+
+        /// # `POST /_matrix/client/v3/logout`
+        router.client("POST", "/logout") { request in
+            try await accounts.logout(try request.requireSession())
+            return MatrixResponse()
+        }
+
+        /// # `POST /_matrix/client/v3/logout/all`
+        router.client("POST", "/logout/all") { request in
+            try await accounts.logoutAll(userID: try request.requireSession().userID)
+            return MatrixResponse()
+        }
+
+        /// # `GET /_matrix/client/v3/account/whoami`
+        router.client("GET", "/account/whoami") { request in
+            let session = try request.requireSession()
+            return MatrixResponse(.object(["user_id": .string(session.userID), "device_id": .string(session.deviceID)]))
+        }
+    }
+}

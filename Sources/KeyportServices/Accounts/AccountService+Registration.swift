@@ -1,0 +1,77 @@
+public import MatrixModel
+
+extension AccountService {
+    /// The flows `POST /register` offers: the dummy stage, when open registration is enabled.
+    public static let registrationFlows: [UserInteractiveAuth.Flow] = [["m.login.dummy"]]
+
+    /// `POST /register`: checks the username first (so clients learn early), then demands the
+    /// dummy stage, then creates the account and logs a device in.
+    public func register(body: [String: JSONValue], kind: String?) async throws -> JSONValue {
+        guard kind == nil || kind == "user" else { throw MatrixError.forbidden("Guest access is disabled") }
+        guard policy.enabled else { throw MatrixError.forbidden("Registration has been disabled") }
+        let username = try body.optionalString("username")
+        let userID = try newUserID(localpart: username?.lowercased() ?? SecureTokens.random(length: 12).lowercased())
+        if username != nil { try await ensureAvailable(userID) }
+        let auth = try body.optionalObject("auth")
+        let session = try auth?.optionalString("session")
+        guard let auth, try auth.optionalString("type") == "m.login.dummy" else {
+            throw await interactiveAuth.challenge(flows: Self.registrationFlows, session: session)
+        }
+        await interactiveAuth.complete(stage: "m.login.dummy", session: session)
+        guard let password = try body.optionalString("password") else {
+            throw MatrixError.missingParam("Missing 'password'")
+        }
+        let inhibitLogin = try body.optionalBool("inhibit_login") ?? false
+        let (registered, login) = try await register(
+            userID: userID, password: password, deviceID: try body.optionalString("device_id"),
+            displayName: try body.optionalString("initial_device_display_name"), inhibitLogin: inhibitLogin)
+        var response: [String: JSONValue] = ["user_id": .string(registered), "home_server": .string(identity.serverName.rawValue)]
+        if let login {
+            response["access_token"] = .string(login.accessToken)
+            response["device_id"] = .string(login.deviceID)
+        }
+        return .object(response)
+    }
+
+    /// `GET /register/available`.
+    public func checkAvailability(username: String?) async throws -> JSONValue {
+        guard let username else { throw MatrixError.missingParam("Missing 'username'") }
+        let userID = try newUserID(localpart: username)
+        try await ensureAvailable(userID)
+        return .object(["available": true])
+    }
+
+    /// `POST /login` with `m.login.password`.
+    public func login(body: [String: JSONValue]) async throws -> JSONValue {
+        let type = try body.requiredString("type")
+        guard type == "m.login.password" else { throw MatrixError.unknown("Unknown login type \(type)").with(status: 400) }
+        let user: String
+        if let identifier = try body.optionalObject("identifier") {
+            guard try identifier.optionalString("type") == "m.id.user" else {
+                throw MatrixError.invalidParam("Only m.id.user identifiers are supported")
+            }
+            user = try identifier.requiredString("user")
+        } else if let legacy = try body.optionalString("user") {
+            user = legacy
+        } else {
+            throw MatrixError.missingParam("Missing identifier")
+        }
+        let password = try body.requiredString("password")
+        let result = try await login(
+            user: user, password: password, deviceID: try body.optionalString("device_id"),
+            displayName: try body.optionalString("initial_device_display_name"))
+        return .object([
+            "user_id": .string(result.userID), "access_token": .string(result.accessToken),
+            "device_id": .string(result.deviceID), "home_server": .string(identity.serverName.rawValue),
+        ])
+    }
+}
+
+extension MatrixError {
+    /// The same error with another HTTP status.
+    public func with(status: Int) -> MatrixError {
+        var copy = self
+        copy.status = status
+        return copy
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import MatrixModel
+import Testing
+
+/// One entry of a fixture file, named by its `id` in test output.
+struct FixtureEntry: Sendable, CustomTestStringConvertible {
+    let id: String
+    let fields: [String: JSONValue]
+
+    var testDescription: String { id }
+
+    func string(_ key: String) throws -> String {
+        try #require(fields[key]?.stringValue, "\(id): missing string '\(key)'")
+    }
+}
+
+enum FixtureError: Error {
+    case missing(String)
+    case malformed(String)
+}
+
+/// Loads the JSON fixtures copied into this test bundle.
+enum Fixtures {
+    static func load(_ name: String) throws -> [String: JSONValue] {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures") else {
+            throw FixtureError.missing(name)
+        }
+        let data = try Data(contentsOf: url)
+        let parser = JSONParser(options: .init(maxDepth: 64, maxBytes: 1 << 24, allowFloats: true))
+        guard let object = try parser.parse(Array(data)).objectValue else { throw FixtureError.malformed(name) }
+        return object
+    }
+
+    static func entries(_ name: String, list: String) throws -> [FixtureEntry] {
+        guard let array = try load(name)[list]?.arrayValue else { throw FixtureError.malformed("\(name).\(list)") }
+        return try array.map { element in
+            guard let fields = element.objectValue, let id = fields["id"]?.stringValue else {
+                throw FixtureError.malformed("\(name).\(list) entry")
+            }
+            return FixtureEntry(id: id, fields: fields)
+        }
+    }
+
+    /// The spec vectors of one category.
+    static func specVectors(category: String) throws -> [FixtureEntry] {
+        try entries("matrix_spec_vectors", list: "vectors").filter { $0.fields["category"]?.stringValue == category }
+    }
+
+    /// The extra canonical JSON cases, optionally only the valid or invalid ones.
+    static func canonicalCases(specValid: Bool) throws -> [FixtureEntry] {
+        try entries("canonicaljson_cases", list: "cases").filter { $0.fields["spec_valid"]?.boolValue == specValid }
+    }
+
+    static func bytes(hex: String) throws -> [UInt8] {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { throw FixtureError.malformed("odd hex length") }
+        return try stride(from: 0, to: digits.count, by: 2).map { index in
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else {
+                throw FixtureError.malformed("bad hex")
+            }
+            return byte
+        }
+    }
+}
