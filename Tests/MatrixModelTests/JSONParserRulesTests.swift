@@ -79,7 +79,7 @@ struct JSONParserRulesTests {
     }
 
     @Test("unescaped control characters in strings are rejected")
-    func controlCharacters() {
+    func controlCharacters() throws {
         for byte in [UInt8(0x00), 0x01, 0x09, 0x0A, 0x1F] {
             let bytes: [UInt8] = [0x22, 0x61, byte, 0x62, 0x22]
             #expect(throws: JSONParseError.self, "byte \(byte)") { try strict.parse(bytes) }

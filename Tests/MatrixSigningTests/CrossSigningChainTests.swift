@@ -20,14 +20,15 @@ struct CrossSigningChainTests {
         expected = try vector.object("expected")
         userID = try input.string("user_id")
         deviceKey = try signingKey(seedBase64: try input.string("device_ed25519_seed_base64"), version: try input.string("device_id"))
-        // Cross-signing keys are named by their own public key: `ed25519:<unpadded base64 public key>`.
-        func crossSigningKey(_ field: String) throws -> SigningKey {
-            let probe = try signingKey(seedBase64: try input.string(field), version: "")
-            return try SigningKey(version: probe.publicKeyBase64, privateKey: probe.privateKey)
-        }
-        master = try crossSigningKey("master_seed_base64")
-        selfSigning = try crossSigningKey("self_signing_seed_base64")
-        userSigning = try crossSigningKey("user_signing_seed_base64")
+        master = try Self.crossSigningKey(input.string("master_seed_base64"))
+        selfSigning = try Self.crossSigningKey(input.string("self_signing_seed_base64"))
+        userSigning = try Self.crossSigningKey(input.string("user_signing_seed_base64"))
+    }
+
+    /// Cross-signing keys are named by their own public key: `ed25519:<unpadded base64 public key>`.
+    static func crossSigningKey(_ seedBase64: String) throws -> SigningKey {
+        let probe = try signingKey(seedBase64: seedBase64, version: "")
+        return SigningKey(version: probe.publicKeyBase64, privateKey: probe.privateKey)
     }
 
     func signature(_ object: [String: JSONValue], by key: SigningKey) throws -> String {

@@ -1,0 +1,47 @@
+import KeyportStore
+import MatrixModel
+import Testing
+
+extension StoreConformance {
+    /// Data written through one store is there, unchanged, in a store opened later on the same
+    /// storage. `open` must open the same storage every time it is called.
+    static func dataSurvivesReopening(open: StoreFactory) async throws {
+        let keys = deviceKeys(alice, "D")
+        let signature = KeySignature(targetUserID: alice, targetKeyID: "D", signerUserID: alice, signerKeyID: "ed25519:SSK", signature: "s")
+        let crossSigning = CrossSigningChecks.fullSet(alice)
+        let position: Int64
+        do {
+            let store = try await open()
+            try await store.createAccount(AccountRecord(userID: alice, passwordHash: "hash", isAdmin: true, createdAt: 7))
+            try await login(store, alice, "D", displayName: "Phone")
+            try await store.touchDevice(userID: alice, deviceID: "D", ip: "192.0.2.1", now: 42)
+            _ = try await store.uploadKeys(
+                upload(alice, "D", deviceKeys: keys, otks: [otk("A"), otk("B")], fallbacks: [otk("F")]))
+            _ = try await store.claimKeys([claimTarget(alice, "D")], now: 1)
+            try await store.setCrossSigningKeys(userID: alice, keys: crossSigning)
+            try await store.addSignatures([signature])
+            try await store.setMembership(roomID: "!r:x", userID: alice, membership: "join")
+            try await store.setMembership(roomID: "!r:x", userID: bob, membership: "join")
+            position = try await store.currentDeviceListPosition()
+        }
+
+        let store = try await open()
+        #expect(try await store.account(userID: alice) == AccountRecord(userID: alice, passwordHash: "hash", isAdmin: true, createdAt: 7))
+        #expect(try await store.session(tokenHash: "token-\(alice)-D") == SessionRecord(userID: alice, deviceID: "D"))
+        #expect(try await store.devices(userID: alice) == [
+            DeviceRecord(userID: alice, deviceID: "D", displayName: "Phone", lastSeenIP: "192.0.2.1", lastSeenTS: 42)
+        ])
+        #expect(try await store.deviceKeys(userID: alice, deviceID: "D") == keys.object)
+        #expect(try await store.oneTimeKeyCounts(userID: alice, deviceID: "D") == ["signed_curve25519": 1])
+        #expect(try await store.unusedFallbackKeyTypes(userID: alice, deviceID: "D") == ["signed_curve25519"])
+        #expect(try await store.crossSigningKeys(userID: alice) == Dictionary(uniqueKeysWithValues: crossSigning.map { ($0.usage, $0) }))
+        #expect(try await store.signatures(targetUserIDs: [alice]) == [signature])
+        #expect(try await store.usersSharingRoom(with: alice) == [bob])
+        #expect(try await store.currentDeviceListPosition() == position)
+        #expect(try await store.deviceListChanges(from: 0, to: position).count >= 5)
+
+        // Claimed keys stay claimed and the stream continues after the old position.
+        #expect(try await store.claimKeys([claimTarget(alice, "D")], now: 2).map(\.key) == [otk("B")])
+        #expect(try await store.setMembership(roomID: "!r:x", userID: carol, membership: "join") > position)
+    }
+}

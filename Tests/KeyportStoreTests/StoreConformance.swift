@@ -1,0 +1,103 @@
+import KeyportStore
+import MatrixModel
+import Testing
+
+/// Makes a store on fresh, empty storage. Every call gives an independent store.
+typealias StoreFactory = @Sendable () async throws -> any KeyportStorage
+
+/// One engine-independent check of the store contracts in `KeyportStore`.
+///
+/// An engine runs the suite with one parameterised test:
+///
+///     @Test(arguments: StoreConformance.checks)
+///     func conformance(check: StoreCheck) async throws { try await check.run { try MyStore(...) } }
+struct StoreCheck: Sendable, CustomTestStringConvertible {
+    let name: String
+    let run: @Sendable (_ makeStore: StoreFactory) async throws -> Void
+
+    init(_ name: String, _ run: @escaping @Sendable (_ makeStore: StoreFactory) async throws -> Void) {
+        self.name = name
+        self.run = run
+    }
+
+    var testDescription: String { name }
+}
+
+enum StoreConformance {
+    /// Every check, grouped by protocol.
+    static let checks: [StoreCheck] =
+        AccountChecks.all + DeviceChecks.all + KeyUploadChecks.all + KeyClaimChecks.all + CrossSigningChecks.all
+        + StreamChecks.all
+}
+
+// MARK: - Fixtures shared by the checks
+
+let alice = "@alice:example.com"
+let bob = "@bob:example.com"
+let carol = "@carol:example.com"
+
+extension StoreError {
+    var isConflict: Bool {
+        if case .conflict = self { return true }
+        return false
+    }
+}
+
+/// Creates accounts for the users.
+func createAccounts(_ store: any KeyportStorage, _ userIDs: String..., now: Int64 = 1_000) async throws {
+    for userID in userIDs {
+        try await store.createAccount(AccountRecord(userID: userID, passwordHash: nil, createdAt: now))
+    }
+}
+
+/// Creates a session (and the device if needed) with the token hash `token-<user>-<device>`.
+func login(_ store: any KeyportStorage, _ userID: String, _ deviceID: String, displayName: String? = nil) async throws {
+    try await store.createSession(
+        userID: userID, deviceID: deviceID, initialDisplayName: displayName, tokenHash: "token-\(userID)-\(deviceID)",
+        now: 2_000)
+}
+
+/// A device keys object as a client uploads it.
+func deviceKeys(_ userID: String, _ deviceID: String, ed25519: String = "ED-KEY", curve: String = "CURVE-KEY")
+    -> (object: [String: JSONValue], ed25519: String)
+{
+    let object: [String: JSONValue] = [
+        "user_id": .string(userID), "device_id": .string(deviceID),
+        "algorithms": ["m.olm.v1.curve25519-aes-sha2", "m.megolm.v1.aes-sha2"],
+        "keys": [
+            "ed25519:\(deviceID)": .string(ed25519),
+            "curve25519:\(deviceID)": .string(curve),
+        ],
+        "signatures": [userID: ["ed25519:\(deviceID)": "SIG"]],
+    ]
+    return (object, ed25519)
+}
+
+/// A `signed_curve25519` one-time key `signed_curve25519:<name>` whose value depends on `content`.
+func otk(_ name: String, content: String? = nil, algorithm: String = "signed_curve25519") -> OneTimeKey {
+    OneTimeKey(
+        keyID: "\(algorithm):\(name)", algorithm: algorithm,
+        value: ["key": .string(content ?? "value-of-\(name)"), "signatures": ["@x:y": ["ed25519:D": "S"]]])
+}
+
+/// An upload of one-time and fallback keys, and optionally device keys.
+func upload(
+    _ userID: String, _ deviceID: String, deviceKeys: (object: [String: JSONValue], ed25519: String)? = nil,
+    otks: [OneTimeKey] = [], fallbacks: [OneTimeKey] = []
+) -> KeyUpload {
+    KeyUpload(userID: userID, deviceID: deviceID, deviceKeys: deviceKeys, oneTimeKeys: otks, fallbackKeys: fallbacks)
+}
+
+func claimTarget(_ userID: String, _ deviceID: String, _ algorithm: String = "signed_curve25519") -> ClaimTarget {
+    ClaimTarget(userID: userID, deviceID: deviceID, algorithm: algorithm)
+}
+
+/// The changes recorded after stream position `position`.
+func changes(_ store: any KeyportStorage, after position: Int64) async throws -> [DeviceListChange] {
+    try await store.deviceListChanges(from: position, to: try await store.currentDeviceListPosition())
+}
+
+/// `(user, kind, device)` of each change, for compact comparisons.
+func summary(_ changes: [DeviceListChange]) -> [String] {
+    changes.map { "\($0.userID) \($0.kind.rawValue) \($0.deviceID ?? "-")" }
+}
