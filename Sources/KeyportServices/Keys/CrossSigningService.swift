@@ -53,11 +53,10 @@ public struct CrossSigningService: Sendable {
         }
         guard !uploaded.isEmpty else { return }
         let master = uploaded.first { $0.usage == .master } ?? stored[.master]
-        if let newMaster = uploaded.first(where: { $0.usage == .master }) {
-            let devices = try await store.devices(userID: userID)
-            if devices.contains(where: { $0.deviceID == newMaster.publicKey }) {
-                throw MatrixError.forbidden("The master key's public key equals one of your device IDs")
-            }
+        // Device keys and cross-signing keys share the `ed25519:<id>` namespace.
+        let deviceIDs = Set(try await store.devices(userID: userID).map(\.deviceID))
+        if let clash = uploaded.first(where: { deviceIDs.contains($0.publicKey) }) {
+            throw MatrixError.forbidden("The \(clash.usage.rawValue) key's public key equals one of your device IDs")
         }
         for key in uploaded where key.usage != .master {
             guard let master else {

@@ -1,0 +1,74 @@
+import KeyportServer
+import KeyportServices
+import MatrixModel
+import Testing
+
+/// Reading the YAML configuration.
+@Suite struct ConfigTests {
+    @Test func readsSynapseStyleKeys() throws {
+        let yaml = """
+            server_name: example.org
+            listeners:
+              - port: 8448
+                bind_addresses: ['0.0.0.0']
+                type: http
+            database:
+              name: sqlite3
+              args:
+                database: /var/lib/keyport/db.sqlite
+            signing_key_path: /etc/keyport/signing.key
+            enable_registration: true
+            enable_registration_without_verification: true
+            registration_shared_secret: xyz
+            max_request_size: 2M
+            rc_login: {per_second: 1.5, burst_count: 7}
+            rc_key_claim: {per_second: 100, burst_count: 200}
+            password_config: {pbkdf2_rounds: 1000}
+            """
+        let (config, warnings) = try KeyportConfig.parse(yaml: yaml)
+        #expect(warnings.isEmpty)
+        #expect(config.serverName.rawValue == "example.org")
+        #expect(config.listeners == [.init(port: 8448, bindAddresses: ["0.0.0.0"])])
+        #expect(config.database == .sqlite(path: "/var/lib/keyport/db.sqlite"))
+        #expect(config.signingKeyPath == "/etc/keyport/signing.key")
+        #expect(config.enableRegistration)
+        #expect(config.registrationSharedSecret == "xyz")
+        #expect(config.maxRequestSize == 2 * 1024 * 1024)
+        #expect(config.loginRateLimit == RateLimit(perSecond: 1.5, burst: 7))
+        #expect(config.keyClaimRateLimit == RateLimit(perSecond: 100, burst: 200))
+        #expect(config.passwordRounds == 1000)
+    }
+
+    @Test func unknownKeysAreWarnings() throws {
+        let (_, warnings) = try KeyportConfig.parse(yaml: "server_name: a.example\nfrobnicate: true\n")
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("frobnicate") == true)
+    }
+
+    @Test(arguments: [
+        "",
+        "just a string",
+        "listeners: []",
+        "server_name: 'not a server name!'",
+        "server_name: a.example\nlisteners: [{port: 99999}]",
+        "server_name: a.example\nlisteners: nope",
+        "server_name: a.example\ndatabase: {name: oracle}",
+        "server_name: a.example\nenable_registration: yes please",
+        "server_name: a.example\nenable_registration: true",
+        "server_name: a.example\nmax_request_size: lots",
+        "server_name: a.example\nrc_login: {per_second: -1}",
+        "server_name: a.example\nlog_level: loud",
+        "server_name: [unclosed",
+    ])
+    func invalidConfigurationsAreErrors(yaml: String) {
+        #expect(throws: ConfigError.self) { try KeyportConfig.parse(yaml: yaml) }
+    }
+
+    @Test func generatedConfigLoadsWithoutWarnings() throws {
+        let (config, warnings) = try KeyportConfig.parse(yaml: KeyportConfig.generateYAML(serverName: "matrix.example"))
+        #expect(warnings.isEmpty)
+        #expect(config.serverName.rawValue == "matrix.example")
+        #expect(!config.enableRegistration)
+        #expect((config.registrationSharedSecret?.count ?? 0) >= 32)
+    }
+}
