@@ -45,7 +45,8 @@ public enum KeyportApplication {
         ).register(into: &router)
         AdminRegisterRoutes(services: services).register(into: &router)
         DeviceRoutes(services: services).register(into: &router)
-        KeyRoutes(services: services, claimLimiter: RateLimiter(limit: config.keyClaimRateLimit)).register(into: &router)
+        KeyRoutes(services: services, claimLimiter: RateLimiter(limit: config.keyClaimRateLimit)).register(
+            into: &router)
         CrossSigningRoutes(services: services).register(into: &router)
         return router
     }

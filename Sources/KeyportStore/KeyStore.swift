@@ -17,7 +17,7 @@ public protocol KeyStore: Sendable {
     func unusedFallbackKeyTypes(userID: String, deviceID: String) async throws -> [String]
 
     /// The stored device keys of one device (the ed25519 identity lives in `keys`), or nil.
-    func deviceKeys(userID: String, deviceID: String) async throws -> [String: JSONValue]?
+    func deviceKeys(userID: String, deviceID: String) async throws -> JSONObject?
 
     /// Devices with their keys and display names for each user; an empty device list means all
     /// devices. Users with no devices map to an empty list; devices that do not exist are omitted.

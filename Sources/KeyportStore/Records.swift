@@ -24,7 +24,9 @@ public struct DeviceRecord: Sendable, Equatable {
     public var lastSeenIP: String?
     public var lastSeenTS: Int64?
 
-    public init(userID: String, deviceID: String, displayName: String?, lastSeenIP: String? = nil, lastSeenTS: Int64? = nil) {
+    public init(
+        userID: String, deviceID: String, displayName: String?, lastSeenIP: String? = nil, lastSeenTS: Int64? = nil
+    ) {
         self.userID = userID
         self.deviceID = deviceID
         self.displayName = displayName
@@ -48,10 +50,10 @@ public struct SessionRecord: Sendable, Equatable {
 public struct StoredDeviceKeys: Sendable, Equatable {
     public var deviceID: String
     /// The device's `DeviceKeys` object as uploaded (self-signature included); nil if none uploaded.
-    public var keys: [String: JSONValue]?
+    public var keys: JSONObject?
     public var displayName: String?
 
-    public init(deviceID: String, keys: [String: JSONValue]?, displayName: String?) {
+    public init(deviceID: String, keys: JSONObject?, displayName: String?) {
         self.deviceID = deviceID
         self.keys = keys
         self.displayName = displayName
@@ -76,13 +78,13 @@ public struct KeyUpload: Sendable {
     public var userID: String
     public var deviceID: String
     /// New device keys with the ed25519 identity key they carry.
-    public var deviceKeys: (object: [String: JSONValue], ed25519: String)?
+    public var deviceKeys: (object: JSONObject, ed25519: String)?
     public var oneTimeKeys: [OneTimeKey]
     /// At most one per algorithm; replaces the stored fallback key of that algorithm.
     public var fallbackKeys: [OneTimeKey]
 
     public init(
-        userID: String, deviceID: String, deviceKeys: (object: [String: JSONValue], ed25519: String)?,
+        userID: String, deviceID: String, deviceKeys: (object: JSONObject, ed25519: String)?,
         oneTimeKeys: [OneTimeKey], fallbackKeys: [OneTimeKey]
     ) {
         self.userID = userID
@@ -134,9 +136,9 @@ public struct CrossSigningKeyRecord: Sendable, Equatable {
     public var usage: CrossSigningUsage
     /// The unpadded base64 public key.
     public var publicKey: String
-    public var object: [String: JSONValue]
+    public var object: JSONObject
 
-    public init(usage: CrossSigningUsage, publicKey: String, object: [String: JSONValue]) {
+    public init(usage: CrossSigningUsage, publicKey: String, object: JSONObject) {
         self.usage = usage
         self.publicKey = publicKey
         self.object = object
@@ -155,7 +157,8 @@ public struct KeySignature: Sendable, Equatable, Hashable {
     public var signerKeyID: String
     public var signature: String
 
-    public init(targetUserID: String, targetKeyID: String, signerUserID: String, signerKeyID: String, signature: String) {
+    public init(targetUserID: String, targetKeyID: String, signerUserID: String, signerKeyID: String, signature: String)
+    {
         self.targetUserID = targetUserID
         self.targetKeyID = targetKeyID
         self.signerUserID = signerUserID

@@ -15,7 +15,8 @@ extension SQLiteStore: AccountStore {
                     VALUES (?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    account.userID, account.userID.lowercased(), account.passwordHash, account.isAdmin, account.createdAt,
+                    account.userID, account.userID.lowercased(), account.passwordHash, account.isAdmin,
+                    account.createdAt,
                 ])
         }
     }
@@ -35,14 +36,16 @@ extension SQLiteStore: AccountStore {
 
     public func accountExists(userIDIgnoringCase userID: String) async throws -> Bool {
         try await pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM accounts WHERE user_id_lower = ?", arguments: [userID.lowercased()])
+            try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM accounts WHERE user_id_lower = ?", arguments: [userID.lowercased()])
                 ?? false
         }
     }
 
     public func session(tokenHash: String) async throws -> SessionRecord? {
         try await pool.read { db in
-            let statement = try db.cachedStatement(sql: "SELECT user_id, device_id FROM access_tokens WHERE token_hash = ?")
+            let statement = try db.cachedStatement(
+                sql: "SELECT user_id, device_id FROM access_tokens WHERE token_hash = ?")
             return try Row.fetchOne(statement, arguments: [tokenHash]).map { row in
                 SessionRecord(userID: row["user_id"], deviceID: row["device_id"])
             }

@@ -6,7 +6,8 @@ extension SQLiteStore: CrossSigningStore {
         try await crossSigningKeys(userIDs: [userID])[userID] ?? [:]
     }
 
-    public func crossSigningKeys(userIDs: [String]) async throws -> [String: [CrossSigningUsage: CrossSigningKeyRecord]] {
+    public func crossSigningKeys(userIDs: [String]) async throws -> [String: [CrossSigningUsage: CrossSigningKeyRecord]]
+    {
         try await pool.read { db in
             let statement = try db.cachedStatement(
                 sql: "SELECT usage, public_key, key_json FROM cross_signing_keys WHERE user_id = ?")
@@ -111,7 +112,8 @@ extension SQLiteStore: CrossSigningStore {
                 try Row.fetchAll(statement, arguments: [userID]).map { row in
                     KeySignature(
                         targetUserID: row["target_user_id"], targetKeyID: row["target_key_id"],
-                        signerUserID: row["signer_user_id"], signerKeyID: row["signer_key_id"], signature: row["signature"])
+                        signerUserID: row["signer_user_id"], signerKeyID: row["signer_key_id"],
+                        signature: row["signature"])
                 }
             }
         }

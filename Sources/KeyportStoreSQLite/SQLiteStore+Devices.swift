@@ -82,10 +82,12 @@ extension SQLiteStore: DeviceStore {
                 try db.execute(sql: "DELETE FROM devices WHERE user_id = ? AND device_id = ?", arguments: arguments)
                 guard db.changesCount > 0 else { continue }
                 for table in ["access_tokens", "device_keys", "one_time_keys", "fallback_keys", "device_inbox"] {
-                    try db.execute(sql: "DELETE FROM \(table) WHERE user_id = ? AND device_id = ?", arguments: arguments)
+                    try db.execute(
+                        sql: "DELETE FROM \(table) WHERE user_id = ? AND device_id = ?", arguments: arguments)
                 }
                 try db.execute(
-                    sql: "DELETE FROM key_signatures WHERE target_user_id = ? AND target_key_id = ?", arguments: arguments)
+                    sql: "DELETE FROM key_signatures WHERE target_user_id = ? AND target_key_id = ?",
+                    arguments: arguments)
                 try Self.appendChange(db, userID: userID, kind: .device, deviceID: deviceID)
                 deleted.append(deviceID)
             }

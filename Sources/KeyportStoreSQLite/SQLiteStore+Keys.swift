@@ -29,7 +29,9 @@ extension SQLiteStore: KeyStore {
             let existing = try db.cachedStatement(
                 sql: "SELECT key_json FROM one_time_keys WHERE user_id = ? AND device_id = ? AND key_id = ?")
             let insert = try db.cachedStatement(
-                sql: "INSERT INTO one_time_keys (user_id, device_id, algorithm, key_id, key_json) VALUES (?, ?, ?, ?, ?)")
+                sql:
+                    "INSERT INTO one_time_keys (user_id, device_id, algorithm, key_id, key_json) VALUES (?, ?, ?, ?, ?)"
+            )
             for key in upload.oneTimeKeys {
                 let encoded = Self.encode(key.value)
                 if let stored = try String.fetchOne(existing, arguments: [upload.userID, upload.deviceID, key.keyID]) {
@@ -42,7 +44,8 @@ extension SQLiteStore: KeyStore {
                 let encoded = Self.encode(key.value)
                 let stored = try Row.fetchOne(
                     db,
-                    sql: "SELECT key_id, key_json FROM fallback_keys WHERE user_id = ? AND device_id = ? AND algorithm = ?",
+                    sql:
+                        "SELECT key_id, key_json FROM fallback_keys WHERE user_id = ? AND device_id = ? AND algorithm = ?",
                     arguments: [upload.userID, upload.deviceID, key.algorithm])
                 if let stored, stored["key_id"] == key.keyID, try Self.decode(stored["key_json"]) == key.value {
                     continue  // identical re-upload keeps its used flag, as Synapse does
@@ -81,12 +84,13 @@ extension SQLiteStore: KeyStore {
         try await pool.read { db in
             try String.fetchAll(
                 db,
-                sql: "SELECT algorithm FROM fallback_keys WHERE user_id = ? AND device_id = ? AND used = 0 ORDER BY algorithm",
+                sql:
+                    "SELECT algorithm FROM fallback_keys WHERE user_id = ? AND device_id = ? AND used = 0 ORDER BY algorithm",
                 arguments: [userID, deviceID])
         }
     }
 
-    public func deviceKeys(userID: String, deviceID: String) async throws -> [String: JSONValue]? {
+    public func deviceKeys(userID: String, deviceID: String) async throws -> JSONObject? {
         try await pool.read { db in
             try String.fetchOne(
                 db, sql: "SELECT key_json FROM device_keys WHERE user_id = ? AND device_id = ?",
@@ -122,7 +126,8 @@ extension SQLiteStore: KeyStore {
                 result[userID] = try rows.map { row in
                     let json: String? = row["key_json"]
                     return StoredDeviceKeys(
-                        deviceID: row["device_id"], keys: try json.map(Self.decodeObject), displayName: row["display_name"])
+                        deviceID: row["device_id"], keys: try json.map(Self.decodeObject),
+                        displayName: row["display_name"])
                 }
             }
             return result
@@ -150,13 +155,17 @@ extension SQLiteStore: KeyStore {
                 if let row = try Row.fetchOne(
                     claimOneTimeKey, arguments: [now, target.userID, target.deviceID, target.algorithm])
                 {
-                    let key = OneTimeKey(keyID: row["key_id"], algorithm: target.algorithm, value: try Self.decode(row["key_json"]))
-                    claimed.append(ClaimedKey(userID: target.userID, deviceID: target.deviceID, key: key, isFallback: false))
+                    let key = OneTimeKey(
+                        keyID: row["key_id"], algorithm: target.algorithm, value: try Self.decode(row["key_json"]))
+                    claimed.append(
+                        ClaimedKey(userID: target.userID, deviceID: target.deviceID, key: key, isFallback: false))
                 } else if let row = try Row.fetchOne(
                     claimFallbackKey, arguments: [target.userID, target.deviceID, target.algorithm])
                 {
-                    let key = OneTimeKey(keyID: row["key_id"], algorithm: target.algorithm, value: try Self.decode(row["key_json"]))
-                    claimed.append(ClaimedKey(userID: target.userID, deviceID: target.deviceID, key: key, isFallback: true))
+                    let key = OneTimeKey(
+                        keyID: row["key_id"], algorithm: target.algorithm, value: try Self.decode(row["key_json"]))
+                    claimed.append(
+                        ClaimedKey(userID: target.userID, deviceID: target.deviceID, key: key, isFallback: true))
                 }
             }
             return claimed

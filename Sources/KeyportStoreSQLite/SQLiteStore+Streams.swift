@@ -43,7 +43,8 @@ extension SQLiteStore: StreamStore {
     public func joinedMembers(roomID: String) async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(
-                db, sql: "SELECT user_id FROM room_memberships WHERE room_id = ? AND membership = 'join' ORDER BY user_id",
+                db,
+                sql: "SELECT user_id FROM room_memberships WHERE room_id = ? AND membership = 'join' ORDER BY user_id",
                 arguments: [roomID])
         }
     }

@@ -32,12 +32,13 @@ public final class SQLiteStore: Sendable {
         membership: String? = nil
     ) throws -> Int64 {
         try db.execute(
-            sql: "INSERT INTO device_list_stream (user_id, kind, device_id, room_id, membership) VALUES (?, ?, ?, ?, ?)",
+            sql:
+                "INSERT INTO device_list_stream (user_id, kind, device_id, room_id, membership) VALUES (?, ?, ?, ?, ?)",
             arguments: [userID, kind.rawValue, deviceID, roomID, membership])
         return db.lastInsertedRowID
     }
 
-    static func encode(_ object: [String: JSONValue]) -> String {
+    static func encode(_ object: JSONObject) -> String {
         JSONValue.object(object).encodedString()
     }
 
@@ -49,7 +50,7 @@ public final class SQLiteStore: Sendable {
         try JSONParser(options: .init(maxDepth: 512, maxBytes: .max, allowFloats: true)).parse(text)
     }
 
-    static func decodeObject(_ text: String) throws -> [String: JSONValue] {
+    static func decodeObject(_ text: String) throws -> JSONObject {
         guard let object = try decode(text).objectValue else { throw StoreError.notFound }
         return object
     }

@@ -7,9 +7,9 @@ public struct MatrixError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: Int
     public var errcode: String
     public var message: String
-    public var extra: [String: JSONValue]
+    public var extra: JSONObject
 
-    public init(status: Int, errcode: String, _ message: String, extra: [String: JSONValue] = [:]) {
+    public init(status: Int, errcode: String, _ message: String, extra: JSONObject = [:]) {
         self.status = status
         self.errcode = errcode
         self.message = message
@@ -39,8 +39,12 @@ extension MatrixError {
     public static func invalidSignature(_ message: String) -> MatrixError {
         .init(status: 400, errcode: "M_INVALID_SIGNATURE", message)
     }
-    public static func forbidden(_ message: String) -> MatrixError { .init(status: 403, errcode: "M_FORBIDDEN", message) }
-    public static func notFound(_ message: String) -> MatrixError { .init(status: 404, errcode: "M_NOT_FOUND", message) }
+    public static func forbidden(_ message: String) -> MatrixError {
+        .init(status: 403, errcode: "M_FORBIDDEN", message)
+    }
+    public static func notFound(_ message: String) -> MatrixError {
+        .init(status: 404, errcode: "M_NOT_FOUND", message)
+    }
     public static func unrecognized(_ message: String = "Unrecognized request", status: Int = 404) -> MatrixError {
         .init(status: status, errcode: "M_UNRECOGNIZED", message)
     }

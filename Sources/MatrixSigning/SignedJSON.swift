@@ -1,5 +1,5 @@
-public import MatrixModel
 import Crypto
+public import MatrixModel
 
 /// The result of checking one signature: an expected negative outcome is a value, not a throw.
 public enum SignatureCheck: Sendable, Equatable {
@@ -16,7 +16,7 @@ public enum SignatureCheck: Sendable, Equatable {
 /// canonicalised and Ed25519-signed, the signature stored under `signatures[entity][keyID]`.
 public enum SignedJSON {
     /// The bytes a signature covers.
-    public static func signingBytes(of object: [String: JSONValue]) throws(JSONWriter.CanonicalError) -> [UInt8] {
+    public static func signingBytes(of object: JSONObject) throws(JSONWriter.CanonicalError) -> [UInt8] {
         var stripped = object
         stripped["signatures"] = nil
         stripped["unsigned"] = nil
@@ -25,8 +25,8 @@ public enum SignedJSON {
 
     /// Adds a signature by `entity` with `key` to an object, keeping its other signatures.
     public static func sign(
-        _ object: [String: JSONValue], entity: String, key: SigningKey
-    ) throws(JSONWriter.CanonicalError) -> [String: JSONValue] {
+        _ object: JSONObject, entity: String, key: SigningKey
+    ) throws(JSONWriter.CanonicalError) -> JSONObject {
         let signature = key.signature(for: try signingBytes(of: object))
         var signed = object
         var signatures = object["signatures"]?.objectValue ?? [:]
@@ -39,7 +39,7 @@ public enum SignedJSON {
 
     /// Checks the signature of `entity` under `keyID` against the unpadded-base64 Ed25519 public key.
     public static func verify(
-        _ object: [String: JSONValue], entity: String, keyID: String, publicKeyBase64: String
+        _ object: JSONObject, entity: String, keyID: String, publicKeyBase64: String
     ) -> SignatureCheck {
         guard let signature = object["signatures"]?[entity]?[keyID] else { return .missing }
         guard let signatureText = signature.stringValue, let signatureBytes = Base64Unpadded.decode(signatureText),

@@ -1,5 +1,5 @@
-import MatrixModel
 public import Crypto
+import MatrixModel
 
 /// An Ed25519 signing key with its Matrix key ID (`ed25519:<version>`).
 public struct SigningKey: Sendable {

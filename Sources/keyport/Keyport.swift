@@ -15,7 +15,9 @@ struct Keyport: AsyncParsableCommand {
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the server.")
 
-    @Option(name: .long, help: "YAML configuration file. Without it: localhost:8008 on 127.0.0.1:8008, SQLite under ./keyport-data.")
+    @Option(
+        name: .long,
+        help: "YAML configuration file. Without it: localhost:8008 on 127.0.0.1:8008, SQLite under ./keyport-data.")
     var config: String?
 
     func run() async throws {
@@ -39,14 +41,17 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "keyport")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
         let app = try KeyportApplication.build(config: settings, logger: logger)
-        logger.notice("Keyport serving \(settings.serverName) on \(settings.listeners[0].bindAddresses[0]):\(settings.listeners[0].port)")
+        logger.notice(
+            "Keyport serving \(settings.serverName) on \(settings.listeners[0].bindAddresses[0]):\(settings.listeners[0].port)"
+        )
         try await app.runService()
     }
 }
 
 /// `keyport generate-config --server-name NAME`.
 struct GenerateConfig: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "generate-config", abstract: "Print a starting configuration.")
+    static let configuration = CommandConfiguration(
+        commandName: "generate-config", abstract: "Print a starting configuration.")
 
     @Option(name: .long, help: "The server name, e.g. example.org or localhost:8448.")
     var serverName: String

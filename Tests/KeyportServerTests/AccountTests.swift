@@ -17,7 +17,10 @@ import Testing
             let session = try #require(first["session"]?.stringValue)
             let done = try await client.client(
                 .post, "/register",
-                body: ["username": "alice", "password": "pw", "auth": ["type": "m.login.dummy", "session": .string(session)]])
+                body: [
+                    "username": "alice", "password": "pw",
+                    "auth": ["type": "m.login.dummy", "session": .string(session)],
+                ])
             #expect(done.status == 200)
             #expect(done["user_id"] == "@alice:test.local")
             #expect(done["access_token"]?.stringValue?.isEmpty == false)
@@ -33,12 +36,14 @@ import Testing
             #expect(taken.status == 400)
             #expect(taken.errcode == "M_USER_IN_USE")
             let invalid = try await client.client(
-                .post, "/register", body: ["username": "bad name!", "password": "pw", "auth": ["type": "m.login.dummy"]])
+                .post, "/register",
+                body: ["username": "bad name!", "password": "pw", "auth": ["type": "m.login.dummy"]])
             #expect(invalid.status == 400)
             #expect(invalid.errcode == "M_INVALID_USERNAME")
             let long = String(repeating: "a", count: 260)
             let tooLong = try await client.client(
-                .post, "/register", body: ["username": .string(long), "password": "pw", "auth": ["type": "m.login.dummy"]])
+                .post, "/register",
+                body: ["username": .string(long), "password": "pw", "auth": ["type": "m.login.dummy"]])
             #expect(tooLong.errcode == "M_INVALID_USERNAME")
             let available = try await client.client(.get, "/register/available?username=carol")
             #expect(available.status == 200)
@@ -70,7 +75,8 @@ import Testing
                     for: Array(message.utf8), using: SymmetricKey(data: Array("s3cret".utf8)))
                 return code.map { String(format: "%02x", $0) }.joined()
             }
-            let nonce = try #require(try await client.request(.get, "/_synapse/admin/v1/register")["nonce"]?.stringValue)
+            let nonce = try #require(
+                try await client.request(.get, "/_synapse/admin/v1/register")["nonce"]?.stringValue)
             let wrong = try await client.request(
                 .post, "/_synapse/admin/v1/register",
                 body: [
@@ -78,7 +84,8 @@ import Testing
                     "mac": .string(mac(nonce, "admin1", "other", admin: true)),
                 ])
             #expect(wrong.status == 403)
-            let nonce2 = try #require(try await client.request(.get, "/_synapse/admin/v1/register")["nonce"]?.stringValue)
+            let nonce2 = try #require(
+                try await client.request(.get, "/_synapse/admin/v1/register")["nonce"]?.stringValue)
             let body: JSONValue = [
                 "nonce": .string(nonce2), "username": "admin1", "password": "pw", "admin": true,
                 "mac": .string(mac(nonce2, "admin1", "pw", admin: true)),
@@ -140,10 +147,14 @@ import Testing
             _ = try await client.register("dave", password: "pw-dave")
             let reply = try await client.client(
                 .post, "/login",
-                body: ["type": "m.login.password", "identifier": ["type": "m.id.user", "user": "DAVE"], "password": "pw-dave"])
+                body: [
+                    "type": "m.login.password", "identifier": ["type": "m.id.user", "user": "DAVE"],
+                    "password": "pw-dave",
+                ])
             #expect(reply.status == 200)
             #expect(reply["user_id"] == "@dave:test.local")
-            let legacy = try await client.client(.post, "/login", body: ["type": "m.login.password", "user": "dave", "password": "pw-dave"])
+            let legacy = try await client.client(
+                .post, "/login", body: ["type": "m.login.password", "user": "dave", "password": "pw-dave"])
             #expect(legacy.status == 200)
             let unknownType = try await client.client(.post, "/login", body: ["type": "m.login.token", "token": "x"])
             #expect(unknownType.status == 400)

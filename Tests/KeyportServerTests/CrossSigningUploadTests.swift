@@ -57,7 +57,8 @@ import Testing
             let unchanged = try await alice.query([alice.user.userID])
             #expect(unchanged["master_keys"]?[alice.user.userID] == first.object())
 
-            let authed = try await alice.uploadSigningKeys(master: second.object(), auth: alice.passwordAuth(session: session))
+            let authed = try await alice.uploadSigningKeys(
+                master: second.object(), auth: alice.passwordAuth(session: session))
             #expect(authed.status == 200, "\(authed.body)")
             let replaced = try await alice.query([alice.user.userID])
             #expect(replaced["master_keys"]?[alice.user.userID] == second.object())
@@ -65,7 +66,8 @@ import Testing
             // sytest sends the legacy `{type, user, password}` form without a session.
             let third = CrossSigningKeyFactory(userID: alice.user.userID, usage: "master")
             let legacy: JSONValue = [
-                "type": "m.login.password", "user": .string(alice.user.userID), "password": .string(alice.user.password),
+                "type": "m.login.password", "user": .string(alice.user.userID),
+                "password": .string(alice.user.password),
             ]
             let legacyReply = try await alice.uploadSigningKeys(master: third.object(), auth: legacy)
             #expect(legacyReply.status == 200, "\(legacyReply.body)")

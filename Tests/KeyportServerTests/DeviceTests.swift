@@ -12,10 +12,12 @@ import Testing
             let shown = try await client.client(.get, "/devices/PHONE", token: alice.token)
             #expect(shown["device_id"] == "PHONE")
             #expect(shown["display_name"] == nil)
-            let renamed = try await client.client(.put, "/devices/PHONE", token: alice.token, body: ["display_name": "My phone"])
+            let renamed = try await client.client(
+                .put, "/devices/PHONE", token: alice.token, body: ["display_name": "My phone"])
             #expect(renamed.status == 200)
             #expect(try await client.client(.get, "/devices/PHONE", token: alice.token)["display_name"] == "My phone")
-            let unknown = try await client.client(.put, "/devices/NOPE", token: alice.token, body: ["display_name": "x"])
+            let unknown = try await client.client(
+                .put, "/devices/NOPE", token: alice.token, body: ["display_name": "x"])
             #expect(unknown.status == 404)
             #expect(unknown.errcode == "M_NOT_FOUND")
             #expect(try await client.client(.get, "/devices/NOPE", token: alice.token).status == 404)
@@ -28,7 +30,8 @@ import Testing
             let bob = try await client.register("bob")
             #expect(try await client.client(.get, "/devices/ALICEDEV", token: bob.token).status == 404)
             #expect(
-                try await client.client(.put, "/devices/ALICEDEV", token: bob.token, body: ["display_name": "x"]).status == 404)
+                try await client.client(.put, "/devices/ALICEDEV", token: bob.token, body: ["display_name": "x"]).status
+                    == 404)
             let delete = try await client.client(
                 .delete, "/devices/ALICEDEV", token: bob.token, body: ["auth": bob.passwordAuth])
             #expect(delete.status == 404)
@@ -49,7 +52,8 @@ import Testing
             var wrongAuth = alice.passwordAuth
             wrongAuth["password"] = "wrong"
             wrongAuth["session"] = .string(session)
-            let wrong = try await client.client(.delete, "/devices/DOOMED", token: alice.token, body: ["auth": wrongAuth])
+            let wrong = try await client.client(
+                .delete, "/devices/DOOMED", token: alice.token, body: ["auth": wrongAuth])
             #expect(wrong.status == 401)
             #expect(wrong.errcode == "M_FORBIDDEN")
             #expect(wrong["flows"] != nil)
@@ -80,7 +84,8 @@ import Testing
             #expect(upload.status == 200)
             let bob = try await client.register("bob")
             let delete = try await client.client(
-                .post, "/delete_devices", token: alice.token, body: ["devices": ["DOOMED", "NEVER_EXISTED"], "auth": alice.passwordAuth])
+                .post, "/delete_devices", token: alice.token,
+                body: ["devices": ["DOOMED", "NEVER_EXISTED"], "auth": alice.passwordAuth])
             #expect(delete.status == 200)
             let query = try await client.client(
                 .post, "/keys/query", token: bob.token, body: ["device_keys": .object([alice.userID: []])])
@@ -100,7 +105,8 @@ import Testing
         try await TestServer.run { client in
             let alice = try await client.register("alice")
             _ = try await client.login(alice, deviceID: "OTHER")
-            let challenge = try await client.client(.post, "/delete_devices", token: alice.token, body: ["devices": ["OTHER"]])
+            let challenge = try await client.client(
+                .post, "/delete_devices", token: alice.token, body: ["devices": ["OTHER"]])
             #expect(challenge.status == 401)
             #expect(challenge["session"] != nil)
             #expect(try await client.client(.get, "/devices/OTHER", token: alice.token).status == 200)

@@ -10,8 +10,10 @@ import Testing
             let laptop = try await client.login(alice, deviceID: "LAPTOP", displayName: "Alice's laptop")
             let phoneKeys = DeviceKeyFactory(alice)
             let laptopKeys = DeviceKeyFactory(laptop)
-            _ = try await client.client(.post, "/keys/upload", token: alice.token, body: ["device_keys": phoneKeys.deviceKeys()])
-            _ = try await client.client(.post, "/keys/upload", token: laptop.token, body: ["device_keys": laptopKeys.deviceKeys()])
+            _ = try await client.client(
+                .post, "/keys/upload", token: alice.token, body: ["device_keys": phoneKeys.deviceKeys()])
+            _ = try await client.client(
+                .post, "/keys/upload", token: laptop.token, body: ["device_keys": laptopKeys.deviceKeys()])
             let bob = try await client.register("bob")
             let noKeys = try await client.register("nokeys")
             let reply = try await client.client(
@@ -55,14 +57,20 @@ import Testing
             let alice = try await client.register("alice")
             let bob = try await client.register("bob")
             let keys = DeviceKeyFactory(alice)
-            let k1 = keys.signedKey(), k0 = keys.signedKey(), fallback = keys.signedKey(fallback: true)
+            let k1 = keys.signedKey()
+            let k0 = keys.signedKey()
+            let fallback = keys.signedKey(fallback: true)
             _ = try await client.client(
                 .post, "/keys/upload", token: alice.token,
                 body: ["device_keys": keys.deviceKeys(), "one_time_keys": ["signed_curve25519:1": k1]])
             _ = try await client.client(
                 .post, "/keys/upload", token: alice.token,
-                body: ["one_time_keys": ["signed_curve25519:0": k0], "fallback_keys": ["signed_curve25519:FB": fallback]])
-            let body: JSONValue = ["one_time_keys": .object([alice.userID: .object([alice.deviceID: "signed_curve25519"])])]
+                body: [
+                    "one_time_keys": ["signed_curve25519:0": k0], "fallback_keys": ["signed_curve25519:FB": fallback],
+                ])
+            let body: JSONValue = [
+                "one_time_keys": .object([alice.userID: .object([alice.deviceID: "signed_curve25519"])])
+            ]
             let first = try await client.client(.post, "/keys/claim", token: bob.token, body: body)
             #expect(first["one_time_keys"]?[alice.userID]?[alice.deviceID] == ["signed_curve25519:1": k1])
             #expect(first["failures"] == [:])
@@ -78,7 +86,8 @@ import Testing
                 body: ["one_time_keys": .object([alice.userID: ["NOSUCH": "signed_curve25519"]])])
             #expect(unknownDevice["one_time_keys"] == [:])
             let remote = try await client.client(
-                .post, "/keys/claim", token: bob.token, body: ["one_time_keys": ["@x:far.example": ["D": "signed_curve25519"]]])
+                .post, "/keys/claim", token: bob.token,
+                body: ["one_time_keys": ["@x:far.example": ["D": "signed_curve25519"]]])
             #expect(remote["failures"]?["far.example"] != nil)
             let badShape = try await client.client(
                 .post, "/keys/claim", token: bob.token, body: ["one_time_keys": .object([alice.userID: ["D": 5]])])
@@ -90,7 +99,8 @@ import Testing
         try await TestServer.run { client in
             let alice = try await client.register("alice")
             let keys = DeviceKeyFactory(alice)
-            _ = try await client.client(.post, "/keys/upload", token: alice.token, body: ["device_keys": keys.deviceKeys()])
+            _ = try await client.client(
+                .post, "/keys/upload", token: alice.token, body: ["device_keys": keys.deviceKeys()])
             let later = try await client.client(.get, "/keys/changes?from=s0_0_0&to=s1000_0_0", token: alice.token)
             #expect(later["changed"] == [.string(alice.userID)])
             #expect(later["left"] == [])

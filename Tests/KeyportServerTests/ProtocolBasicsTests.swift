@@ -62,7 +62,8 @@ import Testing
             let duplicate = try await client.client(
                 .post, "/keys/query", token: alice.token, raw: #"{"device_keys":{},"device_keys":{}}"#)
             #expect(duplicate.errcode == "M_BAD_JSON")
-            let huge = try await client.client(.post, "/keys/query", token: alice.token, raw: #"{"a":9007199254740992}"#)
+            let huge = try await client.client(
+                .post, "/keys/query", token: alice.token, raw: #"{"a":9007199254740992}"#)
             #expect(huge.errcode == "M_BAD_JSON")
             let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
             let tooDeep = try await client.client(.post, "/keys/query", token: alice.token, raw: #"{"a":\#(deep)}"#)

@@ -85,7 +85,9 @@ import Testing
             #expect(Self.noFailures(reply), "\(reply.body)")
             let after = try await alice.session.query([alice.userID])
             #expect(
-                signature(of: after["device_keys"]?[alice.userID]?[alice.deviceID], by: alice.userID, key: alice.selfSigning.keyID)
+                signature(
+                    of: after["device_keys"]?[alice.userID]?[alice.deviceID], by: alice.userID,
+                    key: alice.selfSigning.keyID)
                     == signature(of: signed, by: alice.userID, key: alice.selfSigning.keyID))
         }
     }
@@ -95,7 +97,8 @@ import Testing
             let alice = try await CrossSignedUser.make(client, "alice")
             let bob = SigningSession(client, try await client.register("bob"))
             let signed = alice.device.sign(alice.master.object())
-            let deviceSignature = try #require(signature(of: signed, by: alice.userID, key: "ed25519:\(alice.deviceID)"))
+            let deviceSignature = try #require(
+                signature(of: signed, by: alice.userID, key: "ed25519:\(alice.deviceID)"))
 
             let reply = try await alice.session.uploadSignatures([alice.userID: [alice.master.publicKey: signed]])
             #expect(reply.status == 200)
@@ -128,7 +131,8 @@ import Testing
 
             let signersView = try await alice.session.query([bob.user.userID])
             #expect(
-                signature(of: signersView["master_keys"]?[bob.user.userID], by: alice.userID, key: alice.userSigning.keyID)
+                signature(
+                    of: signersView["master_keys"]?[bob.user.userID], by: alice.userID, key: alice.userSigning.keyID)
                     == uskSignature)
             let ownView = try await bob.query([bob.user.userID])
             #expect(ownView["master_keys"]?[bob.user.userID] == bobsMaster.object())
@@ -152,12 +156,16 @@ import Testing
                 alice.userID: [alice.deviceID: bad, alice.master.publicKey: good]
             ])
             #expect(reply.status == 200)
-            #expect(Self.failure(reply, alice.userID, alice.deviceID)?["errcode"] == "M_INVALID_SIGNATURE", "\(reply.body)")
+            #expect(
+                Self.failure(reply, alice.userID, alice.deviceID)?["errcode"] == "M_INVALID_SIGNATURE", "\(reply.body)")
             #expect(Self.failure(reply, alice.userID, alice.master.publicKey) == nil)
 
             let query = try await alice.session.query([alice.userID])
             let device = query["device_keys"]?[alice.userID]?[alice.deviceID]
-            #expect(device?["signatures"]?[alice.userID] == ["ed25519:\(alice.deviceID)": .string(alice.selfSignature ?? "")])
+            #expect(
+                device?["signatures"]?[alice.userID] == [
+                    "ed25519:\(alice.deviceID)": .string(alice.selfSignature ?? "")
+                ])
             #expect(
                 signature(of: query["master_keys"]?[alice.userID], by: alice.userID, key: "ed25519:\(alice.deviceID)")
                     == signature(of: good, by: alice.userID, key: "ed25519:\(alice.deviceID)"))

@@ -20,19 +20,24 @@ import Testing
 
     @Test func newUserIDsFollowTheGrammar() throws {
         let services = Fixtures.services(try Fixtures.store())
-        #expect(try services.accounts.newUserID(localpart: "alice.b-c_d=e/f+g").rawValue == "@alice.b-c_d=e/f+g:test.local")
+        #expect(
+            try services.accounts.newUserID(localpart: "alice.b-c_d=e/f+g").rawValue == "@alice.b-c_d=e/f+g:test.local")
         for bad in ["Alice", "al ice", "", "_bridge", "ü"] {
             #expect(throws: MatrixError.self) { try services.accounts.newUserID(localpart: bad) }
         }
-        #expect(throws: MatrixError.self) { try services.accounts.newUserID(localpart: String(repeating: "a", count: 250)) }
+        #expect(throws: MatrixError.self) {
+            try services.accounts.newUserID(localpart: String(repeating: "a", count: 250))
+        }
     }
 
     @Test func passwordAuthFlow() async throws {
         let store = try Fixtures.store()
         let services = Fixtures.services(store)
-        let alice = try #require(try await services.accounts.register(
-            userID: UserID("@alice:test.local")!, password: "pw", deviceID: "D", displayName: nil, inhibitLogin: true
-        ).userID)
+        let alice = try #require(
+            try await services.accounts.register(
+                userID: UserID("@alice:test.local")!, password: "pw", deviceID: "D", displayName: nil,
+                inhibitLogin: true
+            ).userID)
         let challenge = await #expect(throws: MatrixError.self) {
             try await services.accounts.requirePassword(auth: nil, userID: alice)
         }
@@ -45,7 +50,10 @@ import Testing
         #expect(wrong?.status == 401)
         #expect(wrong?.errcode == "M_FORBIDDEN")
         try await services.accounts.requirePassword(
-            auth: ["type": "m.login.password", "identifier": ["type": "m.id.user", "user": "@alice:test.local"], "password": "pw"],
+            auth: [
+                "type": "m.login.password", "identifier": ["type": "m.id.user", "user": "@alice:test.local"],
+                "password": "pw",
+            ],
             userID: alice)
     }
 

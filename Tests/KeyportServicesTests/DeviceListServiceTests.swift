@@ -77,7 +77,8 @@ import Testing
         _ = try await store.setMembership(roomID: "!r:test.local", userID: bob, membership: "join")
         let start = try await service.currentPosition()
         try await store.setCrossSigningKeys(
-            userID: bob, keys: [CrossSigningKeyRecord(usage: .userSigning, publicKey: "U", object: ["usage": ["user_signing"]])])
+            userID: bob,
+            keys: [CrossSigningKeyRecord(usage: .userSigning, publicKey: "U", object: ["usage": ["user_signing"]])])
         let end = try await service.currentPosition()
         #expect(try await service.changes(for: alice, from: start, to: end) == ([], []))
         #expect(try await service.changes(for: bob, from: start, to: end) == ([bob], []))

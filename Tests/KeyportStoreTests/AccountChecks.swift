@@ -17,7 +17,9 @@ enum AccountChecks {
         try await store.createAccount(record)
         try await store.createAccount(AccountRecord(userID: bob, passwordHash: nil, createdAt: 99))
         #expect(try await store.account(userID: alice) == record)
-        #expect(try await store.account(userID: bob) == AccountRecord(userID: bob, passwordHash: nil, isAdmin: false, createdAt: 99))
+        #expect(
+            try await store.account(userID: bob)
+                == AccountRecord(userID: bob, passwordHash: nil, isAdmin: false, createdAt: 99))
         #expect(try await store.account(userID: carol) == nil)
         #expect(try await store.accountExists(userIDIgnoringCase: alice))
         #expect(try await store.accountExists(userIDIgnoringCase: carol) == false)

@@ -21,7 +21,10 @@ enum CrossSigningChecks {
     }
 
     static func fullSet(_ userID: String, suffix: String = "1") -> [CrossSigningKeyRecord] {
-        [key(userID, .master, "MSK\(suffix)"), key(userID, .selfSigning, "SSK\(suffix)"), key(userID, .userSigning, "USK\(suffix)")]
+        [
+            key(userID, .master, "MSK\(suffix)"), key(userID, .selfSigning, "SSK\(suffix)"),
+            key(userID, .userSigning, "USK\(suffix)"),
+        ]
     }
 
     static func kinds(_ changes: [DeviceListChange]) -> Set<DeviceListChange.Kind> { Set(changes.map(\.kind)) }
@@ -35,8 +38,11 @@ enum CrossSigningChecks {
         try await store.setCrossSigningKeys(userID: bob, keys: [key(bob, .master, "BOB-MSK")])
 
         let stored = try await store.crossSigningKeys(userID: alice)
-        #expect(stored == [.master: key(alice, .master, "MSK1"), .selfSigning: key(alice, .selfSigning, "SSK1"),
-                           .userSigning: key(alice, .userSigning, "USK1")])
+        #expect(
+            stored == [
+                .master: key(alice, .master, "MSK1"), .selfSigning: key(alice, .selfSigning, "SSK1"),
+                .userSigning: key(alice, .userSigning, "USK1"),
+            ])
         let several = try await store.crossSigningKeys(userIDs: [alice, bob, carol])
         #expect(several[alice] == stored)
         #expect(several[bob] == [.master: key(bob, .master, "BOB-MSK")])
@@ -72,8 +78,10 @@ enum CrossSigningChecks {
         position = try await store.currentDeviceListPosition()
         try await store.setCrossSigningKeys(userID: alice, keys: fullSet(alice, suffix: "3"))
         #expect(kinds(try await changes(store, after: position)).contains(.crossSigning))
-        #expect(try await store.crossSigningKeys(userID: alice) == Dictionary(
-            uniqueKeysWithValues: fullSet(alice, suffix: "3").map { ($0.usage, $0) }))
+        #expect(
+            try await store.crossSigningKeys(userID: alice)
+                == Dictionary(
+                    uniqueKeysWithValues: fullSet(alice, suffix: "3").map { ($0.usage, $0) }))
     }
 
     static func masterReplacement(_ makeStore: StoreFactory) async throws {
@@ -81,9 +89,11 @@ enum CrossSigningChecks {
         try await createAccounts(store, alice, bob)
         try await store.setCrossSigningKeys(userID: alice, keys: fullSet(alice))
         let overOldMaster = KeySignature(
-            targetUserID: alice, targetKeyID: "MSK1", signerUserID: bob, signerKeyID: "ed25519:BOB-USK", signature: "s1")
+            targetUserID: alice, targetKeyID: "MSK1", signerUserID: bob, signerKeyID: "ed25519:BOB-USK", signature: "s1"
+        )
         let overDevice = KeySignature(
-            targetUserID: bob, targetKeyID: "BOBDEVICE", signerUserID: bob, signerKeyID: "ed25519:BOB-SSK", signature: "s2")
+            targetUserID: bob, targetKeyID: "BOBDEVICE", signerUserID: bob, signerKeyID: "ed25519:BOB-SSK",
+            signature: "s2")
         try await store.addSignatures([overOldMaster, overDevice])
         #expect(try await store.signatures(targetUserIDs: [alice]) == [overOldMaster])
 
@@ -103,7 +113,8 @@ enum CrossSigningChecks {
 
         var position = try await store.currentDeviceListPosition()
         let ownDevice = KeySignature(
-            targetUserID: alice, targetKeyID: "DEVICE", signerUserID: alice, signerKeyID: "ed25519:SSK1", signature: "d1")
+            targetUserID: alice, targetKeyID: "DEVICE", signerUserID: alice, signerKeyID: "ed25519:SSK1",
+            signature: "d1")
         try await store.addSignatures([ownDevice])
         let ownChanges = try await changes(store, after: position)
         #expect(kinds(ownChanges) == [.crossSigning])
@@ -111,7 +122,8 @@ enum CrossSigningChecks {
 
         position = try await store.currentDeviceListPosition()
         let ownMaster = KeySignature(
-            targetUserID: alice, targetKeyID: "MSK1", signerUserID: alice, signerKeyID: "ed25519:DEVICE", signature: "m1")
+            targetUserID: alice, targetKeyID: "MSK1", signerUserID: alice, signerKeyID: "ed25519:DEVICE",
+            signature: "m1")
         try await store.addSignatures([ownMaster])
         #expect(kinds(try await changes(store, after: position)) == [.crossSigning])
 
@@ -125,7 +137,8 @@ enum CrossSigningChecks {
 
         #expect(Set(try await store.signatures(targetUserIDs: [alice])) == [ownDevice, ownMaster])
         #expect(try await store.signatures(targetUserIDs: [bob]) == [overBob])
-        #expect(Set(try await store.signatures(targetUserIDs: [alice, bob, carol])) == [ownDevice, ownMaster, overBob])
+        #expect(
+            Set(try await store.signatures(targetUserIDs: [alice, bob, carol])) == [ownDevice, ownMaster, overBob])
 
         position = try await store.currentDeviceListPosition()
         try await store.addSignatures([ownDevice, overBob])

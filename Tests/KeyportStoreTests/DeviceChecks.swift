@@ -4,13 +4,14 @@ import Testing
 
 /// `DeviceStore` contracts, except the cascade of `deleteDevices` (see `DeviceDeletionChecks`).
 enum DeviceChecks {
-    static let all: [StoreCheck] = [
-        StoreCheck("device: createSession needs an existing user", unknownUser),
-        StoreCheck("device: createSession creates a device once", createOnce),
-        StoreCheck("device: devices are listed by device ID", listing),
-        StoreCheck("device: setDisplayName records a change only when different", displayName),
-        StoreCheck("device: touchDevice records last seen without a change", touch),
-    ] + DeviceDeletionChecks.all
+    static let all: [StoreCheck] =
+        [
+            StoreCheck("device: createSession needs an existing user", unknownUser),
+            StoreCheck("device: createSession creates a device once", createOnce),
+            StoreCheck("device: devices are listed by device ID", listing),
+            StoreCheck("device: setDisplayName records a change only when different", displayName),
+            StoreCheck("device: touchDevice records last seen without a change", touch),
+        ] + DeviceDeletionChecks.all
 
     static func unknownUser(_ makeStore: StoreFactory) async throws {
         let store = try await makeStore()
@@ -26,19 +27,25 @@ enum DeviceChecks {
         let store = try await makeStore()
         try await createAccounts(store, alice)
         let start = try await store.currentDeviceListPosition()
-        try await store.createSession(userID: alice, deviceID: "PHONE", initialDisplayName: "Phone", tokenHash: "t1", now: 10)
+        try await store.createSession(
+            userID: alice, deviceID: "PHONE", initialDisplayName: "Phone", tokenHash: "t1", now: 10)
         let afterFirst = try await store.currentDeviceListPosition()
         let first = try await changes(store, after: start)
         #expect(summary(first) == ["\(alice) device PHONE"])
         #expect(first.allSatisfy { $0.streamID > start && $0.streamID <= afterFirst })
 
-        try await store.createSession(userID: alice, deviceID: "PHONE", initialDisplayName: "Renamed?", tokenHash: "t2", now: 20)
+        try await store.createSession(
+            userID: alice, deviceID: "PHONE", initialDisplayName: "Renamed?", tokenHash: "t2", now: 20)
         #expect(try await changes(store, after: afterFirst) == [])
-        #expect(try await store.devices(userID: alice) == [DeviceRecord(userID: alice, deviceID: "PHONE", displayName: "Phone")])
+        #expect(
+            try await store.devices(userID: alice) == [
+                DeviceRecord(userID: alice, deviceID: "PHONE", displayName: "Phone")
+            ])
         #expect(try await store.session(tokenHash: "t1") == SessionRecord(userID: alice, deviceID: "PHONE"))
         #expect(try await store.session(tokenHash: "t2") == SessionRecord(userID: alice, deviceID: "PHONE"))
 
-        try await store.createSession(userID: alice, deviceID: "LAPTOP", initialDisplayName: nil, tokenHash: "t3", now: 30)
+        try await store.createSession(
+            userID: alice, deviceID: "LAPTOP", initialDisplayName: nil, tokenHash: "t3", now: 30)
         #expect(summary(try await changes(store, after: afterFirst)) == ["\(alice) device LAPTOP"])
     }
 
@@ -50,8 +57,12 @@ enum DeviceChecks {
         let devices = try await store.devices(userID: alice)
         #expect(devices.map(\.deviceID) == ["A", "B", "C"])
         #expect(devices.allSatisfy { $0.userID == alice && $0.displayName == "name \($0.deviceID)" })
-        #expect(try await store.device(userID: alice, deviceID: "B") == DeviceRecord(userID: alice, deviceID: "B", displayName: "name B"))
-        #expect(try await store.device(userID: bob, deviceID: "A") == DeviceRecord(userID: bob, deviceID: "A", displayName: nil))
+        #expect(
+            try await store.device(userID: alice, deviceID: "B")
+                == DeviceRecord(userID: alice, deviceID: "B", displayName: "name B"))
+        #expect(
+            try await store.device(userID: bob, deviceID: "A")
+                == DeviceRecord(userID: bob, deviceID: "A", displayName: nil))
         #expect(try await store.device(userID: bob, deviceID: "B") == nil)
         #expect(try await store.devices(userID: carol) == [])
     }

@@ -26,7 +26,8 @@ enum DeviceDeletionChecks {
 
     static func cascade(_ makeStore: StoreFactory) async throws {
         let store = try await populated(makeStore)
-        try await store.createSession(userID: alice, deviceID: "D1", initialDisplayName: nil, tokenHash: "second", now: 3)
+        try await store.createSession(
+            userID: alice, deviceID: "D1", initialDisplayName: nil, tokenHash: "second", now: 3)
         let deleted = try await store.deleteDevices(userID: alice, deviceIDs: ["D1"])
         #expect(deleted == ["D1"])
 
@@ -41,8 +42,12 @@ enum DeviceDeletionChecks {
 
         // Alice's other device and Bob's device of the same ID are untouched.
         for (userID, deviceID) in [(alice, "D2"), (bob, "D1")] {
-            #expect(try await store.session(tokenHash: "token-\(userID)-\(deviceID)") == SessionRecord(userID: userID, deviceID: deviceID))
-            #expect(try await store.deviceKeys(userID: userID, deviceID: deviceID)?["keys"]?["ed25519:\(deviceID)"] == .string("ed-\(userID)-\(deviceID)"))
+            #expect(
+                try await store.session(tokenHash: "token-\(userID)-\(deviceID)")
+                    == SessionRecord(userID: userID, deviceID: deviceID))
+            #expect(
+                try await store.deviceKeys(userID: userID, deviceID: deviceID)?["keys"]?["ed25519:\(deviceID)"]
+                    == .string("ed-\(userID)-\(deviceID)"))
             #expect(try await store.oneTimeKeyCounts(userID: userID, deviceID: deviceID) == ["signed_curve25519": 2])
             #expect(try await store.unusedFallbackKeyTypes(userID: userID, deviceID: deviceID) == ["signed_curve25519"])
         }
@@ -73,7 +78,9 @@ enum DeviceDeletionChecks {
         #expect(try await store.deviceKeys(userID: alice, deviceID: "D1") == nil)
         // Old key IDs and identity key are gone: re-using them with new content is no conflict.
         let counts = try await store.uploadKeys(
-            upload(alice, "D1", deviceKeys: deviceKeys(alice, "D1", ed25519: "new-identity"), otks: [otk("A", content: "new")]))
+            upload(
+                alice, "D1", deviceKeys: deviceKeys(alice, "D1", ed25519: "new-identity"),
+                otks: [otk("A", content: "new")]))
         #expect(counts == ["signed_curve25519": 1])
         let claimed = try await store.claimKeys([claimTarget(alice, "D1")], now: 1)
         #expect(claimed.map(\.key) == [otk("A", content: "new")])

@@ -61,7 +61,10 @@ enum KeyClaimChecks {
 
         // The used fallback key is kept and handed out again.
         let third = try await store.claimKeys([claimTarget(alice, "D"), claimTarget(alice, "D")], now: 3)
-        #expect(third == Array(repeating: ClaimedKey(userID: alice, deviceID: "D", key: otk("F"), isFallback: true), count: 2))
+        #expect(
+            third
+                == Array(repeating: ClaimedKey(userID: alice, deviceID: "D", key: otk("F"), isFallback: true), count: 2)
+        )
 
         // A fresh one-time key is preferred again over the fallback key.
         _ = try await store.uploadKeys(upload(alice, "D", otks: [otk("B")]))
@@ -78,7 +81,9 @@ enum KeyClaimChecks {
         #expect(try await store.unusedFallbackKeyTypes(userID: alice, deviceID: "D") == [])
 
         _ = try await store.uploadKeys(upload(alice, "D", fallbacks: [otk("F1")]))
-        #expect(try await store.unusedFallbackKeyTypes(userID: alice, deviceID: "D") == [], "identical re-upload stays used")
+        #expect(
+            try await store.unusedFallbackKeyTypes(userID: alice, deviceID: "D") == [], "identical re-upload stays used"
+        )
 
         _ = try await store.uploadKeys(upload(alice, "D", fallbacks: [otk("F2")]))
         #expect(try await store.unusedFallbackKeyTypes(userID: alice, deviceID: "D") == ["signed_curve25519"])
@@ -89,16 +94,20 @@ enum KeyClaimChecks {
         // Same key ID, new content: a different key, so it is unused again.
         _ = try await store.uploadKeys(upload(alice, "D", fallbacks: [otk("F2", content: "rotated")]))
         #expect(try await store.unusedFallbackKeyTypes(userID: alice, deviceID: "D") == ["signed_curve25519"])
-        #expect(try await store.claimKeys([claimTarget(alice, "D")], now: 3).map(\.key) == [otk("F2", content: "rotated")])
+        #expect(
+            try await store.claimKeys([claimTarget(alice, "D")], now: 3).map(\.key) == [otk("F2", content: "rotated")])
 
-        _ = try await store.uploadKeys(upload(alice, "D", fallbacks: [otk("G", algorithm: "alg_b"), otk("H", algorithm: "alg_a")]))
+        _ = try await store.uploadKeys(
+            upload(alice, "D", fallbacks: [otk("G", algorithm: "alg_b"), otk("H", algorithm: "alg_a")]))
         #expect(try await store.unusedFallbackKeyTypes(userID: alice, deviceID: "D").sorted() == ["alg_a", "alg_b"])
     }
 
     static func mixedTargets(_ makeStore: StoreFactory) async throws {
         let store = try await makeStore()
         try await createAccounts(store, alice, bob)
-        for (userID, deviceID) in [(alice, "D1"), (alice, "D2"), (bob, "D1")] { try await login(store, userID, deviceID) }
+        for (userID, deviceID) in [(alice, "D1"), (alice, "D2"), (bob, "D1")] {
+            try await login(store, userID, deviceID)
+        }
         _ = try await store.uploadKeys(upload(alice, "D1", otks: [otk("A"), otk("X", algorithm: "curve25519")]))
         _ = try await store.uploadKeys(upload(bob, "D1", fallbacks: [otk("BF")]))
         let claimed = try await store.claimKeys(
@@ -107,11 +116,15 @@ enum KeyClaimChecks {
                 claimTarget(bob, "D1"), claimTarget(carol, "D1"),
             ], now: 1)
         let found = Set(claimed.map { "\($0.userID) \($0.deviceID) \($0.key.keyID) \($0.isFallback)" })
-        #expect(found == [
-            "\(alice) D1 signed_curve25519:A false", "\(alice) D1 curve25519:X false", "\(bob) D1 signed_curve25519:BF true",
-        ])
+        #expect(
+            found == [
+                "\(alice) D1 signed_curve25519:A false", "\(alice) D1 curve25519:X false",
+                "\(bob) D1 signed_curve25519:BF true",
+            ])
         #expect(claimed.count == 3)
-        #expect(claimed.allSatisfy { $0.key.algorithm == ($0.key.keyID.split(separator: ":").first.map(String.init) ?? "") })
+        #expect(
+            claimed.allSatisfy { $0.key.algorithm == ($0.key.keyID.split(separator: ":").first.map(String.init) ?? "") }
+        )
     }
 
     static func concurrentClaims(_ makeStore: StoreFactory) async throws {

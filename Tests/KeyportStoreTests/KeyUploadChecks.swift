@@ -140,10 +140,11 @@ enum KeyUploadChecks {
         #expect(all[bob] == [])
         #expect(all[carol] == [])
         let aliceDevices = try #require(all[alice]).sorted { $0.deviceID < $1.deviceID }
-        #expect(aliceDevices == [
-            StoredDeviceKeys(deviceID: "WITH", keys: keys.object, displayName: "Has keys"),
-            StoredDeviceKeys(deviceID: "WITHOUT", keys: nil, displayName: nil),
-        ])
+        #expect(
+            aliceDevices == [
+                StoredDeviceKeys(deviceID: "WITH", keys: keys.object, displayName: "Has keys"),
+                StoredDeviceKeys(deviceID: "WITHOUT", keys: nil, displayName: nil),
+            ])
 
         let some = try await store.queryDevices([alice: ["WITH", "MISSING"]])
         #expect(some == [alice: [StoredDeviceKeys(deviceID: "WITH", keys: keys.object, displayName: "Has keys")]])

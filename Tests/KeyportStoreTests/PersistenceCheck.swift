@@ -7,12 +7,14 @@ extension StoreConformance {
     /// storage. `open` must open the same storage every time it is called.
     static func dataSurvivesReopening(open: StoreFactory) async throws {
         let keys = deviceKeys(alice, "D")
-        let signature = KeySignature(targetUserID: alice, targetKeyID: "D", signerUserID: alice, signerKeyID: "ed25519:SSK", signature: "s")
+        let signature = KeySignature(
+            targetUserID: alice, targetKeyID: "D", signerUserID: alice, signerKeyID: "ed25519:SSK", signature: "s")
         let crossSigning = CrossSigningChecks.fullSet(alice)
         let position: Int64
         do {
             let store = try await open()
-            try await store.createAccount(AccountRecord(userID: alice, passwordHash: "hash", isAdmin: true, createdAt: 7))
+            try await store.createAccount(
+                AccountRecord(userID: alice, passwordHash: "hash", isAdmin: true, createdAt: 7))
             try await login(store, alice, "D", displayName: "Phone")
             try await store.touchDevice(userID: alice, deviceID: "D", ip: "192.0.2.1", now: 42)
             _ = try await store.uploadKeys(
@@ -26,15 +28,21 @@ extension StoreConformance {
         }
 
         let store = try await open()
-        #expect(try await store.account(userID: alice) == AccountRecord(userID: alice, passwordHash: "hash", isAdmin: true, createdAt: 7))
+        #expect(
+            try await store.account(userID: alice)
+                == AccountRecord(userID: alice, passwordHash: "hash", isAdmin: true, createdAt: 7))
         #expect(try await store.session(tokenHash: "token-\(alice)-D") == SessionRecord(userID: alice, deviceID: "D"))
-        #expect(try await store.devices(userID: alice) == [
-            DeviceRecord(userID: alice, deviceID: "D", displayName: "Phone", lastSeenIP: "192.0.2.1", lastSeenTS: 42)
-        ])
+        #expect(
+            try await store.devices(userID: alice) == [
+                DeviceRecord(
+                    userID: alice, deviceID: "D", displayName: "Phone", lastSeenIP: "192.0.2.1", lastSeenTS: 42)
+            ])
         #expect(try await store.deviceKeys(userID: alice, deviceID: "D") == keys.object)
         #expect(try await store.oneTimeKeyCounts(userID: alice, deviceID: "D") == ["signed_curve25519": 1])
         #expect(try await store.unusedFallbackKeyTypes(userID: alice, deviceID: "D") == ["signed_curve25519"])
-        #expect(try await store.crossSigningKeys(userID: alice) == Dictionary(uniqueKeysWithValues: crossSigning.map { ($0.usage, $0) }))
+        #expect(
+            try await store.crossSigningKeys(userID: alice)
+                == Dictionary(uniqueKeysWithValues: crossSigning.map { ($0.usage, $0) }))
         #expect(try await store.signatures(targetUserIDs: [alice]) == [signature])
         #expect(try await store.usersSharingRoom(with: alice) == [bob])
         #expect(try await store.currentDeviceListPosition() == position)

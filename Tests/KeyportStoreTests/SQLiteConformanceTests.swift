@@ -1,7 +1,7 @@
 import Foundation
 import KeyportStore
-import MatrixModel
 import KeyportStoreSQLite
+import MatrixModel
 import Testing
 
 /// Runs the store conformance suite against `SQLiteStore`, each check on its own temporary file.
@@ -12,7 +12,8 @@ struct SQLiteConformanceTests {
         let url: URL
 
         init() throws {
-            url = FileManager.default.temporaryDirectory.appendingPathComponent("keyport-store-tests-\(UUID().uuidString)")
+            url = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "keyport-store-tests-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         }
 

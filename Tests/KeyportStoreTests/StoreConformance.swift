@@ -59,9 +59,9 @@ func login(_ store: any KeyportStorage, _ userID: String, _ deviceID: String, di
 
 /// A device keys object as a client uploads it.
 func deviceKeys(_ userID: String, _ deviceID: String, ed25519: String = "ED-KEY", curve: String = "CURVE-KEY")
-    -> (object: [String: JSONValue], ed25519: String)
+    -> (object: JSONObject, ed25519: String)
 {
-    let object: [String: JSONValue] = [
+    let object: JSONObject = [
         "user_id": .string(userID), "device_id": .string(deviceID),
         "algorithms": ["m.olm.v1.curve25519-aes-sha2", "m.megolm.v1.aes-sha2"],
         "keys": [
@@ -82,7 +82,7 @@ func otk(_ name: String, content: String? = nil, algorithm: String = "signed_cur
 
 /// An upload of one-time and fallback keys, and optionally device keys.
 func upload(
-    _ userID: String, _ deviceID: String, deviceKeys: (object: [String: JSONValue], ed25519: String)? = nil,
+    _ userID: String, _ deviceID: String, deviceKeys: (object: JSONObject, ed25519: String)? = nil,
     otks: [OneTimeKey] = [], fallbacks: [OneTimeKey] = []
 ) -> KeyUpload {
     KeyUpload(userID: userID, deviceID: deviceID, deviceKeys: deviceKeys, oneTimeKeys: otks, fallbackKeys: fallbacks)

@@ -23,7 +23,9 @@ enum StreamChecks {
         #expect(ids.allSatisfy { $0 > 0 })
         #expect(try await store.currentDeviceListPosition() == ids[3])
 
-        #expect(try await store.deviceListChanges(from: ids[0], to: ids[2]).map(\.deviceID) == ["B", "C"], "from exclusive, to inclusive")
+        #expect(
+            try await store.deviceListChanges(from: ids[0], to: ids[2]).map(\.deviceID) == ["B", "C"],
+            "from exclusive, to inclusive")
         #expect(try await store.deviceListChanges(from: ids[0] - 1, to: ids[0]).map(\.deviceID) == ["A"])
         #expect(try await store.deviceListChanges(from: ids[1], to: ids[1]) == [])
         #expect(try await store.deviceListChanges(from: ids[3], to: ids[3] + 1000) == [])
@@ -41,15 +43,21 @@ enum StreamChecks {
         let left = try await store.setMembership(roomID: "!r:x", userID: alice, membership: "leave")
         #expect(left > joined)
         let recorded = try await store.deviceListChanges(from: before, to: left)
-        #expect(recorded == [
-            DeviceListChange(streamID: joined, userID: alice, kind: .membership, deviceID: nil, roomID: "!r:x", membership: "join"),
-            DeviceListChange(streamID: left, userID: alice, kind: .membership, deviceID: nil, roomID: "!r:x", membership: "leave"),
-        ])
+        #expect(
+            recorded == [
+                DeviceListChange(
+                    streamID: joined, userID: alice, kind: .membership, deviceID: nil, roomID: "!r:x",
+                    membership: "join"),
+                DeviceListChange(
+                    streamID: left, userID: alice, kind: .membership, deviceID: nil, roomID: "!r:x", membership: "leave"
+                ),
+            ])
     }
 
     static func sharing(_ makeStore: StoreFactory) async throws {
         let store = try await makeStore()
-        let dave = "@dave:other.example", erin = "@erin:other.example"
+        let dave = "@dave:other.example"
+        let erin = "@erin:other.example"
         try await store.setMembership(roomID: "!one:x", userID: alice, membership: "join")
         try await store.setMembership(roomID: "!one:x", userID: bob, membership: "join")
         try await store.setMembership(roomID: "!one:x", userID: dave, membership: "invite")

@@ -14,7 +14,9 @@ struct Base64UnpaddedTests {
         #expect(Base64Unpadded.encode(Array(input.utf8)) == (try vector.string("expected")))
     }
 
-    @Test("decode accepts the unpadded and padded forms", arguments: try Fixtures.specVectors(category: "unpadded_base64"))
+    @Test(
+        "decode accepts the unpadded and padded forms", arguments: try Fixtures.specVectors(category: "unpadded_base64")
+    )
     func decode(vector: FixtureEntry) throws {
         let input = Array(try vector.string("input_utf8").utf8)
         #expect(Base64Unpadded.decode(try vector.string("expected")) == input)

@@ -3,14 +3,15 @@ import Testing
 
 @Suite("Identifiers")
 struct IdentifierTests {
-    @Test("valid user IDs split into localpart and server name",
-          arguments: [
-              ("@alice:example.com", "alice", "example.com"),
-              ("@Bob_X=1/+:matrix.org:8448", "Bob_X=1/+", "matrix.org:8448"),
-              ("@a:1.2.3.4", "a", "1.2.3.4"),
-              ("@a:[::1]:8448", "a", "[::1]:8448"),
-              ("@!#$%&'*~:localhost", "!#$%&'*~", "localhost"),
-          ])
+    @Test(
+        "valid user IDs split into localpart and server name",
+        arguments: [
+            ("@alice:example.com", "alice", "example.com"),
+            ("@Bob_X=1/+:matrix.org:8448", "Bob_X=1/+", "matrix.org:8448"),
+            ("@a:1.2.3.4", "a", "1.2.3.4"),
+            ("@a:[::1]:8448", "a", "[::1]:8448"),
+            ("@!#$%&'*~:localhost", "!#$%&'*~", "localhost"),
+        ])
     func validUserIDs(raw: String, localpart: String, server: String) throws {
         let userID = try #require(UserID(raw))
         #expect(userID.localpart == localpart)
@@ -19,12 +20,13 @@ struct IdentifierTests {
         #expect(userID.description == raw)
     }
 
-    @Test("invalid user IDs are refused",
-          arguments: [
-              "", "alice:example.com", "@alice", "@:example.com", "@alice:", "@al ice:example.com",
-              "@alicé:example.com", "@alice:exa mple.com", "@alice:example.com:", "@alice:example.com:99999",
-              "@ali\u{7F}ce:example.com", "#room:example.com",
-          ])
+    @Test(
+        "invalid user IDs are refused",
+        arguments: [
+            "", "alice:example.com", "@alice", "@:example.com", "@alice:", "@al ice:example.com",
+            "@alicé:example.com", "@alice:exa mple.com", "@alice:example.com:", "@alice:example.com:99999",
+            "@ali\u{7F}ce:example.com", "#room:example.com",
+        ])
     func invalidUserIDs(raw: String) {
         #expect(UserID(raw) == nil)
     }
@@ -49,7 +51,8 @@ struct IdentifierTests {
 
     @Test("user IDs order by raw value")
     func ordering() throws {
-        let a = try #require(UserID("@a:x")), b = try #require(UserID("@b:x"))
+        let a = try #require(UserID("@a:x"))
+        let b = try #require(UserID("@b:x"))
         #expect(a < b)
         #expect(!(b < a))
     }
@@ -64,17 +67,22 @@ struct IdentifierTests {
         }
     }
 
-    @Test("valid server names",
-          arguments: ["example.com", "localhost", "example.com:8448", "1.2.3.4", "1.2.3.4:443", "[::1]", "[1234:5678::abcd]:65535", "a-b.c", "x:1"])
+    @Test(
+        "valid server names",
+        arguments: [
+            "example.com", "localhost", "example.com:8448", "1.2.3.4", "1.2.3.4:443", "[::1]",
+            "[1234:5678::abcd]:65535", "a-b.c", "x:1",
+        ])
     func validServerNames(raw: String) {
         #expect(ServerName(raw)?.rawValue == raw)
     }
 
-    @Test("invalid server names",
-          arguments: [
-              "", "exa mple.com", "example.com:", "example.com:65536", "example.com:123456", "example.com:80a",
-              "[::1", "[]", "[::1]:", "[::1]x", "[::g]", "exam_ple.com", "exämple.com", ":8448", "a:b:c",
-          ])
+    @Test(
+        "invalid server names",
+        arguments: [
+            "", "exa mple.com", "example.com:", "example.com:65536", "example.com:123456", "example.com:80a",
+            "[::1", "[]", "[::1]:", "[::1]x", "[::g]", "exam_ple.com", "exämple.com", ":8448", "a:b:c",
+        ])
     func invalidServerNames(raw: String) {
         #expect(ServerName(raw) == nil)
     }

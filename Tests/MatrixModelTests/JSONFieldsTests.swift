@@ -3,13 +3,15 @@ import Testing
 
 @Suite("JSON field helpers")
 struct JSONFieldsTests {
-    let body: [String: JSONValue] = [
+    let body: JSONObject = [
         "s": "text", "b": true, "i": 42, "o": ["k": "v"], "list": ["a", "b"], "empty": [],
         "n": .null, "mixed": ["a", 1], "num": 1,
     ]
 
     /// Runs `body`, expecting a 400 M_BAD_JSON that mentions `field`.
-    func expectBadJSON(_ field: String, _ body: () throws(MatrixError) -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectBadJSON(
+        _ field: String, _ body: () throws(MatrixError) -> Void, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         do {
             try body()
             Issue.record("expected M_BAD_JSON for '\(field)'", sourceLocation: sourceLocation)
@@ -66,7 +68,7 @@ struct JSONFieldsTests {
 
     @Test("a double is not an integer")
     func doubleIsNotInt() {
-        let fields: [String: JSONValue] = ["d": .double(1.5)]
+        let fields: JSONObject = ["d": .double(1.5)]
         expectBadJSON("d") { () throws(MatrixError) in _ = try fields.optionalInt("d") }
     }
 

@@ -55,13 +55,16 @@ struct JSONParserRulesTests {
         #expect(throws: JSONParseError.numberOutOfRange) { try lenient.parse("1e400") }
     }
 
-    @Test("malformed numbers are rejected", arguments: ["01", "-01", "00", "-", "1.", ".5", "1e", "1e+", "+1", "0x10", "NaN", "Infinity", "-Infinity"])
+    @Test(
+        "malformed numbers are rejected",
+        arguments: ["01", "-01", "00", "-", "1.", ".5", "1e", "1e+", "+1", "0x10", "NaN", "Infinity", "-Infinity"])
     func malformedNumbers(text: String) {
         #expect(throws: JSONParseError.self) { try JSONParser(options: .lenient).parse(text) }
     }
 
-    @Test("trailing garbage is rejected; surrounding white space is not",
-          arguments: [#"{} x"#, "{}{}", "1 2", "[1],", "nulll", "truex", "\"a\"\""])
+    @Test(
+        "trailing garbage is rejected; surrounding white space is not",
+        arguments: [#"{} x"#, "{}{}", "1 2", "[1],", "nulll", "truex", "\"a\"\""])
     func trailingGarbage(text: String) {
         #expect(throws: JSONParseError.self) { try JSONParser(options: .strict).parse(text) }
     }
@@ -73,7 +76,9 @@ struct JSONParserRulesTests {
         #expect(throws: JSONParseError.self) { try strict.parse("   ") }
     }
 
-    @Test("structural errors are rejected", arguments: ["{", "[", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "{'a':1}", "[1 2]", "tru", "\"abc"])
+    @Test(
+        "structural errors are rejected",
+        arguments: ["{", "[", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "{'a':1}", "[1 2]", "tru", "\"abc"])
     func structural(text: String) {
         #expect(throws: JSONParseError.self) { try JSONParser(options: .strict).parse(text) }
     }
@@ -89,13 +94,16 @@ struct JSONParserRulesTests {
         #expect(try strict.parse([0x22, 0x7F, 0x22]) == .string("\u{7F}"))
     }
 
-    @Test("invalid UTF-8 inside strings is rejected",
-          arguments: [[0xFF], [0xC3], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80]] as [[UInt8]])
+    @Test(
+        "invalid UTF-8 inside strings is rejected",
+        arguments: [[0xFF], [0xC3], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x80]] as [[UInt8]])
     func invalidUTF8(sequence: [UInt8]) {
         let plain = [0x22] + sequence + [0x22]
         #expect(throws: JSONParseError.invalidString("invalid UTF-8")) { try JSONParser(options: .strict).parse(plain) }
         let withEscape = [0x22, 0x5C, 0x6E] + sequence + [0x22]
-        #expect(throws: JSONParseError.invalidString("invalid UTF-8")) { try JSONParser(options: .strict).parse(withEscape) }
+        #expect(throws: JSONParseError.invalidString("invalid UTF-8")) {
+            try JSONParser(options: .strict).parse(withEscape)
+        }
     }
 
     @Test("invalid UTF-8 outside strings is rejected")
@@ -107,7 +115,9 @@ struct JSONParserRulesTests {
     func escapes() throws {
         #expect(try strict.parse(#""\"\\\/\b\f\n\r\t""#) == .string("\"\\/\u{8}\u{C}\n\r\t"))
         #expect(try strict.parse(#""\u00e9\uD83D\uDE00""#) == .string("é😀"))
-        for bad in [#""\x""#, #""\u12""#, #""\u12G4""#, #""\ud800""#, #""\udc00""#, #""\ud800\u0041""#, #""\ud800x""#, #""\"#] {
+        for bad in [
+            #""\x""#, #""\u12""#, #""\u12G4""#, #""\ud800""#, #""\udc00""#, #""\ud800\u0041""#, #""\ud800x""#, #""\"#,
+        ] {
             #expect(throws: JSONParseError.self, "\(bad)") { try strict.parse(bad) }
         }
     }
@@ -119,4 +129,14 @@ struct JSONParserRulesTests {
         #expect(try strict.parse("null") == .null)
         #expect(try strict.parse(#"{"a":[true,null,"x",-12]}"#) == ["a": [true, nil, "x", -12]])
     }
+}
+
+/// Object members are distinct by their bytes, not by Unicode canonical equivalence.
+@Test func canonicallyEquivalentKeysStayDistinct() throws {
+    let value = try JSONParser(options: .strict).parse(#"{"\u00e9":1,"e\u0301":2}"#)
+    let object = try #require(value.objectValue)
+    #expect(object.count == 2)
+    #expect(object["\u{e9}"] == 1)
+    #expect(object["e\u{301}"] == 2)
+    #expect(throws: JSONParseError.self) { try JSONParser(options: .strict).parse(#"{"\u00e9":1,"\u00e9":2}"#) }
 }

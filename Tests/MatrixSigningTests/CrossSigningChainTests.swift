@@ -6,8 +6,8 @@ import Testing
 /// signed by the master key, and the device signed by the self-signing key.
 @Suite("Cross-signing chain vector")
 struct CrossSigningChainTests {
-    let input: [String: JSONValue]
-    let expected: [String: JSONValue]
+    let input: JSONObject
+    let expected: JSONObject
     let userID: String
     let deviceKey: SigningKey
     let master: SigningKey
@@ -15,11 +15,13 @@ struct CrossSigningChainTests {
     let userSigning: SigningKey
 
     init() throws {
-        let vector = try #require(try Fixtures.specVectors(category: "cross_signing").first { $0.id == "derived/cross_signing_chain" })
+        let vector = try #require(
+            try Fixtures.specVectors(category: "cross_signing").first { $0.id == "derived/cross_signing_chain" })
         input = try vector.object("input")
         expected = try vector.object("expected")
         userID = try input.string("user_id")
-        deviceKey = try signingKey(seedBase64: try input.string("device_ed25519_seed_base64"), version: try input.string("device_id"))
+        deviceKey = try signingKey(
+            seedBase64: try input.string("device_ed25519_seed_base64"), version: try input.string("device_id"))
         master = try Self.crossSigningKey(input.string("master_seed_base64"))
         selfSigning = try Self.crossSigningKey(input.string("self_signing_seed_base64"))
         userSigning = try Self.crossSigningKey(input.string("user_signing_seed_base64"))
@@ -31,7 +33,7 @@ struct CrossSigningChainTests {
         return SigningKey(version: probe.publicKeyBase64, privateKey: probe.privateKey)
     }
 
-    func signature(_ object: [String: JSONValue], by key: SigningKey) throws -> String {
+    func signature(_ object: JSONObject, by key: SigningKey) throws -> String {
         try object.object("signatures").object(userID).string(key.keyID)
     }
 
@@ -44,12 +46,15 @@ struct CrossSigningChainTests {
 
         let selfSigned = try SignedJSON.sign(unsigned, entity: userID, key: deviceKey)
         let want = try expected.object("device_keys_self_signed")
-        expectSameSignature(try signature(selfSigned, by: deviceKey), try signature(want, by: deviceKey), bytes: bytes,
-                            publicKeyBase64: deviceKey.publicKeyBase64)
+        expectSameSignature(
+            try signature(selfSigned, by: deviceKey), try signature(want, by: deviceKey), bytes: bytes,
+            publicKeyBase64: deviceKey.publicKeyBase64)
         #if !canImport(CryptoKit)
             #expect(selfSigned == want)
         #endif
-        #expect(SignedJSON.verify(want, entity: userID, keyID: deviceKey.keyID, publicKeyBase64: deviceKey.publicKeyBase64) == .valid)
+        #expect(
+            SignedJSON.verify(want, entity: userID, keyID: deviceKey.keyID, publicKeyBase64: deviceKey.publicKeyBase64)
+                == .valid)
     }
 
     @Test("the self-signing key's signature over the self-signed device keys")
@@ -57,17 +62,24 @@ struct CrossSigningChainTests {
         let selfSigned = try expected.object("device_keys_self_signed")
         let crossSigned = try SignedJSON.sign(selfSigned, entity: userID, key: selfSigning)
         let want = try expected.object("device_keys_self_and_cross_signed")
-        expectSameSignature(try signature(crossSigned, by: selfSigning), try signature(want, by: selfSigning),
-                            bytes: try SignedJSON.signingBytes(of: selfSigned), publicKeyBase64: selfSigning.publicKeyBase64)
+        expectSameSignature(
+            try signature(crossSigned, by: selfSigning), try signature(want, by: selfSigning),
+            bytes: try SignedJSON.signingBytes(of: selfSigned), publicKeyBase64: selfSigning.publicKeyBase64)
         #if !canImport(CryptoKit)
             #expect(crossSigned == want)
         #endif
         #expect(try signature(crossSigned, by: deviceKey) == (try signature(want, by: deviceKey)))
         for key in [deviceKey, selfSigning] {
-            #expect(SignedJSON.verify(want, entity: userID, keyID: key.keyID, publicKeyBase64: key.publicKeyBase64) == .valid)
+            #expect(
+                SignedJSON.verify(want, entity: userID, keyID: key.keyID, publicKeyBase64: key.publicKeyBase64)
+                    == .valid)
         }
-        #expect(isInvalid(SignedJSON.verify(want, entity: userID, keyID: selfSigning.keyID, publicKeyBase64: master.publicKeyBase64)))
-        let uploaded = try expected.object("keys_signatures_upload_body").object(userID).object(try input.string("device_id"))
+        #expect(
+            isInvalid(
+                SignedJSON.verify(
+                    want, entity: userID, keyID: selfSigning.keyID, publicKeyBase64: master.publicKeyBase64)))
+        let uploaded = try expected.object("keys_signatures_upload_body").object(userID).object(
+            try input.string("device_id"))
         #expect(uploaded == want)
     }
 
@@ -91,13 +103,18 @@ struct CrossSigningChainTests {
             var unsigned = want
             unsigned["signatures"] = nil
             let signed = try SignedJSON.sign(unsigned, entity: userID, key: master)
-            expectSameSignature(try signature(signed, by: master), try signature(want, by: master),
-                                bytes: try SignedJSON.signingBytes(of: unsigned), publicKeyBase64: master.publicKeyBase64)
+            expectSameSignature(
+                try signature(signed, by: master), try signature(want, by: master),
+                bytes: try SignedJSON.signingBytes(of: unsigned), publicKeyBase64: master.publicKeyBase64)
             #if !canImport(CryptoKit)
                 #expect(signed == want)
             #endif
-            #expect(SignedJSON.verify(want, entity: userID, keyID: master.keyID, publicKeyBase64: master.publicKeyBase64) == .valid)
-            #expect(SignedJSON.verify(want, entity: userID, keyID: key.keyID, publicKeyBase64: key.publicKeyBase64) == .missing)
+            #expect(
+                SignedJSON.verify(want, entity: userID, keyID: master.keyID, publicKeyBase64: master.publicKeyBase64)
+                    == .valid)
+            #expect(
+                SignedJSON.verify(want, entity: userID, keyID: key.keyID, publicKeyBase64: key.publicKeyBase64)
+                    == .missing)
         }
     }
 }

@@ -5,7 +5,7 @@ import Testing
 /// One entry of a fixture file, named by its `id` in test output.
 struct FixtureEntry: Sendable, CustomTestStringConvertible {
     let id: String
-    let fields: [String: JSONValue]
+    let fields: JSONObject
 
     var testDescription: String { id }
 
@@ -21,7 +21,7 @@ enum FixtureError: Error {
 
 /// Loads the JSON fixtures copied into this test bundle.
 enum Fixtures {
-    static func load(_ name: String) throws -> [String: JSONValue] {
+    static func load(_ name: String) throws -> JSONObject {
         guard let url = Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures") else {
             throw FixtureError.missing(name)
         }
@@ -47,23 +47,23 @@ enum Fixtures {
     }
 
     /// The whole vector file.
-    static func specFile() throws -> [String: JSONValue] {
+    static func specFile() throws -> JSONObject {
         try load("matrix_spec_vectors")
     }
 }
 
 extension FixtureEntry {
-    func object(_ key: String) throws -> [String: JSONValue] {
+    func object(_ key: String) throws -> JSONObject {
         try #require(fields[key]?.objectValue, "\(id): missing object '\(key)'")
     }
 }
 
-extension [String: JSONValue] {
+extension JSONObject {
     func string(_ key: String) throws -> String {
         try #require(self[key]?.stringValue, "missing string '\(key)'")
     }
 
-    func object(_ key: String) throws -> [String: JSONValue] {
+    func object(_ key: String) throws -> JSONObject {
         try #require(self[key]?.objectValue, "missing object '\(key)'")
     }
 }

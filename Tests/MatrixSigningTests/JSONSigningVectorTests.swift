@@ -24,7 +24,9 @@ struct JSONSigningVectorTests {
         #expect(try Fixtures.specVectors(category: "x_matrix_auth").count == 2)
     }
 
-    @Test("signing bytes are the canonical form without signatures", arguments: try Fixtures.specVectors(category: "json_signing"))
+    @Test(
+        "signing bytes are the canonical form without signatures",
+        arguments: try Fixtures.specVectors(category: "json_signing"))
     func signingBytes(vector: FixtureEntry) throws {
         let expectedBytes = Array(try vector.string("signed_bytes").utf8)
         #expect(try SignedJSON.signingBytes(of: try vector.object("input")) == expectedBytes)
@@ -49,27 +51,43 @@ struct JSONSigningVectorTests {
         #expect(withoutSignatures == (try vector.object("input")))
     }
 
-    @Test("the expected object verifies; tampering, a wrong key or no signature do not",
-          arguments: try Fixtures.specVectors(category: "json_signing"))
+    @Test(
+        "the expected object verifies; tampering, a wrong key or no signature do not",
+        arguments: try Fixtures.specVectors(category: "json_signing"))
     func verify(vector: FixtureEntry) throws {
         let signer = try Signer(vector)
         let expected = try vector.object("expected")
         let publicKey = signer.key.publicKeyBase64
-        #expect(SignedJSON.verify(expected, entity: signer.entity, keyID: signer.keyID, publicKeyBase64: publicKey) == .valid)
+        #expect(
+            SignedJSON.verify(expected, entity: signer.entity, keyID: signer.keyID, publicKeyBase64: publicKey)
+                == .valid)
 
         var tampered = expected
         tampered["extra"] = "field"
-        #expect(isInvalid(SignedJSON.verify(tampered, entity: signer.entity, keyID: signer.keyID, publicKeyBase64: publicKey)))
+        #expect(
+            isInvalid(
+                SignedJSON.verify(tampered, entity: signer.entity, keyID: signer.keyID, publicKeyBase64: publicKey)))
 
         let otherKey = try SigningKey(version: "1", seed: [UInt8](repeating: 7, count: 32))
-        #expect(isInvalid(SignedJSON.verify(expected, entity: signer.entity, keyID: signer.keyID, publicKeyBase64: otherKey.publicKeyBase64)))
+        #expect(
+            isInvalid(
+                SignedJSON.verify(
+                    expected, entity: signer.entity, keyID: signer.keyID, publicKeyBase64: otherKey.publicKeyBase64)))
 
-        #expect(SignedJSON.verify(expected, entity: "other", keyID: signer.keyID, publicKeyBase64: publicKey) == .missing)
-        #expect(SignedJSON.verify(expected, entity: signer.entity, keyID: "ed25519:2", publicKeyBase64: publicKey) == .missing)
-        #expect(SignedJSON.verify(try vector.object("input"), entity: signer.entity, keyID: signer.keyID, publicKeyBase64: publicKey) == .missing)
+        #expect(
+            SignedJSON.verify(expected, entity: "other", keyID: signer.keyID, publicKeyBase64: publicKey) == .missing)
+        #expect(
+            SignedJSON.verify(expected, entity: signer.entity, keyID: "ed25519:2", publicKeyBase64: publicKey)
+                == .missing)
+        #expect(
+            SignedJSON.verify(
+                try vector.object("input"), entity: signer.entity, keyID: signer.keyID, publicKeyBase64: publicKey)
+                == .missing)
     }
 
-    @Test("unsigned is excluded from signing and verification", arguments: try Fixtures.specVectors(category: "json_signing"))
+    @Test(
+        "unsigned is excluded from signing and verification",
+        arguments: try Fixtures.specVectors(category: "json_signing"))
     func unsignedExcluded(vector: FixtureEntry) throws {
         let signer = try Signer(vector)
         var input = try vector.object("input")
@@ -79,14 +97,22 @@ struct JSONSigningVectorTests {
 
         var expected = try vector.object("expected")
         expected["unsigned"] = ["transaction_id": "txn"]
-        #expect(SignedJSON.verify(expected, entity: signer.entity, keyID: signer.keyID, publicKeyBase64: signer.key.publicKeyBase64) == .valid)
+        #expect(
+            SignedJSON.verify(
+                expected, entity: signer.entity, keyID: signer.keyID, publicKeyBase64: signer.key.publicKeyBase64)
+                == .valid)
 
         let signed = try SignedJSON.sign(input, entity: signer.entity, key: signer.key)
         #expect(signed["unsigned"] == ["age_ts": 1000, "note": "not covered"])
-        #expect(SignedJSON.verify(signed, entity: signer.entity, keyID: signer.keyID, publicKeyBase64: signer.key.publicKeyBase64) == .valid)
+        #expect(
+            SignedJSON.verify(
+                signed, entity: signer.entity, keyID: signer.keyID, publicKeyBase64: signer.key.publicKeyBase64)
+                == .valid)
     }
 
-    @Test("X-Matrix request objects sign to the expected signature", arguments: try Fixtures.specVectors(category: "x_matrix_auth"))
+    @Test(
+        "X-Matrix request objects sign to the expected signature",
+        arguments: try Fixtures.specVectors(category: "x_matrix_auth"))
     func xMatrix(vector: FixtureEntry) throws {
         let key = try signingKey(seedBase64: specSeedBase64, version: "1")
         let bytes = try SignedJSON.signingBytes(of: try vector.object("input"))
@@ -94,6 +120,7 @@ struct JSONSigningVectorTests {
         let expected = try vector.object("expected").string("signature")
         expectSameSignature(key.signature(for: bytes), expected, bytes: bytes, publicKeyBase64: key.publicKeyBase64)
         #expect(SignedJSON.verify(bytes: bytes, signatureBase64: expected, publicKeyBase64: key.publicKeyBase64))
-        #expect(!SignedJSON.verify(bytes: bytes + [0x20], signatureBase64: expected, publicKeyBase64: key.publicKeyBase64))
+        #expect(
+            !SignedJSON.verify(bytes: bytes + [0x20], signatureBase64: expected, publicKeyBase64: key.publicKeyBase64))
     }
 }

@@ -40,13 +40,14 @@ struct SigningKeyFileTests {
         #expect(keys.allSatisfy { $0.publicKeyBase64 == "XGX0JRS2Af3be3knz2fBiRbApjm2Dh61gXDJA8kcJNI" })
     }
 
-    @Test("malformed files throw",
-          arguments: [
-              "", "\n\n", "ed25519 a_x", "ed25519", "rsa a_x \(specSeedBase64)", "ED25519 a_x \(specSeedBase64)",
-              "ed25519 a_x not-base64!", "ed25519 a_x AAECAwQFBgcICQoLDA0ODxA",
-              "ed25519 a_x \(specSeedBase64) extra", "ed25519 a_x \(specSeedBase64)\ngarbage",
-              "ed25519 a_x \(specSeedBase64)AAAA",
-          ])
+    @Test(
+        "malformed files throw",
+        arguments: [
+            "", "\n\n", "ed25519 a_x", "ed25519", "rsa a_x \(specSeedBase64)", "ED25519 a_x \(specSeedBase64)",
+            "ed25519 a_x not-base64!", "ed25519 a_x AAECAwQFBgcICQoLDA0ODxA",
+            "ed25519 a_x \(specSeedBase64) extra", "ed25519 a_x \(specSeedBase64)\ngarbage",
+            "ed25519 a_x \(specSeedBase64)AAAA",
+        ])
     func malformed(text: String) {
         #expect(throws: MatrixError.self) { try SigningKeyFile.parse(text) }
     }

@@ -6,7 +6,8 @@ import Testing
 struct SigningKeyVectorTests {
     @Test("the spec seed gives the spec public key")
     func specPublicKey() throws {
-        let vector = try #require(try Fixtures.specVectors(category: "signing_key").first { $0.id == "signing_key/public_key" })
+        let vector = try #require(
+            try Fixtures.specVectors(category: "signing_key").first { $0.id == "signing_key/public_key" })
         let input = try vector.object("input")
         let expected = try vector.object("expected")
         let keyVersion = try version(ofKeyID: try input.string("key_id"))
@@ -47,7 +48,8 @@ struct SigningKeyVectorTests {
 
     @Test("generated keys have Synapse-style versions and distinct seeds")
     func generate() throws {
-        let first = SigningKey.generate(), second = SigningKey.generate()
+        let first = SigningKey.generate()
+        let second = SigningKey.generate()
         for key in [first, second] {
             #expect(key.version.hasPrefix("a_"))
             #expect(key.version.count == 6)
@@ -55,7 +57,9 @@ struct SigningKeyVectorTests {
             #expect(key.seed.count == 32)
             #expect(Base64Unpadded.decode(key.publicKeyBase64)?.count == 32)
             let bytes = Array("hello".utf8)
-            #expect(SignedJSON.verify(bytes: bytes, signatureBase64: key.signature(for: bytes), publicKeyBase64: key.publicKeyBase64))
+            #expect(
+                SignedJSON.verify(
+                    bytes: bytes, signatureBase64: key.signature(for: bytes), publicKeyBase64: key.publicKeyBase64))
         }
         #expect(first.seed != second.seed)
     }

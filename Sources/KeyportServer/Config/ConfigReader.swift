@@ -3,7 +3,7 @@ import MatrixModel
 
 /// Typed access to one mapping of the YAML file, with errors that name the key.
 struct ConfigReader {
-    let map: [String: JSONValue]
+    let map: JSONObject
     let path: String
 
     private func value(_ key: String) -> JSONValue? {

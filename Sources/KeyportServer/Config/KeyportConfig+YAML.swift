@@ -25,7 +25,9 @@ extension KeyportConfig {
         }
         guard let map = root.objectValue else { throw ConfigError("the top level must be a mapping") }
         let reader = ConfigReader(map: map, path: "")
-        let warnings = map.keys.filter { !knownKeys.contains($0) }.sorted().map { "unknown configuration key '\($0)' ignored" }
+        let warnings = map.keys.filter { !knownKeys.contains($0) }.sorted().map {
+            "unknown configuration key '\($0)' ignored"
+        }
 
         guard let serverName = ServerName(try reader.requiredString("server_name")) else {
             throw ConfigError("server_name is not a valid server name")
@@ -36,7 +38,8 @@ extension KeyportConfig {
         config.database = try Self.database(reader)
         config.signingKeyPath = try reader.string("signing_key_path") ?? "\(serverName.rawValue).signing.key"
         config.enableRegistration = try reader.bool("enable_registration") ?? false
-        config.enableRegistrationWithoutVerification = try reader.bool("enable_registration_without_verification") ?? false
+        config.enableRegistrationWithoutVerification =
+            try reader.bool("enable_registration_without_verification") ?? false
         config.registrationSharedSecret = try reader.string("registration_shared_secret")
         if let size = try reader.size("max_request_size") { config.maxRequestSize = size }
         config.loginRateLimit = try reader.rateLimit("rc_login") ?? config.loginRateLimit
@@ -101,9 +104,9 @@ extension KeyportConfig {
         case let double as Double: return .double(double)
         case let string as String: return .string(string)
         case let array as [Any]: return .array(try array.map { try jsonValue($0, path: path) })
-        case let map as [String: Any]: return .object(try map.mapValues { try jsonValue($0, path: path) })
+        case let map as [String: Any]: return .object(JSONObject(try map.mapValues { try jsonValue($0, path: path) }))
         case let map as [AnyHashable: Any]:
-            var object: [String: JSONValue] = [:]
+            var object: JSONObject = [:]
             for (key, element) in map { object["\(key)"] = try jsonValue(element, path: path) }
             return .object(object)
         case is NSNull: return .null

@@ -81,7 +81,7 @@ public struct KeyportResponder: HTTPResponder {
 
     /// Collects and parses the body: 413 `M_TOO_LARGE` past the limit, 400 `M_NOT_JSON` for
     /// text that is not JSON, 400 `M_BAD_JSON` for JSON that is not an object or breaks a limit.
-    private func readBody(_ request: Request) async throws -> [String: JSONValue]? {
+    private func readBody(_ request: Request) async throws -> JSONObject? {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > maxRequestSize {
             throw MatrixError.tooLarge()
         }
@@ -96,7 +96,8 @@ public struct KeyportResponder: HTTPResponder {
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return nil }
         let value: JSONValue
         do {
-            value = try JSONParser(options: .init(maxDepth: 64, maxBytes: maxRequestSize, allowFloats: true)).parse(bytes)
+            value = try JSONParser(options: .init(maxDepth: 64, maxBytes: maxRequestSize, allowFloats: true)).parse(
+                bytes)
         } catch {
             switch error {
             case .unexpected, .invalidString: throw MatrixError.notJSON("Content not JSON: \(error)")
@@ -111,7 +112,9 @@ public struct KeyportResponder: HTTPResponder {
     static func accessToken(_ request: Request, query: [String: String]) -> String? {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]).trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                return String(parts[1]).trimmingCharacters(in: .whitespaces)
+            }
             return nil
         }
         return query["access_token"]

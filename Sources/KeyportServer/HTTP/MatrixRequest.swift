@@ -10,7 +10,7 @@ public struct MatrixRequest: Sendable {
     public var parameters: [String: String]
     public var query: [String: String]
     /// The JSON body when one was sent (an object); nil for an empty body.
-    public var body: [String: JSONValue]?
+    public var body: JSONObject?
     public var session: SessionRecord?
     public var remoteAddress: String?
 
@@ -21,7 +21,7 @@ public struct MatrixRequest: Sendable {
     }
 
     /// The body, or `{}` when none was sent.
-    public var bodyOrEmpty: [String: JSONValue] { body ?? [:] }
+    public var bodyOrEmpty: JSONObject { body ?? [:] }
 
     /// A path parameter by name.
     public func parameter(_ name: String) -> String { parameters[name] ?? "" }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A route table with Matrix semantics: path segments are percent-decoded before matching (user
 /// and room IDs arrive encoded), an unknown path is 404 `M_UNRECOGNIZED`, and a known path with
 /// another method is 405 `M_UNRECOGNIZED`.
@@ -46,8 +48,9 @@ public struct MatrixRouter: Sendable {
     }
 
     /// Adds a client-server route under every client prefix.
-    public mutating func client(_ method: String, _ path: String, access: Access = .accessToken, _ handler: @escaping Handler)
-    {
+    public mutating func client(
+        _ method: String, _ path: String, access: Access = .accessToken, _ handler: @escaping Handler
+    ) {
         for prefix in Self.clientPrefixes { add(method, prefix + path, access: access, handler) }
     }
 
@@ -85,5 +88,3 @@ extension String {
         return removingPercentEncoding ?? self
     }
 }
-
-import Foundation

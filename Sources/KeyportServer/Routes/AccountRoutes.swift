@@ -49,7 +49,8 @@ struct AccountRoutes {
         /// # `GET /_matrix/client/v3/account/whoami`
         router.client("GET", "/account/whoami") { request in
             let session = try request.requireSession()
-            return MatrixResponse(.object(["user_id": .string(session.userID), "device_id": .string(session.deviceID)]))
+            return MatrixResponse(
+                .object(["user_id": .string(session.userID), "device_id": .string(session.deviceID)]))
         }
     }
 }

@@ -18,7 +18,8 @@ struct CrossSigningRoutes {
         /// # `POST /_matrix/client/v3/keys/signatures/upload`
         router.client("POST", "/keys/signatures/upload") { request in
             MatrixResponse(
-                try await crossSigning.uploadSignatures(session: try request.requireSession(), body: request.bodyOrEmpty))
+                try await crossSigning.uploadSignatures(
+                    session: try request.requireSession(), body: request.bodyOrEmpty))
         }
     }
 }

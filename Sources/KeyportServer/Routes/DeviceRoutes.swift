@@ -7,7 +7,7 @@ struct DeviceRoutes {
     let services: Services
 
     static func json(_ device: DeviceRecord) -> JSONValue {
-        var object: [String: JSONValue] = ["device_id": .string(device.deviceID)]
+        var object: JSONObject = ["device_id": .string(device.deviceID)]
         if let name = device.displayName { object["display_name"] = .string(name) }
         if let ip = device.lastSeenIP { object["last_seen_ip"] = .string(ip) }
         if let ts = device.lastSeenTS { object["last_seen_ts"] = .int(ts) }

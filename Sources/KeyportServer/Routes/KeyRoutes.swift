@@ -14,12 +14,14 @@ struct KeyRoutes {
         /// # `POST /_matrix/client/v3/keys/upload`
         router.client("POST", "/keys/upload") { request in
             let counts = try await keys.upload(session: try request.requireSession(), body: request.bodyOrEmpty)
-            return MatrixResponse(.object(["one_time_key_counts": .object(counts.mapValues { .int(Int64($0)) })]))
+            return MatrixResponse(
+                .object(["one_time_key_counts": .object(JSONObject(counts.mapValues { .int(Int64($0)) }))]))
         }
 
         /// # `POST /_matrix/client/v3/keys/query`
         router.client("POST", "/keys/query") { request in
-            MatrixResponse(try await keys.query(requester: try request.requireSession().userID, body: request.bodyOrEmpty))
+            MatrixResponse(
+                try await keys.query(requester: try request.requireSession().userID, body: request.bodyOrEmpty))
         }
 
         /// # `POST /_matrix/client/v3/keys/claim`

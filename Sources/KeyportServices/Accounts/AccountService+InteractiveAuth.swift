@@ -6,7 +6,7 @@ extension AccountService {
 
     /// Passes if `auth` completes `m.login.password` for `userID`. Otherwise throws the 401
     /// challenge (with `M_FORBIDDEN` for a wrong password), or 403 if `auth` names another user.
-    public func requirePassword(auth: [String: JSONValue]?, userID: String) async throws {
+    public func requirePassword(auth: JSONObject?, userID: String) async throws {
         guard let auth else { throw await interactiveAuth.challenge(flows: Self.passwordFlows) }
         let session = try auth.optionalString("session")
         guard try auth.optionalString("type") == "m.login.password" else {
@@ -14,7 +14,8 @@ extension AccountService {
         }
         let user: String
         if let identifier = try auth.optionalObject("identifier") {
-            guard try identifier.optionalString("type") == "m.id.user", let named = try identifier.optionalString("user")
+            guard try identifier.optionalString("type") == "m.id.user",
+                let named = try identifier.optionalString("user")
             else { throw MatrixError.badJSON("Unsupported identifier for m.login.password") }
             user = named
         } else if let named = try auth.optionalString("user") {

@@ -6,7 +6,7 @@ extension AccountService {
 
     /// `POST /register`: checks the username first (so clients learn early), then demands the
     /// dummy stage, then creates the account and logs a device in.
-    public func register(body: [String: JSONValue], kind: String?) async throws -> JSONValue {
+    public func register(body: JSONObject, kind: String?) async throws -> JSONValue {
         guard kind == nil || kind == "user" else { throw MatrixError.forbidden("Guest access is disabled") }
         guard policy.enabled else { throw MatrixError.forbidden("Registration has been disabled") }
         let username = try body.optionalString("username")
@@ -25,7 +25,9 @@ extension AccountService {
         let (registered, login) = try await register(
             userID: userID, password: password, deviceID: try body.optionalString("device_id"),
             displayName: try body.optionalString("initial_device_display_name"), inhibitLogin: inhibitLogin)
-        var response: [String: JSONValue] = ["user_id": .string(registered), "home_server": .string(identity.serverName.rawValue)]
+        var response: JSONObject = [
+            "user_id": .string(registered), "home_server": .string(identity.serverName.rawValue),
+        ]
         if let login {
             response["access_token"] = .string(login.accessToken)
             response["device_id"] = .string(login.deviceID)
@@ -42,9 +44,11 @@ extension AccountService {
     }
 
     /// `POST /login` with `m.login.password`.
-    public func login(body: [String: JSONValue]) async throws -> JSONValue {
+    public func login(body: JSONObject) async throws -> JSONValue {
         let type = try body.requiredString("type")
-        guard type == "m.login.password" else { throw MatrixError.unknown("Unknown login type \(type)").with(status: 400) }
+        guard type == "m.login.password" else {
+            throw MatrixError.unknown("Unknown login type \(type)").with(status: 400)
+        }
         let user: String
         if let identifier = try body.optionalObject("identifier") {
             guard try identifier.optionalString("type") == "m.id.user" else {

@@ -64,7 +64,8 @@ public struct AccountService: Sendable {
         do {
             try await store.createAccount(
                 AccountRecord(
-                    userID: userID.rawValue, passwordHash: hasher.hash(password), isAdmin: isAdmin, createdAt: clock.now()))
+                    userID: userID.rawValue, passwordHash: hasher.hash(password), isAdmin: isAdmin,
+                    createdAt: clock.now()))
         } catch StoreError.conflict {
             throw MatrixError.userInUse()
         }
@@ -74,7 +75,9 @@ public struct AccountService: Sendable {
     }
 
     /// Checks a user's password; `M_FORBIDDEN` if it does not match or the user does not exist.
-    public func login(user: String, password: String, deviceID: String?, displayName: String?) async throws -> LoginResult {
+    public func login(user: String, password: String, deviceID: String?, displayName: String?) async throws
+        -> LoginResult
+    {
         let userID = try resolveLocalUser(user)
         try await checkPassword(userID: userID, password: password)
         if let deviceID { try Self.validateDeviceID(deviceID) }

@@ -1,5 +1,5 @@
-import MatrixModel
 import Crypto
+import MatrixModel
 import _CryptoExtras
 
 /// Password hashing with PBKDF2-HMAC-SHA256 from swift-crypto, stored as

@@ -35,7 +35,8 @@ public actor SharedSecretRegistration {
         var message = Array(nonce.utf8) + [0] + Array(username.utf8) + [0] + Array(password.utf8) + [0]
         message += Array((admin ? "admin" : "notadmin").utf8)
         if let userType { message += [0] + Array(userType.utf8) }
-        let expected = HMAC<Insecure.SHA1>.authenticationCode(for: message, using: SymmetricKey(data: Array(secret.utf8)))
+        let expected = HMAC<Insecure.SHA1>.authenticationCode(
+            for: message, using: SymmetricKey(data: Array(secret.utf8)))
         let expectedHex = expected.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
         guard Self.constantTimeEqual(expectedHex, mac.lowercased()) else { throw .forbidden("HMAC incorrect") }
     }

@@ -26,7 +26,7 @@ public actor UserInteractiveAuth {
         let id = session.flatMap { sessions[$0] == nil ? nil : $0 } ?? SecureTokens.random(length: 24)
         if sessions[id] == nil { sessions[id] = Session(created: now, completed: []) }
         let completed = sessions[id]?.completed.sorted() ?? []
-        var extra: [String: JSONValue] = [
+        var extra: JSONObject = [
             "flows": .array(flows.map { .object(["stages": .array($0.map(JSONValue.string))]) }),
             "params": .object([:]),
             "session": .string(id),
@@ -37,7 +37,8 @@ public actor UserInteractiveAuth {
             extra["error"] = .string(error.message)
             return MatrixError(status: 401, errcode: error.errcode, error.message, extra: extra)
         }
-        return MatrixError(status: 401, errcode: "M_UNAUTHORIZED", "User-interactive authentication required", extra: extra)
+        return MatrixError(
+            status: 401, errcode: "M_UNAUTHORIZED", "User-interactive authentication required", extra: extra)
     }
 
     /// Records a completed stage in a session the client named (if it exists).

@@ -5,16 +5,20 @@ import MatrixSigning
 extension CrossSigningService {
     /// `POST /keys/signatures/upload`: stores each valid new signature and reports each invalid one
     /// under `failures[user][key_id]` with an errcode — never a silent drop.
-    public func uploadSignatures(session: SessionRecord, body: [String: JSONValue]) async throws -> JSONValue {
+    public func uploadSignatures(session: SessionRecord, body: JSONObject) async throws -> JSONValue {
         let signer = session.userID
         let signerKeys = try await store.crossSigningKeys(userID: signer)
         var accepted: [KeySignature] = []
-        var failures: [String: [String: JSONValue]] = [:]
+        var failures: [String: JSONObject] = [:]
         for (targetUser, items) in body.sorted(by: { $0.key < $1.key }) {
-            guard let items = items.objectValue else { throw MatrixError.badJSON("\(targetUser) must map key IDs to objects") }
+            guard let items = items.objectValue else {
+                throw MatrixError.badJSON("\(targetUser) must map key IDs to objects")
+            }
             for (keyID, item) in items.sorted(by: { $0.key < $1.key }) {
                 do {
-                    guard let object = item.objectValue else { throw MatrixError.badJSON("The signed object must be an object") }
+                    guard let object = item.objectValue else {
+                        throw MatrixError.badJSON("The signed object must be an object")
+                    }
                     accepted += try await checkSignatures(
                         object, targetUser: targetUser, keyID: keyID, signer: signer, signerKeys: signerKeys)
                 } catch let error as MatrixError {
@@ -25,14 +29,14 @@ extension CrossSigningService {
             }
         }
         if !accepted.isEmpty { try await store.addSignatures(accepted) }
-        return .object(["failures": .object(failures.mapValues { .object($0) })])
+        return .object(["failures": .object(JSONObject(failures.mapValues { .object($0) }))])
     }
 
     private func checkSignatures(
-        _ object: [String: JSONValue], targetUser: String, keyID: String, signer: String,
+        _ object: JSONObject, targetUser: String, keyID: String, signer: String,
         signerKeys: [CrossSigningUsage: CrossSigningKeyRecord]
     ) async throws -> [KeySignature] {
-        let stored: [String: JSONValue]
+        let stored: JSONObject
         let signerKeyFor: (String) async throws -> String?
         if targetUser == signer {
             if let deviceKeys = try await store.deviceKeys(userID: signer, deviceID: keyID) {
@@ -46,7 +50,8 @@ extension CrossSigningService {
                 signerKeyFor = { signerKeyID in
                     guard signerKeyID.hasPrefix("ed25519:") else { return nil }
                     let deviceID = String(signerKeyID.dropFirst("ed25519:".count))
-                    return try await store.deviceKeys(userID: signer, deviceID: deviceID)?["keys"]?[signerKeyID]?.stringValue
+                    return try await store.deviceKeys(userID: signer, deviceID: deviceID)?["keys"]?[signerKeyID]?
+                        .stringValue
                 }
             } else {
                 throw MatrixError.notFound("No device or master key '\(keyID)' of \(targetUser)")
@@ -56,7 +61,8 @@ extension CrossSigningService {
                 throw MatrixError.notFound("Keys of users on other servers are not known here yet")
             }
             // Another user's master key, signed by one's user-signing key.
-            guard let master = try await store.crossSigningKeys(userID: targetUser)[.master], master.publicKey == keyID else {
+            guard let master = try await store.crossSigningKeys(userID: targetUser)[.master], master.publicKey == keyID
+            else {
                 throw MatrixError.notFound("No master key '\(keyID)' of \(targetUser)")
             }
             stored = master.object
@@ -87,7 +93,9 @@ extension CrossSigningService {
                     targetUserID: targetUser, targetKeyID: keyID, signerUserID: signer, signerKeyID: signerKeyID,
                     signature: text))
         }
-        guard !result.isEmpty else { throw MatrixError.invalidSignature("No new signature by \(signer) on this object") }
+        guard !result.isEmpty else {
+            throw MatrixError.invalidSignature("No new signature by \(signer) on this object")
+        }
         return result
     }
 }

@@ -8,7 +8,9 @@ public struct CrossSigningService: Sendable {
     let accounts: AccountService
     let identity: ServerIdentity
 
-    public init(store: any CrossSigningStore & KeyStore & DeviceStore, accounts: AccountService, identity: ServerIdentity) {
+    public init(
+        store: any CrossSigningStore & KeyStore & DeviceStore, accounts: AccountService, identity: ServerIdentity
+    ) {
         self.store = store
         self.accounts = accounts
         self.identity = identity
@@ -16,7 +18,7 @@ public struct CrossSigningService: Sendable {
 
     /// Parses one uploaded cross-signing key: owner, usage, exactly one `ed25519:<pub>` = `<pub>`.
     static func parseKey(
-        _ object: [String: JSONValue], field: String, usage: CrossSigningUsage, userID: String
+        _ object: JSONObject, field: String, usage: CrossSigningUsage, userID: String
     ) throws(MatrixError) -> CrossSigningKeyRecord {
         let owner = try object.requiredString("user_id")
         let usages = try object.requiredStringArray("usage")
@@ -25,7 +27,9 @@ public struct CrossSigningService: Sendable {
             throw .badJSON("\(field).signatures must be an object")
         }
         guard owner == userID else { throw .invalidParam("\(field).user_id does not match the authenticated user") }
-        guard usages.contains(usage.rawValue) else { throw .invalidParam("\(field).usage must contain '\(usage.rawValue)'") }
+        guard usages.contains(usage.rawValue) else {
+            throw .invalidParam("\(field).usage must contain '\(usage.rawValue)'")
+        }
         guard keys.count == 1, let (keyID, value) = keys.first, let publicKey = value.stringValue,
             keyID == "ed25519:\(publicKey)", let bytes = Base64Unpadded.decode(publicKey), bytes.count == 32
         else { throw .invalidParam("\(field).keys must hold one entry 'ed25519:<public key>': '<public key>'") }
@@ -35,11 +39,12 @@ public struct CrossSigningService: Sendable {
     }
 
     /// `POST /keys/device_signing/upload`.
-    public func uploadKeys(session: SessionRecord, body: [String: JSONValue]) async throws {
+    public func uploadKeys(session: SessionRecord, body: JSONObject) async throws {
         let userID = session.userID
         var uploaded: [CrossSigningKeyRecord] = []
         for (field, usage) in [
-            ("master_key", CrossSigningUsage.master), ("self_signing_key", .selfSigning), ("user_signing_key", .userSigning),
+            ("master_key", CrossSigningUsage.master), ("self_signing_key", .selfSigning),
+            ("user_signing_key", .userSigning),
         ] {
             if let object = try body.optionalObject(field) {
                 uploaded.append(try Self.parseKey(object, field: field, usage: usage, userID: userID))

@@ -9,7 +9,7 @@ public enum DeviceKeysValidator {
     /// Missing or mistyped fields are `M_BAD_JSON`; a wrong owner, missing identity keys or a bad
     /// self-signature are `M_INVALID_PARAM`.
     public static func validateDeviceKeys(
-        _ object: [String: JSONValue], userID: String, deviceID: String
+        _ object: JSONObject, userID: String, deviceID: String
     ) throws(MatrixError) -> String {
         let owner = try object.requiredString("user_id")
         let device = try object.requiredString("device_id")
@@ -41,21 +41,28 @@ public enum DeviceKeysValidator {
     /// Checks a map of one-time or fallback keys. `signed_curve25519` keys must be objects signed by
     /// the device's ed25519 key (`deviceEd25519`, nil if the device has none yet).
     public static func validateKeyMap(
-        _ map: [String: JSONValue], field: String, userID: String, deviceID: String, deviceEd25519: String?
+        _ map: JSONObject, field: String, userID: String, deviceID: String, deviceEd25519: String?
     ) throws(MatrixError) -> [OneTimeKey] {
         var keys: [OneTimeKey] = []
         for (rawKeyID, value) in map.sorted(by: { $0.key < $1.key }) {
-            guard let keyID = KeyID(rawKeyID) else { throw .badJSON("\(field): key ID '\(rawKeyID)' is not '<algorithm>:<id>'") }
+            guard let keyID = KeyID(rawKeyID) else {
+                throw .badJSON("\(field): key ID '\(rawKeyID)' is not '<algorithm>:<id>'")
+            }
             switch value {
             case .string: break
             case .object(let object):
-                guard object["key"]?.stringValue != nil else { throw .badJSON("\(field).\(rawKeyID) needs a 'key' string") }
+                guard object["key"]?.stringValue != nil else {
+                    throw .badJSON("\(field).\(rawKeyID) needs a 'key' string")
+                }
             default: throw .badJSON("\(field).\(rawKeyID) must be a string or a key object")
             }
             if keyID.algorithm == "signed_curve25519" {
-                guard let object = value.objectValue else { throw .badJSON("\(field).\(rawKeyID) must be a signed key object") }
+                guard let object = value.objectValue else {
+                    throw .badJSON("\(field).\(rawKeyID) must be a signed key object")
+                }
                 guard let deviceEd25519 else {
-                    throw .invalidParam("\(field).\(rawKeyID) cannot be checked: the device has no ed25519 key; upload device_keys")
+                    throw .invalidParam(
+                        "\(field).\(rawKeyID) cannot be checked: the device has no ed25519 key; upload device_keys")
                 }
                 let check = SignedJSON.verify(
                     object, entity: userID, keyID: "ed25519:\(deviceID)", publicKeyBase64: deviceEd25519)

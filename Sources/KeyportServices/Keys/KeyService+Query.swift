@@ -3,15 +3,19 @@ public import MatrixModel
 
 extension KeyService {
     /// Parses `{user_id: [device_id]}`; an object in place of the list is `M_BAD_JSON`.
-    static func queryRequest(_ body: [String: JSONValue]) throws(MatrixError) -> [String: [String]] {
+    static func queryRequest(_ body: JSONObject) throws(MatrixError) -> [String: [String]] {
         let request = try body.requiredObject("device_keys")
         var parsed: [String: [String]] = [:]
         for (userID, devices) in request {
             guard UserID(userID) != nil else { throw .invalidParam("Invalid user ID '\(userID)'") }
-            guard let list = devices.arrayValue else { throw .badJSON("device_keys.\(userID) must be a list of device IDs") }
+            guard let list = devices.arrayValue else {
+                throw .badJSON("device_keys.\(userID) must be a list of device IDs")
+            }
             var deviceIDs: [String] = []
             for device in list {
-                guard let deviceID = device.stringValue else { throw .badJSON("device_keys.\(userID) must hold strings") }
+                guard let deviceID = device.stringValue else {
+                    throw .badJSON("device_keys.\(userID) must hold strings")
+                }
                 deviceIDs.append(deviceID)
             }
             parsed[userID] = deviceIDs
@@ -22,11 +26,11 @@ extension KeyService {
 
     /// `POST /keys/query`: local users from the store; remote servers in `failures` until
     /// federation exists.
-    public func query(requester: String, body: [String: JSONValue]) async throws -> JSONValue {
+    public func query(requester: String, body: JSONObject) async throws -> JSONValue {
         let request = try Self.queryRequest(body)
         let local = request.filter { identity.isLocal($0.key) }
         var result = try await queryLocal(local, requester: requester, includeDisplayNames: true)
-        var failures: [String: JSONValue] = [:]
+        var failures: JSONObject = [:]
         for userID in request.keys where !identity.isLocal(userID) {
             if let server = UserID(userID)?.serverName.rawValue {
                 failures[server] = .object(["status": 503, "message": "Federation is not available"])
@@ -40,7 +44,7 @@ extension KeyService {
     /// requester's own user, `user_signing_keys`, with the signatures the requester may see merged in.
     public func queryLocal(
         _ request: [String: [String]], requester: String?, includeDisplayNames: Bool
-    ) async throws -> [String: JSONValue] {
+    ) async throws -> JSONObject {
         let userIDs = Array(request.keys)
         let devices = try await store.queryDevices(request)
         let crossSigning = try await store.crossSigningKeys(userIDs: userIDs)
@@ -49,19 +53,21 @@ extension KeyService {
         for signature in signatures {
             signaturesByTarget[signature.targetUserID + "|" + signature.targetKeyID, default: []].append(signature)
         }
-        var deviceKeys: [String: JSONValue] = [:]
-        var masterKeys: [String: JSONValue] = [:]
-        var selfSigningKeys: [String: JSONValue] = [:]
-        var userSigningKeys: [String: JSONValue] = [:]
+        var deviceKeys: JSONObject = [:]
+        var masterKeys: JSONObject = [:]
+        var selfSigningKeys: JSONObject = [:]
+        var userSigningKeys: JSONObject = [:]
         for userID in userIDs {
             let userDevices = devices[userID] ?? []
             if userDevices.isEmpty, try await store.account(userID: userID) == nil { continue }
-            var entries: [String: JSONValue] = [:]
+            var entries: JSONObject = [:]
             for device in userDevices {
                 guard var keys = device.keys else { continue }
                 Self.merge(signaturesByTarget[userID + "|" + device.deviceID] ?? [], into: &keys)
-                var unsigned: [String: JSONValue] = [:]
-                if includeDisplayNames, let name = device.displayName { unsigned["device_display_name"] = .string(name) }
+                var unsigned: JSONObject = [:]
+                if includeDisplayNames, let name = device.displayName {
+                    unsigned["device_display_name"] = .string(name)
+                }
                 keys["unsigned"] = .object(unsigned)
                 entries[device.deviceID] = .object(keys)
             }
@@ -80,7 +86,7 @@ extension KeyService {
                 userSigningKeys[userID] = .object(userSigning.object)
             }
         }
-        var result: [String: JSONValue] = [
+        var result: JSONObject = [
             "device_keys": .object(deviceKeys),
             "master_keys": .object(masterKeys),
             "self_signing_keys": .object(selfSigningKeys),
@@ -90,7 +96,7 @@ extension KeyService {
     }
 
     /// Adds stored signatures to an object's `signatures` map.
-    static func merge(_ signatures: [KeySignature], into object: inout [String: JSONValue]) {
+    static func merge(_ signatures: [KeySignature], into object: inout JSONObject) {
         guard !signatures.isEmpty else { return }
         var map = object["signatures"]?.objectValue ?? [:]
         for signature in signatures {

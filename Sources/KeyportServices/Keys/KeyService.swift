@@ -21,10 +21,10 @@ public struct KeyService: Sendable {
     }
 
     /// `POST /keys/upload`: validates everything first, then stores it in one transaction.
-    public func upload(session: SessionRecord, body: [String: JSONValue]) async throws -> [String: Int] {
+    public func upload(session: SessionRecord, body: JSONObject) async throws -> [String: Int] {
         let userID = session.userID
         let deviceID = session.deviceID
-        var deviceKeys: (object: [String: JSONValue], ed25519: String)?
+        var deviceKeys: (object: JSONObject, ed25519: String)?
         if let object = try body.optionalObject("device_keys") {
             let ed25519 = try DeviceKeysValidator.validateDeviceKeys(object, userID: userID, deviceID: deviceID)
             var stored = object
@@ -32,7 +32,8 @@ public struct KeyService: Sendable {
             deviceKeys = (stored, ed25519)
         }
         let oneTimeMap = try body.optionalObject("one_time_keys") ?? [:]
-        let fallbackMap = try body.optionalObject("fallback_keys") ?? body.optionalObject("org.matrix.msc2732.fallback_keys") ?? [:]
+        let fallbackMap =
+            try body.optionalObject("fallback_keys") ?? body.optionalObject("org.matrix.msc2732.fallback_keys") ?? [:]
         var ed25519 = deviceKeys?.ed25519
         if ed25519 == nil, !(oneTimeMap.isEmpty && fallbackMap.isEmpty) {
             ed25519 = try await store.deviceKeys(userID: userID, deviceID: deviceID)?["keys"]?["ed25519:\(deviceID)"]?
@@ -68,7 +69,7 @@ public struct KeyService: Sendable {
     }
 
     /// Parses `{user_id: {device_id: algorithm}}` into claim targets.
-    static func claimTargets(_ body: [String: JSONValue]) throws(MatrixError) -> [ClaimTarget] {
+    static func claimTargets(_ body: JSONObject) throws(MatrixError) -> [ClaimTarget] {
         let request = try body.requiredObject("one_time_keys")
         var targets: [ClaimTarget] = []
         for (userID, devices) in request.sorted(by: { $0.key < $1.key }) {
@@ -87,10 +88,10 @@ public struct KeyService: Sendable {
 
     /// `POST /keys/claim` for local users: one atomic store call; remote servers go to `failures`
     /// until federation exists.
-    public func claim(body: [String: JSONValue]) async throws -> JSONValue {
+    public func claim(body: JSONObject) async throws -> JSONValue {
         let targets = try Self.claimTargets(body)
         let local = targets.filter { identity.isLocal($0.userID) }
-        var failures: [String: JSONValue] = [:]
+        var failures: JSONObject = [:]
         for target in targets where !identity.isLocal(target.userID) {
             if let server = UserID(target.userID)?.serverName.rawValue {
                 failures[server] = .object(["status": 503, "message": "Federation is not available"])
@@ -104,11 +105,11 @@ public struct KeyService: Sendable {
 
     /// Claims for local users and shapes them as `{user: {device: {keyID: key}}}`.
     public func claimLocal(_ targets: [ClaimTarget]) async throws -> JSONValue {
-        var result: [String: [String: JSONValue]] = [:]
+        var result: [String: JSONObject] = [:]
         guard !targets.isEmpty else { return .object([:]) }
         for claimed in try await store.claimKeys(targets, now: clock.now()) {
             result[claimed.userID, default: [:]][claimed.deviceID] = .object([claimed.key.keyID: claimed.key.value])
         }
-        return .object(result.mapValues { .object($0) })
+        return .object(JSONObject(result.mapValues { .object($0) }))
     }
 }

@@ -11,7 +11,8 @@ public struct DeviceListService: Sendable {
     }
 
     /// The changes `userID` must hear of between two device-list positions.
-    public func changes(for userID: String, from: Int64, to: Int64) async throws -> (changed: [String], left: [String]) {
+    public func changes(for userID: String, from: Int64, to: Int64) async throws -> (changed: [String], left: [String])
+    {
         guard to > from else { return ([], []) }
         let entries = try await store.deviceListChanges(from: from, to: to)
         guard !entries.isEmpty else { return ([], []) }

@@ -67,7 +67,7 @@ public enum JSONWriter {
     }
 
     /// Keys in Unicode code point order. Comparing UTF-8 bytes gives the same order.
-    static func sortedKeys(_ members: [String: JSONValue]) -> [String] {
+    static func sortedKeys(_ members: JSONObject) -> [String] {
         members.keys.sorted { lhs, rhs in lhs.utf8.lexicographicallyPrecedes(rhs.utf8) }
     }
 

@@ -1,6 +1,6 @@
 /// Typed reads of request fields that fail with the Matrix error a client should see:
 /// a missing required field or a field of the wrong type is `M_BAD_JSON` (400).
-extension [String: JSONValue] {
+extension JSONObject {
     /// A required string.
     public func requiredString(_ key: String) throws(MatrixError) -> String {
         guard let value = self[key] else { throw .badJSON("Missing field '\(key)'") }
@@ -30,14 +30,14 @@ extension [String: JSONValue] {
     }
 
     /// A required object.
-    public func requiredObject(_ key: String) throws(MatrixError) -> [String: JSONValue] {
+    public func requiredObject(_ key: String) throws(MatrixError) -> JSONObject {
         guard let value = self[key] else { throw .badJSON("Missing field '\(key)'") }
         guard let object = value.objectValue else { throw .badJSON("Field '\(key)' must be an object") }
         return object
     }
 
     /// An optional object; `null` counts as absent.
-    public func optionalObject(_ key: String) throws(MatrixError) -> [String: JSONValue]? {
+    public func optionalObject(_ key: String) throws(MatrixError) -> JSONObject? {
         guard let value = self[key], !value.isNull else { return nil }
         guard let object = value.objectValue else { throw .badJSON("Field '\(key)' must be an object") }
         return object

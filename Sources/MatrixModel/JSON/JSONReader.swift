@@ -25,7 +25,8 @@ struct JSONReader {
         return bytes[offset]
     }
 
-    private mutating func expectLiteral(_ literal: StaticString, _ value: JSONValue) throws(JSONParseError) -> JSONValue {
+    private mutating func expectLiteral(_ literal: StaticString, _ value: JSONValue) throws(JSONParseError) -> JSONValue
+    {
         let count = literal.utf8CodeUnitCount
         guard offset + count <= bytes.count else { throw .unexpected("truncated literal", offset) }
         let start = literal.utf8Start
@@ -52,7 +53,7 @@ struct JSONReader {
     private mutating func readObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= options.maxDepth else { throw .tooDeep }
         offset += 1
-        var members: [String: JSONValue] = [:]
+        var members: JSONObject = [:]
         skipWhitespace()
         if try peek() == UInt8(ascii: "}") {
             offset += 1
@@ -209,7 +210,8 @@ struct JSONReader {
         case UInt8(ascii: "u"):
             var scalar = try readHex4()
             if (0xD800...0xDBFF).contains(scalar) {
-                guard offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"), bytes[offset + 1] == UInt8(ascii: "u")
+                guard offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"),
+                    bytes[offset + 1] == UInt8(ascii: "u")
                 else { throw .invalidString("lone surrogate") }
                 offset += 2
                 let low = try readHex4()

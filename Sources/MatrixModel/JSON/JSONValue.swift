@@ -10,7 +10,7 @@ public enum JSONValue: Sendable, Hashable {
     case double(Double)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
 
     /// The largest magnitude canonical JSON permits for an integer: 2^53 − 1.
     public static let maxSafeInteger: Int64 = 9_007_199_254_740_991
@@ -18,7 +18,7 @@ public enum JSONValue: Sendable, Hashable {
 
 extension JSONValue {
     /// The dictionary inside an `object`, or nil.
-    public var objectValue: [String: JSONValue]? {
+    public var objectValue: JSONObject? {
         if case .object(let value) = self { return value }
         return nil
     }
@@ -73,7 +73,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(nilLiteral: ()) { self = .null }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        var dictionary: [String: JSONValue] = [:]
+        var dictionary: JSONObject = [:]
         for (key, value) in elements { dictionary[key] = value }
         self = .object(dictionary)
     }

@@ -17,7 +17,7 @@ struct SigningSession: Sendable {
     func uploadSigningKeys(
         master: JSONValue? = nil, selfSigning: JSONValue? = nil, userSigning: JSONValue? = nil, auth: JSONValue? = nil
     ) async throws -> MatrixClient.Reply {
-        var body: [String: JSONValue] = [:]
+        var body: JSONObject = [:]
         body["master_key"] = master
         body["self_signing_key"] = selfSigning
         body["user_signing_key"] = userSigning
@@ -42,7 +42,7 @@ struct SigningSession: Sendable {
     func uploadKeys(
         deviceKeys: JSONValue? = nil, oneTimeKeys: JSONValue? = nil, fallbackKeys: JSONValue? = nil
     ) async throws -> MatrixClient.Reply {
-        var body: [String: JSONValue] = [:]
+        var body: JSONObject = [:]
         body["device_keys"] = deviceKeys
         body["one_time_keys"] = oneTimeKeys
         body["fallback_keys"] = fallbackKeys
@@ -51,9 +51,10 @@ struct SigningSession: Sendable {
 
     /// `POST /keys/query` for all devices of `userIDs`; requires a 200.
     func query(_ userIDs: [String]) async throws -> JSONValue {
-        var request: [String: JSONValue] = [:]
+        var request: JSONObject = [:]
         for userID in userIDs { request[userID] = [] }
-        let reply = try await client.client(.post, "/keys/query", token: user.token, body: ["device_keys": .object(request)])
+        let reply = try await client.client(
+            .post, "/keys/query", token: user.token, body: ["device_keys": .object(request)])
         try #require(reply.status == 200, "query failed: \(reply.body)")
         return reply.body
     }

@@ -27,7 +27,7 @@ struct DeviceKeyFactory: Sendable {
 
     /// Self-signed `DeviceKeys`.
     func deviceKeys() -> JSONValue {
-        let object: [String: JSONValue] = [
+        let object: JSONObject = [
             "user_id": .string(userID), "device_id": .string(deviceID),
             "algorithms": ["m.olm.v1.curve25519-aes-sha2", "m.megolm.v1.aes-sha2"],
             "keys": .object(["ed25519:\(deviceID)": .string(ed25519), "curve25519:\(deviceID)": .string(curveKey)]),
@@ -37,7 +37,7 @@ struct DeviceKeyFactory: Sendable {
 
     /// A signed `signed_curve25519` key object.
     func signedKey(fallback: Bool = false) -> JSONValue {
-        var object: [String: JSONValue] = [
+        var object: JSONObject = [
             "key": .string(Base64Unpadded.encode(Curve25519.KeyAgreement.PrivateKey().publicKey.rawRepresentation))
         ]
         if fallback { object["fallback"] = true }
@@ -46,7 +46,7 @@ struct DeviceKeyFactory: Sendable {
 
     /// `count` signed one-time keys with IDs `AAAA<n>` from `start`.
     func oneTimeKeys(count: Int, start: Int = 0) -> JSONValue {
-        var map: [String: JSONValue] = [:]
+        var map: JSONObject = [:]
         for index in start..<(start + count) { map["signed_curve25519:AAAA\(index)"] = signedKey() }
         return .object(map)
     }
@@ -68,7 +68,7 @@ struct CrossSigningKeyFactory: Sendable {
 
     /// The key object, optionally signed by another (master) key.
     func object(signedBy signer: CrossSigningKeyFactory? = nil) -> JSONValue {
-        let object: [String: JSONValue] = [
+        let object: JSONObject = [
             "user_id": .string(userID), "usage": [.string(usage)], "keys": .object([keyID: .string(publicKey)]),
         ]
         guard let signer else { return .object(object) }

@@ -47,7 +47,9 @@ struct MatrixClient: Sendable {
     func register(_ username: String, password: String = "secret-password", deviceID: String? = nil) async throws
         -> TestUser
     {
-        var body: JSONValue = ["username": .string(username), "password": .string(password), "auth": ["type": "m.login.dummy"]]
+        var body: JSONValue = [
+            "username": .string(username), "password": .string(password), "auth": ["type": "m.login.dummy"],
+        ]
         if let deviceID { body["device_id"] = .string(deviceID) }
         let reply = try await client(.post, "/register", body: body)
         try #require(reply.status == 200, "register failed: \(reply.body)")
@@ -81,6 +83,9 @@ struct TestUser: Sendable {
 
     /// The UIA dict that proves the password.
     var passwordAuth: JSONValue {
-        ["type": "m.login.password", "identifier": ["type": "m.id.user", "user": .string(userID)], "password": .string(password)]
+        [
+            "type": "m.login.password", "identifier": ["type": "m.id.user", "user": .string(userID)],
+            "password": .string(password),
+        ]
     }
 }

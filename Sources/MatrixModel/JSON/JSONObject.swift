@@ -1,0 +1,83 @@
+/// The members of a JSON object, keyed by their exact UTF-8 bytes.
+///
+/// Swift's `String` equality is Unicode canonical equivalence, so a `[String: JSONValue]` would merge
+/// `"é"` (U+00E9) and `"e\u{301}"` into one member. JSON, canonical JSON and signatures treat them as
+/// two keys, so the members are kept by their bytes here.
+public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+    public typealias Key = String
+    public typealias Value = JSONValue
+
+    /// A member name compared by its UTF-8 bytes.
+    struct MemberName: Sendable, Hashable {
+        let text: String
+
+        static func == (lhs: MemberName, rhs: MemberName) -> Bool { lhs.text.utf8.elementsEqual(rhs.text.utf8) }
+
+        func hash(into hasher: inout Hasher) {
+            for byte in text.utf8 { hasher.combine(byte) }
+            hasher.combine(0xFF as UInt8)
+        }
+    }
+
+    private var storage: [MemberName: JSONValue]
+
+    public init() {
+        storage = [:]
+    }
+
+    public init(_ members: [String: JSONValue]) {
+        storage = Dictionary(uniqueKeysWithValues: members.map { (MemberName(text: $0.key), $0.value) })
+    }
+
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        storage = [:]
+        for (key, value) in elements { storage[MemberName(text: key)] = value }
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        get { storage[MemberName(text: key)] }
+        set { storage[MemberName(text: key)] = newValue }
+    }
+
+    public subscript(key: String, default defaultValue: @autoclosure () -> JSONValue) -> JSONValue {
+        get { storage[MemberName(text: key)] ?? defaultValue() }
+        set { storage[MemberName(text: key)] = newValue }
+    }
+
+    /// Sets a member; returns the previous value under the same bytes, if any.
+    @discardableResult
+    public mutating func updateValue(_ value: JSONValue, forKey key: String) -> JSONValue? {
+        storage.updateValue(value, forKey: MemberName(text: key))
+    }
+
+    @discardableResult
+    public mutating func removeValue(forKey key: String) -> JSONValue? {
+        storage.removeValue(forKey: MemberName(text: key))
+    }
+
+    public var keys: [String] { storage.keys.map(\.text) }
+    public var values: [JSONValue] { Array(storage.values) }
+    public var count: Int { storage.count }
+    public var first: (key: String, value: JSONValue)? { storage.first.map { (key: $0.key.text, value: $0.value) } }
+    public var isEmpty: Bool { storage.isEmpty }
+
+    public func mapValues(_ transform: (JSONValue) throws -> JSONValue) rethrows -> JSONObject {
+        var copy = JSONObject()
+        copy.storage = try storage.mapValues(transform)
+        return copy
+    }
+
+    public func filter(_ isIncluded: ((key: String, value: JSONValue)) throws -> Bool) rethrows -> JSONObject {
+        var copy = JSONObject()
+        copy.storage = try storage.filter { try isIncluded((key: $0.key.text, value: $0.value)) }
+        return copy
+    }
+
+    public func makeIterator() -> AnyIterator<(key: String, value: JSONValue)> {
+        var inner = storage.makeIterator()
+        return AnyIterator {
+            guard let (key, value) = inner.next() else { return nil }
+            return (key: key.text, value: value)
+        }
+    }
+}
