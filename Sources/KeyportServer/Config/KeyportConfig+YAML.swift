@@ -1,6 +1,6 @@
 import Foundation
-public import KeyportServices
-public import MatrixModel
+import KeyportServices
+import MatrixModel
 import Yams
 
 extension KeyportConfig {
