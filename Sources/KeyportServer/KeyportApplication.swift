@@ -48,6 +48,9 @@ public enum KeyportApplication {
         KeyRoutes(services: services, claimLimiter: RateLimiter(limit: config.keyClaimRateLimit)).register(
             into: &router)
         CrossSigningRoutes(services: services).register(into: &router)
+        ToDeviceRoutes(services: services).register(into: &router)
+        SyncRoutes(services: services).register(into: &router)
+        RoomRoutes(services: services).register(into: &router)
         return router
     }
 }

@@ -9,22 +9,36 @@ public struct Services: Sendable {
     public let crossSigning: CrossSigningService
     public let deviceLists: DeviceListService
     public let sharedSecret: SharedSecretRegistration
+    public let toDevice: ToDeviceService
+    public let rooms: RoomService
+    public let sync: SyncService
+    public let filters: FilterService
+    public let notifications: ChangeNotifications
     public let clock: ServerClock
 
     public init(
         storage: any KeyportStorage, identity: ServerIdentity, policy: RegistrationPolicy, hasher: PasswordHasher,
-        clock: ServerClock = .system
+        clock: ServerClock = .system, notifier: SyncNotifier = SyncNotifier()
     ) {
         self.identity = identity
         self.clock = clock
+        let notifications = ChangeNotifications(store: storage, notifier: notifier)
+        self.notifications = notifications
         let accounts = AccountService(
             store: storage, identity: identity, hasher: hasher, clock: clock, policy: policy,
-            interactiveAuth: UserInteractiveAuth())
+            interactiveAuth: UserInteractiveAuth(), notifications: notifications)
         self.accounts = accounts
-        self.devices = DeviceService(store: storage, accounts: accounts)
-        self.keys = KeyService(store: storage, identity: identity, clock: clock)
-        self.crossSigning = CrossSigningService(store: storage, accounts: accounts, identity: identity)
-        self.deviceLists = DeviceListService(store: storage)
+        self.devices = DeviceService(store: storage, accounts: accounts, notifications: notifications)
+        let keys = KeyService(store: storage, identity: identity, clock: clock, notifications: notifications)
+        self.keys = keys
+        self.crossSigning = CrossSigningService(
+            store: storage, accounts: accounts, identity: identity, notifications: notifications)
+        let deviceLists = DeviceListService(store: storage)
+        self.deviceLists = deviceLists
         self.sharedSecret = SharedSecretRegistration(secret: policy.sharedSecret)
+        self.toDevice = ToDeviceService(store: storage, identity: identity, clock: clock, notifications: notifications)
+        self.rooms = RoomService(store: storage, identity: identity, clock: clock, notifications: notifications)
+        self.filters = FilterService(store: storage)
+        self.sync = SyncService(store: storage, deviceLists: deviceLists, keys: keys, notifier: notifier, clock: clock)
     }
 }

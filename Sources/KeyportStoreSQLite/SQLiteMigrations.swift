@@ -99,6 +99,65 @@ enum SQLiteMigrations {
                     CREATE INDEX device_inbox_device ON device_inbox (user_id, device_id, stream_id);
                     """)
         }
+        migrator.registerMigration("v2-to-device-and-rooms") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE to_device_txns (
+                        user_id TEXT NOT NULL,
+                        device_id TEXT NOT NULL,
+                        txn_id TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        PRIMARY KEY (user_id, device_id, txn_id)
+                    );
+                    CREATE TABLE federation_outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        destination TEXT NOT NULL,
+                        edu_type TEXT NOT NULL,
+                        content_json TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX federation_outbox_destination ON federation_outbox (destination, id);
+                    CREATE TABLE rooms (
+                        room_id TEXT PRIMARY KEY NOT NULL,
+                        creator TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE room_events (
+                        ordering INTEGER PRIMARY KEY AUTOINCREMENT,
+                        event_id TEXT NOT NULL UNIQUE,
+                        room_id TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        state_key TEXT,
+                        sender TEXT NOT NULL,
+                        content_json TEXT NOT NULL,
+                        origin_server_ts INTEGER NOT NULL,
+                        txn_user_id TEXT,
+                        txn_device_id TEXT,
+                        txn_id TEXT
+                    );
+                    CREATE INDEX room_events_room ON room_events (room_id, ordering);
+                    CREATE UNIQUE INDEX room_events_txn ON room_events (txn_user_id, txn_device_id, txn_id)
+                        WHERE txn_id IS NOT NULL;
+                    CREATE TABLE room_state (
+                        room_id TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        state_key TEXT NOT NULL,
+                        event_ordering INTEGER NOT NULL,
+                        PRIMARY KEY (room_id, type, state_key)
+                    );
+                    ALTER TABLE room_memberships ADD COLUMN ordering INTEGER NOT NULL DEFAULT 0;
+                    CREATE TABLE room_aliases (
+                        alias TEXT PRIMARY KEY NOT NULL,
+                        room_id TEXT NOT NULL
+                    );
+                    CREATE TABLE filters (
+                        user_id TEXT NOT NULL,
+                        filter_id TEXT NOT NULL,
+                        filter_json TEXT NOT NULL,
+                        PRIMARY KEY (user_id, filter_id)
+                    );
+                    """)
+        }
         return migrator
     }
 }

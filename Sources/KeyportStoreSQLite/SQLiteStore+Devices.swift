@@ -81,7 +81,9 @@ extension SQLiteStore: DeviceStore {
                 let arguments: StatementArguments = [userID, deviceID]
                 try db.execute(sql: "DELETE FROM devices WHERE user_id = ? AND device_id = ?", arguments: arguments)
                 guard db.changesCount > 0 else { continue }
-                for table in ["access_tokens", "device_keys", "one_time_keys", "fallback_keys", "device_inbox"] {
+                for table in [
+                    "access_tokens", "device_keys", "one_time_keys", "fallback_keys", "device_inbox", "to_device_txns",
+                ] {
                     try db.execute(
                         sql: "DELETE FROM \(table) WHERE user_id = ? AND device_id = ?", arguments: arguments)
                 }

@@ -16,10 +16,11 @@ public struct AccountService: Sendable {
     let clock: ServerClock
     public let policy: RegistrationPolicy
     public let interactiveAuth: UserInteractiveAuth
+    let notifications: ChangeNotifications
 
     public init(
         store: any AccountStore & DeviceStore, identity: ServerIdentity, hasher: PasswordHasher, clock: ServerClock,
-        policy: RegistrationPolicy, interactiveAuth: UserInteractiveAuth
+        policy: RegistrationPolicy, interactiveAuth: UserInteractiveAuth, notifications: ChangeNotifications
     ) {
         self.store = store
         self.identity = identity
@@ -27,6 +28,7 @@ public struct AccountService: Sendable {
         self.clock = clock
         self.policy = policy
         self.interactiveAuth = interactiveAuth
+        self.notifications = notifications
     }
 
     /// The session an access token opens, or `M_UNKNOWN_TOKEN`.
@@ -103,12 +105,14 @@ public struct AccountService: Sendable {
     /// Logs out one session: the device goes with its keys and tokens, as the spec says.
     public func logout(_ session: SessionRecord) async throws {
         try await store.deleteDevices(userID: session.userID, deviceIDs: [session.deviceID])
+        try await notifications.deviceListChanged(of: session.userID)
     }
 
     /// Logs out every device of the user.
     public func logoutAll(userID: String) async throws {
         let devices = try await store.devices(userID: userID)
         try await store.deleteDevices(userID: userID, deviceIDs: devices.map(\.deviceID))
+        try await notifications.deviceListChanged(of: userID)
     }
 
     private func startSession(userID: String, deviceID: String?, displayName: String?) async throws -> LoginResult {
@@ -117,6 +121,7 @@ public struct AccountService: Sendable {
         try await store.createSession(
             userID: userID, deviceID: deviceID, initialDisplayName: displayName, tokenHash: SecureTokens.hash(token),
             now: clock.now())
+        try await notifications.deviceListChanged(of: userID)
         return LoginResult(userID: userID, deviceID: deviceID, accessToken: token)
     }
 

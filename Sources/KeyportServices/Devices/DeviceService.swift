@@ -5,10 +5,12 @@ public import MatrixModel
 public struct DeviceService: Sendable {
     let store: any DeviceStore
     let accounts: AccountService
+    let notifications: ChangeNotifications
 
-    public init(store: any DeviceStore, accounts: AccountService) {
+    public init(store: any DeviceStore, accounts: AccountService, notifications: ChangeNotifications) {
         self.store = store
         self.accounts = accounts
+        self.notifications = notifications
     }
 
     public func devices(userID: String) async throws -> [DeviceRecord] {
@@ -31,6 +33,7 @@ public struct DeviceService: Sendable {
         guard try await store.setDisplayName(userID: userID, deviceID: deviceID, displayName: displayName) else {
             throw MatrixError.notFound("Device not found")
         }
+        try await notifications.deviceListChanged(of: userID)
     }
 
     /// Deletes one of the user's devices after password auth; 404 if the user has no such device.
@@ -38,11 +41,13 @@ public struct DeviceService: Sendable {
         _ = try await device(userID: userID, deviceID: deviceID)
         try await accounts.requirePassword(auth: auth, userID: userID)
         try await store.deleteDevices(userID: userID, deviceIDs: [deviceID])
+        try await notifications.deviceListChanged(of: userID)
     }
 
     /// Deletes several devices after password auth; unknown ones are skipped.
     public func delete(userID: String, deviceIDs: [String], auth: JSONObject?) async throws {
         try await accounts.requirePassword(auth: auth, userID: userID)
         try await store.deleteDevices(userID: userID, deviceIDs: deviceIDs)
+        try await notifications.deviceListChanged(of: userID)
     }
 }

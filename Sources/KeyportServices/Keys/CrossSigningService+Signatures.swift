@@ -28,7 +28,10 @@ extension CrossSigningService {
                 }
             }
         }
-        if !accepted.isEmpty { try await store.addSignatures(accepted) }
+        if !accepted.isEmpty {
+            try await store.addSignatures(accepted)
+            try await notifications.deviceListChanged(of: signer)
+        }
         return .object(["failures": .object(JSONObject(failures.mapValues { .object($0) }))])
     }
 

@@ -7,13 +7,16 @@ public struct CrossSigningService: Sendable {
     let store: any CrossSigningStore & KeyStore & DeviceStore
     let accounts: AccountService
     let identity: ServerIdentity
+    let notifications: ChangeNotifications
 
     public init(
-        store: any CrossSigningStore & KeyStore & DeviceStore, accounts: AccountService, identity: ServerIdentity
+        store: any CrossSigningStore & KeyStore & DeviceStore, accounts: AccountService, identity: ServerIdentity,
+        notifications: ChangeNotifications
     ) {
         self.store = store
         self.accounts = accounts
         self.identity = identity
+        self.notifications = notifications
     }
 
     /// Parses one uploaded cross-signing key: owner, usage, exactly one `ed25519:<pub>` = `<pub>`.
@@ -74,5 +77,6 @@ public struct CrossSigningService: Sendable {
             }
         }
         try await store.setCrossSigningKeys(userID: userID, keys: uploaded)
+        try await notifications.deviceListChanged(of: userID)
     }
 }

@@ -6,11 +6,16 @@ public struct KeyService: Sendable {
     let store: any KeyStore & CrossSigningStore & AccountStore
     let identity: ServerIdentity
     let clock: ServerClock
+    let notifications: ChangeNotifications
 
-    public init(store: any KeyStore & CrossSigningStore & AccountStore, identity: ServerIdentity, clock: ServerClock) {
+    public init(
+        store: any KeyStore & CrossSigningStore & AccountStore, identity: ServerIdentity, clock: ServerClock,
+        notifications: ChangeNotifications
+    ) {
         self.store = store
         self.identity = identity
         self.clock = clock
+        self.notifications = notifications
     }
 
     /// Counts as clients expect them: `signed_curve25519` always present, 0 when empty.
@@ -51,6 +56,7 @@ public struct KeyService: Sendable {
                 KeyUpload(
                     userID: userID, deviceID: deviceID, deviceKeys: deviceKeys, oneTimeKeys: oneTimeKeys,
                     fallbackKeys: fallbackKeys))
+            if deviceKeys != nil { try await notifications.deviceListChanged(of: userID) }
             return Self.withDefaultCounts(counts)
         } catch StoreError.identityKeyChanged {
             throw MatrixError.invalidParam("The ed25519 identity key of device \(deviceID) cannot change")

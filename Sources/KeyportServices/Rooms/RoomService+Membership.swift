@@ -1,0 +1,71 @@
+public import KeyportStore
+public import MatrixModel
+
+extension RoomService {
+    /// `POST /rooms/{roomId}/invite`.
+    public func invite(session: SessionRecord, roomID: String, body: JSONObject) async throws {
+        let target = try body.requiredString("user_id")
+        guard UserID(target) != nil else { throw MatrixError.invalidParam("Invalid user ID '\(target)'") }
+        try await requireJoined(session.userID, roomID)
+        let levels = try await powerLevels(roomID)
+        guard levels.level(of: session.userID) >= levels.invite else {
+            throw MatrixError.forbidden("You do not have permission to invite")
+        }
+        switch try await membership(of: target, in: roomID) {
+        case "join": throw MatrixError.forbidden("\(target) is already in the room")
+        case "ban": throw MatrixError.forbidden("\(target) is banned from the room")
+        case "invite": return
+        default: break
+        }
+        if identity.isLocal(target), try await store.account(userID: target) == nil {
+            throw MatrixError.notFound("Unknown user \(target)")
+        }
+        var content: JSONObject = ["membership": "invite"]
+        if let reason = try body.optionalString("reason") { content["reason"] = .string(reason) }
+        try await append(
+            [event(roomID: roomID, type: "m.room.member", stateKey: target, sender: session.userID, content: content)],
+            roomID: roomID, extra: [target])
+    }
+
+    /// `POST /join/{roomIdOrAlias}` and `POST /rooms/{roomId}/join`.
+    public func join(session: SessionRecord, roomIDOrAlias: String) async throws -> String {
+        let roomID = try await resolve(roomIDOrAlias)
+        try await requireRoom(roomID)
+        let current = try await membership(of: session.userID, in: roomID)
+        if current == "join" { return roomID }
+        if current == "ban" { throw MatrixError.forbidden("You are banned from this room") }
+        if current != "invite" {
+            let rule = try await store.stateEvent(roomID: roomID, type: "m.room.join_rules", stateKey: "")?
+                .content["join_rule"]?.stringValue
+            guard rule == "public" else { throw MatrixError.forbidden("You are not invited to this room") }
+        }
+        let content: JSONObject = [
+            "membership": "join", "displayname": .string(UserID(session.userID)?.localpart ?? session.userID),
+        ]
+        try await append(
+            [
+                event(
+                    roomID: roomID, type: "m.room.member", stateKey: session.userID, sender: session.userID,
+                    content: content)
+            ],
+            roomID: roomID, extra: [session.userID])
+        return roomID
+    }
+
+    /// `POST /rooms/{roomId}/leave` (also rejects an invite).
+    public func leave(session: SessionRecord, roomID: String) async throws {
+        try await requireRoom(roomID)
+        let current = try await membership(of: session.userID, in: roomID)
+        if current == "leave" { return }
+        guard current == "join" || current == "invite" else {
+            throw MatrixError.forbidden("You are not in this room")
+        }
+        try await append(
+            [
+                event(
+                    roomID: roomID, type: "m.room.member", stateKey: session.userID, sender: session.userID,
+                    content: ["membership": "leave"])
+            ],
+            roomID: roomID, extra: [session.userID])
+    }
+}

@@ -1,0 +1,89 @@
+public import KeyportStore
+import MatrixModel
+
+/// Local rooms, as far as device management and real clients need them: creation, membership,
+/// state, messages. Membership changes drive `device_lists` through the store.
+public struct RoomService: Sendable {
+    let store: any RoomStore & StreamStore & AccountStore
+    let identity: ServerIdentity
+    let clock: ServerClock
+    let notifications: ChangeNotifications
+
+    public init(
+        store: any RoomStore & StreamStore & AccountStore, identity: ServerIdentity, clock: ServerClock,
+        notifications: ChangeNotifications
+    ) {
+        self.store = store
+        self.identity = identity
+        self.clock = clock
+        self.notifications = notifications
+    }
+
+    func newEventID() -> String { "$" + SecureTokens.random(length: 43) }
+
+    func event(
+        roomID: String, type: String, stateKey: String?, sender: String, content: JSONObject,
+        transaction: ClientTransaction? = nil
+    ) -> RoomEvent {
+        RoomEvent(
+            eventID: newEventID(), roomID: roomID, type: type, stateKey: stateKey, sender: sender, content: content,
+            originServerTS: clock.now(), transaction: transaction)
+    }
+
+    /// The room must exist; 404 otherwise.
+    func requireRoom(_ roomID: String) async throws {
+        guard try await store.roomExists(roomID: roomID) else { throw MatrixError.notFound("Unknown room \(roomID)") }
+    }
+
+    /// The user's membership in the room, from its current state.
+    func membership(of userID: String, in roomID: String) async throws -> String? {
+        try await store.stateEvent(roomID: roomID, type: "m.room.member", stateKey: userID)?.content["membership"]?
+            .stringValue
+    }
+
+    /// 403 unless the user is joined.
+    func requireJoined(_ userID: String, _ roomID: String) async throws {
+        try await requireRoom(roomID)
+        guard try await membership(of: userID, in: roomID) == "join" else {
+            throw MatrixError.forbidden("You are not joined to \(roomID)")
+        }
+    }
+
+    func powerLevels(_ roomID: String) async throws -> PowerLevels {
+        PowerLevels(
+            content: try await store.stateEvent(roomID: roomID, type: "m.room.power_levels", stateKey: "")?.content)
+    }
+
+    /// Appends events and wakes everyone in the room plus `extra` users.
+    @discardableResult
+    func append(_ events: [RoomEvent], roomID: String, extra: [String] = []) async throws -> [RoomEvent] {
+        let stored = try await store.appendEvents(events)
+        let members = try await store.currentState(roomID: roomID).compactMap { event -> String? in
+            guard event.type == "m.room.member", let membership = event.content["membership"]?.stringValue,
+                membership == "join" || membership == "invite"
+            else { return nil }
+            return event.stateKey
+        }
+        await notifications.wake(members + extra)
+        return stored
+    }
+
+    /// `GET /joined_rooms`.
+    public func joinedRooms(userID: String) async throws -> [String] {
+        try await store.memberships(userID: userID).filter { $0.membership == "join" }.map(\.roomID)
+    }
+
+    /// Resolves `!room:server` or a local `#alias:server`.
+    public func resolve(_ roomIDOrAlias: String) async throws -> String {
+        if roomIDOrAlias.hasPrefix("#") {
+            guard let roomID = try await store.roomID(forAlias: roomIDOrAlias) else {
+                throw MatrixError.notFound("Room alias \(roomIDOrAlias) not found")
+            }
+            return roomID
+        }
+        guard roomIDOrAlias.hasPrefix("!"), roomIDOrAlias.contains(":") else {
+            throw MatrixError.invalidParam("\(roomIDOrAlias) is not a room ID or alias")
+        }
+        return roomIDOrAlias
+    }
+}

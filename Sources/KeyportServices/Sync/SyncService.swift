@@ -1,0 +1,109 @@
+public import KeyportStore
+public import MatrixModel
+
+/// `GET /sync`: one token carries the position of every stream; an empty incremental answer waits
+/// (up to `timeout`) until the notifier says something for this user was written.
+public struct SyncService: Sendable {
+    /// At most this many to-device messages per response; a backlog makes the next sync return at once.
+    public static let toDeviceLimit = 100
+    /// The longest a request may wait.
+    public static let maxTimeout: Duration = .seconds(120)
+
+    let store: any ToDeviceStore & RoomStore & StreamStore & KeyStore
+    let deviceLists: DeviceListService
+    let keys: KeyService
+    let notifier: SyncNotifier
+    let clock: ServerClock
+
+    public init(
+        store: any ToDeviceStore & RoomStore & StreamStore & KeyStore, deviceLists: DeviceListService, keys: KeyService,
+        notifier: SyncNotifier, clock: ServerClock
+    ) {
+        self.store = store
+        self.deviceLists = deviceLists
+        self.keys = keys
+        self.notifier = notifier
+        self.clock = clock
+    }
+
+    /// Options from the query string and filter.
+    public struct Request: Sendable {
+        public var since: StreamToken?
+        public var timeout: Duration
+        public var fullState: Bool
+        public var timelineLimit: Int
+        public var includeLeave: Bool
+
+        public init(since: StreamToken?, timeout: Duration, fullState: Bool, timelineLimit: Int, includeLeave: Bool) {
+            self.since = since
+            self.timeout = timeout
+            self.fullState = fullState
+            self.timelineLimit = timelineLimit
+            self.includeLeave = includeLeave
+        }
+    }
+
+    public func sync(session: SessionRecord, request: Request) async throws -> JSONValue {
+        if let since = request.since, since.toDevice > 0 {
+            // The device has seen everything up to this position: acknowledged, so deleted.
+            try await store.deleteToDeviceMessages(
+                userID: session.userID, deviceID: session.deviceID, upTo: since.toDevice)
+        }
+        let deadline = ContinuousClock.now + min(request.timeout, Self.maxTimeout)
+        while true {
+            let version = await notifier.version(of: session.userID)
+            let (response, hasContent) = try await build(session: session, request: request)
+            let remaining = deadline - ContinuousClock.now
+            if hasContent || request.since == nil || remaining <= .zero || Task.isCancelled {
+                return response
+            }
+            await notifier.wait(for: session.userID, after: version, timeout: remaining)
+        }
+    }
+
+    func build(session: SessionRecord, request: Request) async throws -> (JSONValue, Bool) {
+        let since = request.since
+        let head = StreamToken(
+            deviceLists: try await store.currentDeviceListPosition(),
+            toDevice: try await store.currentToDevicePosition(),
+            rooms: try await store.currentRoomPosition())
+        var next = head
+
+        let messages = try await store.toDeviceMessages(
+            userID: session.userID, deviceID: session.deviceID, after: since?.toDevice ?? 0, upTo: head.toDevice,
+            limit: Self.toDeviceLimit)
+        if messages.count == Self.toDeviceLimit, let last = messages.last { next.toDevice = last.streamID }
+        let toDevice = messages.map { message -> JSONValue in
+            ["sender": .string(message.sender), "type": .string(message.type), "content": .object(message.content)]
+        }
+
+        var changed: [String] = []
+        var left: [String] = []
+        if let since {
+            (changed, left) = try await deviceLists.changes(
+                for: session.userID, from: since.deviceLists, to: head.deviceLists)
+        }
+
+        let rooms = try await RoomSyncBuilder(store: store, session: session, now: clock.now()).build(
+            since: since?.rooms, head: head.rooms, fullState: request.fullState || since == nil,
+            timelineLimit: request.timelineLimit, includeLeave: request.includeLeave)
+
+        let counts = try await keys.oneTimeKeyCounts(userID: session.userID, deviceID: session.deviceID)
+        let fallbackTypes = try await keys.unusedFallbackKeyTypes(userID: session.userID, deviceID: session.deviceID)
+        let response: JSONValue = [
+            "next_batch": .string(next.description),
+            "to_device": ["events": .array(toDevice)],
+            "device_lists": [
+                "changed": .array(changed.map(JSONValue.string)), "left": .array(left.map(JSONValue.string)),
+            ],
+            "device_one_time_keys_count": .object(JSONObject(counts.mapValues { .int(Int64($0)) })),
+            "device_unused_fallback_key_types": .array(fallbackTypes.map(JSONValue.string)),
+            "org.matrix.msc2732.device_unused_fallback_key_types": .array(fallbackTypes.map(JSONValue.string)),
+            "rooms": rooms.json,
+            "account_data": ["events": []],
+            "presence": ["events": []],
+        ]
+        let hasContent = !toDevice.isEmpty || !changed.isEmpty || !left.isEmpty || rooms.hasContent
+        return (response, hasContent)
+    }
+}

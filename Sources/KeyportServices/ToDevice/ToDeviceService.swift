@@ -1,0 +1,67 @@
+public import KeyportStore
+public import MatrixModel
+
+/// `PUT /sendToDevice`: local inboxes, queued federation EDUs for remote users, idempotent per
+/// device and transaction ID.
+public struct ToDeviceService: Sendable {
+    /// The largest content of one message, in canonical JSON bytes.
+    public static let maxContentBytes = 64 * 1024
+
+    let store: any ToDeviceStore
+    let identity: ServerIdentity
+    let clock: ServerClock
+    let notifications: ChangeNotifications
+
+    public init(
+        store: any ToDeviceStore, identity: ServerIdentity, clock: ServerClock, notifications: ChangeNotifications
+    ) {
+        self.store = store
+        self.identity = identity
+        self.clock = clock
+        self.notifications = notifications
+    }
+
+    public func send(session: SessionRecord, type: String, transactionID: String, body: JSONObject) async throws {
+        guard !type.isEmpty, type.utf8.count <= 255 else { throw MatrixError.invalidParam("Invalid event type") }
+        let messages = try body.requiredObject("messages")
+        var local: [ToDeviceBatch.Delivery] = []
+        var remote: [String: [String: JSONValue]] = [:]
+        for (userID, devices) in messages {
+            guard let user = UserID(userID) else { throw MatrixError.invalidParam("Invalid user ID '\(userID)'") }
+            guard let devices = devices.objectValue else {
+                throw MatrixError.badJSON("messages.\(userID) must be an object")
+            }
+            for (deviceID, content) in devices {
+                guard let content = content.objectValue else {
+                    throw MatrixError.badJSON("messages.\(userID).\(deviceID) must be an object")
+                }
+                guard let bytes = try? JSONWriter.canonicalBytes(.object(content)) else {
+                    throw MatrixError.badJSON("messages.\(userID).\(deviceID) is not canonical JSON")
+                }
+                guard bytes.count <= Self.maxContentBytes else {
+                    throw MatrixError.tooLarge("A to-device message is larger than \(Self.maxContentBytes) bytes")
+                }
+                if identity.isLocal(user) {
+                    local.append(.init(userID: userID, deviceID: deviceID, content: content))
+                } else {
+                    var byUser = remote[user.serverName.rawValue]?[userID]?.objectValue ?? [:]
+                    byUser[deviceID] = .object(content)
+                    remote[user.serverName.rawValue, default: [:]][userID] = .object(byUser)
+                }
+            }
+        }
+        let edus = remote.mapValues { messages -> JSONObject in
+            [
+                "sender": .string(session.userID), "type": .string(type),
+                "message_id": .string(SecureTokens.random(length: 24)), "messages": .object(JSONObject(messages)),
+            ]
+        }
+        let batch = ToDeviceBatch(
+            sender: session.userID, type: type, local: local, remote: edus,
+            transaction: ClientTransaction(
+                userID: session.userID, deviceID: session.deviceID, transactionID: transactionID))
+        if let recipients = try await store.sendToDevice(batch, now: clock.now()) {
+            await notifications.wake(Array(recipients))
+        }
+    }
+}

@@ -1,0 +1,86 @@
+public import MatrixModel
+
+/// A message in a device's inbox.
+public struct ToDeviceMessage: Sendable, Equatable {
+    /// Position in the to-device stream; a device acknowledges up to a position.
+    public var streamID: Int64
+    public var sender: String
+    public var type: String
+    public var content: JSONObject
+
+    public init(streamID: Int64, sender: String, type: String, content: JSONObject) {
+        self.streamID = streamID
+        self.sender = sender
+        self.type = type
+        self.content = content
+    }
+}
+
+/// A client's transaction ID, scoped to the device (access token) that used it.
+public struct ClientTransaction: Sendable, Hashable {
+    public var userID: String
+    public var deviceID: String
+    public var transactionID: String
+
+    public init(userID: String, deviceID: String, transactionID: String) {
+        self.userID = userID
+        self.deviceID = deviceID
+        self.transactionID = transactionID
+    }
+}
+
+/// One `/sendToDevice` request: local deliveries and, per destination server, the
+/// `m.direct_to_device` EDU content to queue for federation.
+public struct ToDeviceBatch: Sendable {
+    public struct Delivery: Sendable {
+        public var userID: String
+        /// A device ID, or `*` for every device of the user.
+        public var deviceID: String
+        public var content: JSONObject
+
+        public init(userID: String, deviceID: String, content: JSONObject) {
+            self.userID = userID
+            self.deviceID = deviceID
+            self.content = content
+        }
+    }
+
+    public var sender: String
+    public var type: String
+    public var local: [Delivery]
+    /// Destination server → EDU content (`sender`, `type`, `message_id`, `messages`).
+    public var remote: [String: JSONObject]
+    public var transaction: ClientTransaction?
+
+    public init(
+        sender: String, type: String, local: [Delivery], remote: [String: JSONObject], transaction: ClientTransaction?
+    ) {
+        self.sender = sender
+        self.type = type
+        self.local = local
+        self.remote = remote
+        self.transaction = transaction
+    }
+}
+
+/// Device inboxes (guarantee 2): stored durably, read in order, deleted only when acknowledged.
+public protocol ToDeviceStore: Sendable {
+    /// Stores every delivery and queued EDU in one transaction. `*` expands to all of the user's
+    /// current devices; unknown users and devices are skipped. If the batch's transaction was seen
+    /// before, nothing is stored and nil is returned; otherwise the local users that received a
+    /// message.
+    func sendToDevice(_ batch: ToDeviceBatch, now: Int64) async throws -> Set<String>?
+
+    /// Inbox messages with `after < streamID <= upTo`, oldest first, at most `limit`.
+    func toDeviceMessages(userID: String, deviceID: String, after: Int64, upTo: Int64, limit: Int) async throws
+        -> [ToDeviceMessage]
+
+    /// Deletes the device's messages with `streamID <= upTo` (the device has acknowledged them).
+    func deleteToDeviceMessages(userID: String, deviceID: String, upTo: Int64) async throws
+
+    /// The newest to-device stream position (0 when none was ever written).
+    func currentToDevicePosition() async throws -> Int64
+
+    /// Queued federation EDUs for a destination, oldest first (sent by the federation sender).
+    func queuedEDUs(destination: String) async throws -> [(id: Int64, type: String, content: JSONObject)]
+}

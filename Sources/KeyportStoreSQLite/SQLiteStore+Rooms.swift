@@ -1,0 +1,192 @@
+import GRDB
+public import KeyportStore
+public import MatrixModel
+
+extension SQLiteStore: RoomStore {
+    public func createRoom(roomID: String, creator: String, now: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO rooms (room_id, creator, created_at) VALUES (?, ?, ?)",
+                arguments: [roomID, creator, now])
+            if db.changesCount == 0 { throw StoreError.conflict(roomID) }
+        }
+    }
+
+    public func roomExists(roomID: String) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM rooms WHERE room_id = ?", arguments: [roomID]) ?? false
+        }
+    }
+
+    public func appendEvents(_ events: [RoomEvent]) async throws -> [RoomEvent] {
+        try await pool.write { db in
+            if let txn = events.first?.transaction,
+                let existing = try Row.fetchOne(
+                    db, sql: "\(Self.eventColumns) WHERE txn_user_id = ? AND txn_device_id = ? AND txn_id = ?",
+                    arguments: [txn.userID, txn.deviceID, txn.transactionID])
+            {
+                return [try Self.event(existing)]
+            }
+            var stored: [RoomEvent] = []
+            for var event in events {
+                try db.execute(
+                    sql: """
+                        INSERT INTO room_events (event_id, room_id, type, state_key, sender, content_json, origin_server_ts,
+                            txn_user_id, txn_device_id, txn_id)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        event.eventID, event.roomID, event.type, event.stateKey, event.sender,
+                        Self.encode(event.content),
+                        event.originServerTS, event.transaction?.userID, event.transaction?.deviceID,
+                        event.transaction?.transactionID,
+                    ])
+                event.ordering = db.lastInsertedRowID
+                if let stateKey = event.stateKey {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO room_state (room_id, type, state_key, event_ordering) VALUES (?, ?, ?, ?)
+                            ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_ordering = excluded.event_ordering
+                            """,
+                        arguments: [event.roomID, event.type, stateKey, event.ordering])
+                    if event.type == "m.room.member", let membership = event.content["membership"]?.stringValue {
+                        try db.execute(
+                            sql: """
+                                INSERT INTO room_memberships (room_id, user_id, membership, ordering) VALUES (?, ?, ?, ?)
+                                ON CONFLICT (room_id, user_id)
+                                DO UPDATE SET membership = excluded.membership, ordering = excluded.ordering
+                                """,
+                            arguments: [event.roomID, stateKey, membership, event.ordering])
+                        try Self.appendChange(
+                            db, userID: stateKey, kind: .membership, roomID: event.roomID, membership: membership)
+                    }
+                }
+                stored.append(event)
+            }
+            return stored
+        }
+    }
+
+    static let eventColumns = """
+        SELECT ordering, event_id, room_id, type, state_key, sender, content_json, origin_server_ts,
+            txn_user_id, txn_device_id, txn_id
+        FROM room_events
+        """
+
+    static func event(_ row: Row) throws -> RoomEvent {
+        var transaction: ClientTransaction?
+        if let user: String = row["txn_user_id"], let device: String = row["txn_device_id"],
+            let id: String = row["txn_id"]
+        {
+            transaction = ClientTransaction(userID: user, deviceID: device, transactionID: id)
+        }
+        return RoomEvent(
+            eventID: row["event_id"], roomID: row["room_id"], type: row["type"], stateKey: row["state_key"],
+            sender: row["sender"], content: try decodeObject(row["content_json"]),
+            originServerTS: row["origin_server_ts"],
+            ordering: row["ordering"], transaction: transaction)
+    }
+
+    public func currentState(roomID: String) async throws -> [RoomEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    \(Self.eventColumns) WHERE ordering IN (SELECT event_ordering FROM room_state WHERE room_id = ?)
+                    ORDER BY ordering
+                    """,
+                arguments: [roomID]
+            ).map(Self.event)
+        }
+    }
+
+    public func stateEvent(roomID: String, type: String, stateKey: String) async throws -> RoomEvent? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    \(Self.eventColumns) WHERE ordering = (
+                        SELECT event_ordering FROM room_state WHERE room_id = ? AND type = ? AND state_key = ?)
+                    """,
+                arguments: [roomID, type, stateKey]
+            ).map(Self.event)
+        }
+    }
+
+    public func roomEvents(roomID: String, after: Int64, upTo: Int64, limit: Int) async throws -> [RoomEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    \(Self.eventColumns) WHERE room_id = ? AND ordering > ? AND ordering <= ?
+                    ORDER BY ordering DESC LIMIT ?
+                    """,
+                arguments: [roomID, after, upTo, limit]
+            ).map(Self.event).reversed()
+        }
+    }
+
+    public func roomEventsBackwards(roomID: String, before: Int64, limit: Int) async throws -> [RoomEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "\(Self.eventColumns) WHERE room_id = ? AND ordering < ? ORDER BY ordering DESC LIMIT ?",
+                arguments: [roomID, before, limit]
+            ).map(Self.event)
+        }
+    }
+
+    public func currentRoomPosition() async throws -> Int64 {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MAX(ordering) FROM room_events") ?? 0
+        }
+    }
+
+    public func memberships(userID: String) async throws -> [MembershipRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT room_id, membership, ordering FROM room_memberships WHERE user_id = ? ORDER BY room_id",
+                arguments: [userID]
+            ).map { row in
+                MembershipRecord(roomID: row["room_id"], membership: row["membership"], ordering: row["ordering"])
+            }
+        }
+    }
+
+    public func createAlias(_ alias: String, roomID: String) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO room_aliases (alias, room_id) VALUES (?, ?)", arguments: [alias, roomID])
+            if db.changesCount == 0 { throw StoreError.conflict(alias) }
+        }
+    }
+
+    public func roomID(forAlias alias: String) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT room_id FROM room_aliases WHERE alias = ?", arguments: [alias])
+        }
+    }
+
+    public func saveFilter(userID: String, filter: JSONObject) async throws -> String {
+        try await pool.write { db in
+            let next =
+                (try Int64.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM filters WHERE user_id = ?", arguments: [userID]) ?? 0)
+            let filterID = String(next)
+            try db.execute(
+                sql: "INSERT INTO filters (user_id, filter_id, filter_json) VALUES (?, ?, ?)",
+                arguments: [userID, filterID, Self.encode(filter)])
+            return filterID
+        }
+    }
+
+    public func filter(userID: String, filterID: String) async throws -> JSONObject? {
+        try await pool.read { db in
+            try String.fetchOne(
+                db, sql: "SELECT filter_json FROM filters WHERE user_id = ? AND filter_id = ?",
+                arguments: [userID, filterID]
+            ).map(Self.decodeObject)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import GRDB
+public import KeyportStore
+public import MatrixModel
+
+extension SQLiteStore: ToDeviceStore {
+    public func sendToDevice(_ batch: ToDeviceBatch, now: Int64) async throws -> Set<String>? {
+        try await pool.write { db in
+            if let txn = batch.transaction {
+                try db.execute(
+                    sql:
+                        "INSERT OR IGNORE INTO to_device_txns (user_id, device_id, txn_id, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [txn.userID, txn.deviceID, txn.transactionID, now])
+                if db.changesCount == 0 { return nil }
+            }
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO device_inbox (user_id, device_id, sender, type, content_json) VALUES (?, ?, ?, ?, ?)")
+            let allDevices = try db.cachedStatement(
+                sql: "SELECT device_id FROM devices WHERE user_id = ? ORDER BY device_id")
+            let oneDevice = try db.cachedStatement(
+                sql: "SELECT device_id FROM devices WHERE user_id = ? AND device_id = ?")
+            var recipients: Set<String> = []
+            for delivery in batch.local {
+                let devices =
+                    delivery.deviceID == "*"
+                    ? try String.fetchAll(allDevices, arguments: [delivery.userID])
+                    : try String.fetchAll(oneDevice, arguments: [delivery.userID, delivery.deviceID])
+                let content = Self.encode(delivery.content)
+                for deviceID in devices {
+                    try insert.execute(arguments: [delivery.userID, deviceID, batch.sender, batch.type, content])
+                    recipients.insert(delivery.userID)
+                }
+            }
+            for (destination, content) in batch.remote.sorted(by: { $0.key < $1.key }) {
+                try db.execute(
+                    sql:
+                        "INSERT INTO federation_outbox (destination, edu_type, content_json, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [destination, "m.direct_to_device", Self.encode(content), now])
+            }
+            return recipients
+        }
+    }
+
+    public func toDeviceMessages(userID: String, deviceID: String, after: Int64, upTo: Int64, limit: Int) async throws
+        -> [ToDeviceMessage]
+    {
+        try await pool.read { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT stream_id, sender, type, content_json FROM device_inbox
+                    WHERE user_id = ? AND device_id = ? AND stream_id > ? AND stream_id <= ?
+                    ORDER BY stream_id LIMIT ?
+                    """)
+            return try Row.fetchAll(statement, arguments: [userID, deviceID, after, upTo, limit]).map { row in
+                ToDeviceMessage(
+                    streamID: row["stream_id"], sender: row["sender"], type: row["type"],
+                    content: try Self.decodeObject(row["content_json"]))
+            }
+        }
+    }
+
+    public func deleteToDeviceMessages(userID: String, deviceID: String, upTo: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM device_inbox WHERE user_id = ? AND device_id = ? AND stream_id <= ?",
+                arguments: [userID, deviceID, upTo])
+        }
+    }
+
+    public func currentToDevicePosition() async throws -> Int64 {
+        try await pool.read { db in
+            // sqlite_sequence keeps the highest id ever used, even after the rows are deleted.
+            try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'device_inbox'") ?? 0
+        }
+    }
+
+    public func queuedEDUs(destination: String) async throws -> [(id: Int64, type: String, content: JSONObject)] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, edu_type, content_json FROM federation_outbox WHERE destination = ? ORDER BY id",
+                arguments: [destination]
+            ).map { row in (id: row["id"], type: row["edu_type"], content: try Self.decodeObject(row["content_json"])) }
+        }
+    }
+}
