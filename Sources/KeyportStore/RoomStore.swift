@@ -53,7 +53,8 @@ public protocol RoomStore: Sendable {
     /// Appends events in order in one transaction. State events replace the current state of their
     /// (type, state key); `m.room.member` events also set the membership and record a `membership`
     /// change on the device-list stream. If the first event's transaction was used before by that
-    /// device, nothing is written and the earlier event is returned instead.
+    /// device for the same room and event type, nothing is written and the earlier event is
+    /// returned instead.
     func appendEvents(_ events: [RoomEvent]) async throws -> [RoomEvent]
 
     /// The current state events of a room.
@@ -67,6 +68,9 @@ public protocol RoomStore: Sendable {
 
     /// Events before `before` (exclusive), newest first, at most `limit` (for `/messages` backwards).
     func roomEventsBackwards(roomID: String, before: Int64, limit: Int) async throws -> [RoomEvent]
+
+    /// The user's membership in the room as of room position `position` (nil if none by then).
+    func membership(roomID: String, userID: String, at position: Int64) async throws -> String?
 
     /// The newest room stream position.
     func currentRoomPosition() async throws -> Int64

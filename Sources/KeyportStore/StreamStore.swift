@@ -12,6 +12,13 @@ public protocol StreamStore: Sendable {
     /// Current joined members of a room.
     func joinedMembers(roomID: String) async throws -> [String]
 
+    /// Users joined to a room that `userID` was joined to at stream position `position`
+    /// (`userID` not included): the answer depends only on the position, not on later changes.
+    func usersSharingRoom(with userID: String, at position: Int64) async throws -> Set<String>
+
+    /// The joined members of a room at stream position `position`.
+    func joinedMembers(roomID: String, at position: Int64) async throws -> [String]
+
     /// Sets a user's membership in a room and records a `membership` change. Returns its position.
     @discardableResult
     func setMembership(roomID: String, userID: String, membership: String) async throws -> Int64

@@ -158,6 +158,22 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("v3-membership-history-index") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX device_list_stream_membership
+                        ON device_list_stream (room_id, user_id, stream_id) WHERE kind = 'membership';
+                    """)
+        }
+        migrator.registerMigration("v4-room-txn-scope") { db in
+            // A client transaction ID is scoped to the request path: device, room and event type.
+            try db.execute(
+                sql: """
+                    DROP INDEX room_events_txn;
+                    CREATE UNIQUE INDEX room_events_txn
+                        ON room_events (txn_user_id, txn_device_id, txn_id, room_id, type) WHERE txn_id IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -21,9 +21,14 @@ extension SQLiteStore: RoomStore {
     public func appendEvents(_ events: [RoomEvent]) async throws -> [RoomEvent] {
         try await pool.write { db in
             if let txn = events.first?.transaction,
+                let first = events.first,
                 let existing = try Row.fetchOne(
-                    db, sql: "\(Self.eventColumns) WHERE txn_user_id = ? AND txn_device_id = ? AND txn_id = ?",
-                    arguments: [txn.userID, txn.deviceID, txn.transactionID])
+                    db,
+                    sql: """
+                        \(Self.eventColumns)
+                        WHERE txn_user_id = ? AND txn_device_id = ? AND txn_id = ? AND room_id = ? AND type = ?
+                        """,
+                    arguments: [txn.userID, txn.deviceID, txn.transactionID, first.roomID, first.type])
             {
                 return [try Self.event(existing)]
             }
@@ -133,6 +138,20 @@ extension SQLiteStore: RoomStore {
                 sql: "\(Self.eventColumns) WHERE room_id = ? AND ordering < ? ORDER BY ordering DESC LIMIT ?",
                 arguments: [roomID, before, limit]
             ).map(Self.event)
+        }
+    }
+
+    public func membership(roomID: String, userID: String, at position: Int64) async throws -> String? {
+        try await pool.read { db in
+            let content = try String.fetchOne(
+                db,
+                sql: """
+                    SELECT content_json FROM room_events
+                    WHERE room_id = ? AND type = 'm.room.member' AND state_key = ? AND ordering <= ?
+                    ORDER BY ordering DESC LIMIT 1
+                    """,
+                arguments: [roomID, userID, position])
+            return try content.map(Self.decodeObject)?["membership"]?.stringValue
         }
     }
 

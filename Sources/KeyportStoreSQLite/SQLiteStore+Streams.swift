@@ -49,6 +49,41 @@ extension SQLiteStore: StreamStore {
         }
     }
 
+    /// Memberships as of a position: for each (room, user), the newest membership change at or
+    /// before it.
+    static let membershipsAt = """
+        SELECT s.room_id, s.user_id FROM device_list_stream s
+        WHERE s.kind = 'membership' AND s.stream_id = (
+            SELECT MAX(t.stream_id) FROM device_list_stream t
+            WHERE t.kind = 'membership' AND t.room_id = s.room_id AND t.user_id = s.user_id AND t.stream_id <= ?)
+        AND s.membership = 'join'
+        """
+
+    public func usersSharingRoom(with userID: String, at position: Int64) async throws -> Set<String> {
+        try await pool.read { db in
+            Set(
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        WITH joined AS (\(Self.membershipsAt))
+                        SELECT DISTINCT other.user_id FROM joined mine
+                        JOIN joined other ON other.room_id = mine.room_id
+                        WHERE mine.user_id = ? AND other.user_id != mine.user_id
+                        """,
+                    arguments: [position, userID]))
+        }
+    }
+
+    public func joinedMembers(roomID: String, at position: Int64) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db,
+                sql:
+                    "WITH joined AS (\(Self.membershipsAt)) SELECT user_id FROM joined WHERE room_id = ? ORDER BY user_id",
+                arguments: [position, roomID])
+        }
+    }
+
     public func setMembership(roomID: String, userID: String, membership: String) async throws -> Int64 {
         try await pool.write { db in
             try db.execute(

@@ -84,6 +84,38 @@ import Testing
         #expect(try await service.changes(for: bob, from: start, to: end) == ([bob], []))
     }
 
+    @Test func answersDependOnlyOnThePositions() async throws {
+        let store = try Fixtures.store()
+        let service = DeviceListService(store: store)
+        let alice = try await Fixtures.user("alice", in: store)
+        let bob = try await Fixtures.user("bob", in: store)
+        _ = try await store.setMembership(roomID: "!r:test.local", userID: alice, membership: "join")
+        _ = try await store.setMembership(roomID: "!r:test.local", userID: bob, membership: "join")
+        let joined = try await service.currentPosition()
+        _ = try await store.setMembership(roomID: "!r:test.local", userID: bob, membership: "leave")
+        let left = try await service.currentPosition()
+        let before = try await service.changes(for: alice, from: joined, to: left)
+        #expect(before == ([], [bob]))
+        // Later changes (bob rejoins) do not rewrite the answer for the earlier window.
+        _ = try await store.setMembership(roomID: "!r:test.local", userID: bob, membership: "join")
+        #expect(try await service.changes(for: alice, from: joined, to: left) == before)
+    }
+
+    @Test func strangersLeavingAreNotReported() async throws {
+        let store = try Fixtures.store()
+        let service = DeviceListService(store: store)
+        let alice = try await Fixtures.user("alice", in: store)
+        let carol = try await Fixtures.user("carol", in: store)
+        let dave = try await Fixtures.user("dave", in: store)
+        _ = try await store.setMembership(roomID: "!other:test.local", userID: carol, membership: "join")
+        _ = try await store.setMembership(roomID: "!other:test.local", userID: dave, membership: "join")
+        let start = try await service.currentPosition()
+        _ = try await store.setMembership(roomID: "!other:test.local", userID: carol, membership: "leave")
+        let end = try await service.currentPosition()
+        #expect(try await service.changes(for: alice, from: start, to: end) == ([], []))
+        #expect(try await service.changes(for: dave, from: start, to: end) == ([], [carol]))
+    }
+
     @Test func tokensRoundTripAndRejectGarbage() {
         let token = StreamToken(deviceLists: 12, toDevice: 3, rooms: 7)
         #expect(StreamToken(token.description) == token)

@@ -88,7 +88,7 @@ extension RoomService {
         guard dir == "b" || dir == "f" else { throw MatrixError.invalidParam("dir must be 'b' or 'f'") }
         let limit = max(1, min(limit, 1000))
         let head = try await store.currentRoomPosition() + 1
-        var position = head
+        var position = dir == "b" ? head : 0
         if let from {
             if from.hasPrefix("t"), let value = Int64(from.dropFirst()), value >= 0 {
                 position = value

@@ -10,15 +10,25 @@ public struct DeviceListService: Sendable {
         self.store = store
     }
 
-    /// The changes `userID` must hear of between two device-list positions.
+    /// The changes `userID` must hear of between two device-list positions. The answer depends
+    /// only on the positions: room membership is taken as it was at `to`, so `/keys/changes` with the
+    /// tokens of two syncs repeats what those syncs said.
     public func changes(for userID: String, from: Int64, to: Int64) async throws -> (changed: [String], left: [String])
     {
         guard to > from else { return ([], []) }
         let entries = try await store.deviceListChanges(from: from, to: to)
         guard !entries.isEmpty else { return ([], []) }
-        let sharing = try await store.usersSharingRoom(with: userID)
+        let sharing = try await store.usersSharingRoom(with: userID, at: to)
         var changed: Set<String> = []
         var left: Set<String> = []
+        var memberCache: [String: Set<String>] = [:]
+        func members(_ roomID: String, at position: Int64) async throws -> Set<String> {
+            let key = "\(position) \(roomID)"
+            if let cached = memberCache[key] { return cached }
+            let members = Set(try await store.joinedMembers(roomID: roomID, at: position))
+            memberCache[key] = members
+            return members
+        }
         for entry in entries {
             switch entry.kind {
             case .device, .crossSigning:
@@ -27,23 +37,23 @@ public struct DeviceListService: Sendable {
                 if entry.userID == userID { changed.insert(userID) }
             case .membership:
                 guard let roomID = entry.roomID else { continue }
-                let members = try await store.joinedMembers(roomID: roomID)
+                let joined = entry.membership == "join"
                 if entry.userID == userID {
-                    if entry.membership == "join" {
-                        changed.formUnion(members)
+                    if joined {
+                        changed.formUnion(try await members(roomID, at: to))
                     } else {
-                        left.formUnion(members.filter { !sharing.contains($0) && $0 != userID })
+                        left.formUnion(try await members(roomID, at: to).union(try await members(roomID, at: from)))
                     }
-                } else if members.contains(userID) {
-                    if entry.membership == "join" {
-                        changed.insert(entry.userID)
-                    } else if !sharing.contains(entry.userID) {
-                        left.insert(entry.userID)
-                    }
+                } else if joined {
+                    if try await members(roomID, at: to).contains(userID) { changed.insert(entry.userID) }
+                } else {
+                    let wasThere = try await members(roomID, at: from).contains(userID)
+                    if try await members(roomID, at: to).contains(userID) || wasThere { left.insert(entry.userID) }
                 }
             }
         }
-        // Someone who shares no room now is in `left`; someone who does is not.
+        // Someone who shares no room at `to` is in `left` (if they shared one before); anyone who
+        // still shares a room is not.
         left.subtract(sharing)
         left.remove(userID)
         changed.subtract(left)

@@ -32,10 +32,15 @@ struct RoomSyncBuilder {
                 let timeline = Array(events.suffix(timelineLimit))
                 if !fullState && !newlyJoined && timeline.isEmpty { continue }
                 var state: [RoomEvent] = []
+                let inTimeline = Set(timeline.map(\.eventID))
                 if fullState || newlyJoined {
-                    let inTimeline = Set(timeline.map(\.eventID))
                     state = try await store.currentState(roomID: record.roomID).filter {
                         !inTimeline.contains($0.eventID) && $0.ordering <= head
+                    }
+                } else if limited, let start = timeline.first?.ordering {
+                    // State that changed in the gap the limited timeline skipped.
+                    state = try await store.currentState(roomID: record.roomID).filter {
+                        $0.ordering > from && $0.ordering < start && !inTimeline.contains($0.eventID)
                     }
                 }
                 join[record.roomID] = roomJSON(timeline: timeline, limited: limited, state: state)
@@ -52,8 +57,8 @@ struct RoomSyncBuilder {
                 invite[record.roomID] = ["invite_state": ["events": .array(state.map(ClientEventFormat.stripped))]]
             case "leave", "ban":
                 guard since != nil ? record.ordering > from : includeLeave else { continue }
-                let events = try await store.roomEvents(
-                    roomID: record.roomID, after: from, upTo: record.ordering, limit: timelineLimit + 1)
+                let events = try await visibleBeforeLeaving(
+                    roomID: record.roomID, from: from, leave: record.ordering, limit: timelineLimit + 1)
                 leave[record.roomID] = roomJSON(
                     timeline: Array(events.suffix(timelineLimit)), limited: events.count > timelineLimit, state: [])
             default:
@@ -63,6 +68,20 @@ struct RoomSyncBuilder {
         let hasContent = !join.isEmpty || !invite.isEmpty || !leave.isEmpty
         return Result(
             json: ["join": .object(join), "invite": .object(invite), "leave": .object(leave)], hasContent: hasContent)
+    }
+
+    /// Events of a room the user has left that they may see: those while they were joined, and
+    /// their own membership events (someone who only rejected an invite sees just that).
+    private func visibleBeforeLeaving(roomID: String, from: Int64, leave: Int64, limit: Int) async throws -> [RoomEvent]
+    {
+        var joined = try await store.membership(roomID: roomID, userID: session.userID, at: from) == "join"
+        var visible: [RoomEvent] = []
+        for event in try await store.roomEvents(roomID: roomID, after: from, upTo: leave, limit: .max) {
+            let isOwnMembership = event.type == "m.room.member" && event.stateKey == session.userID
+            if isOwnMembership { joined = event.content["membership"]?.stringValue == "join" }
+            if joined || isOwnMembership { visible.append(event) }
+        }
+        return Array(visible.suffix(limit))
     }
 
     private func roomJSON(timeline: [RoomEvent], limited: Bool, state: [RoomEvent]) -> JSONValue {
