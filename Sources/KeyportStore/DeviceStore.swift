@@ -17,8 +17,9 @@ public protocol DeviceStore: Sendable {
     /// Sets the display name; records a change if it differs. Returns false if no such device.
     func setDisplayName(userID: String, deviceID: String, displayName: String?) async throws -> Bool
 
-    /// Deletes the devices with their access tokens, device keys, one-time keys, fallback keys and
-    /// pending to-device messages, recording a change for each device that existed. Returns the IDs
+    /// Deletes the devices with their access tokens, device keys, one-time keys, fallback keys,
+    /// pending to-device messages and to-device transaction IDs, recording a change for each device
+    /// that existed. Returns the IDs
     /// that existed.
     @discardableResult
     func deleteDevices(userID: String, deviceIDs: [String]) async throws -> [String]
