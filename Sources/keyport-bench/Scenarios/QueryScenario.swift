@@ -1,0 +1,63 @@
+import MatrixModel
+
+/// `query`: `/keys/query` for one user with 1,000 devices, and for 100 users × 5 devices.
+struct QueryScenario {
+    let users: BenchUsers
+    let concurrency: Int
+    let duration: Duration
+
+    func run() async throws -> [(String, ScenarioResult)] {
+        let big = try await users.register("bigquery")
+        let logins = try await collect(999) { _ in try await users.login(big) }
+        try await users.uploadDeviceKeys([big] + logins)
+
+        var many: [BenchDevice] = []
+        for index in 0..<100 { many.append(try await users.register("smallquery\(index)")) }
+        var manyDevices = many
+        for user in many { manyDevices += try await collect(4) { _ in try await users.login(user) } }
+        try await users.uploadDeviceKeys(manyDevices)
+
+        let asker = try await users.register("asker")
+        let client = users.client
+        let bigBody: JSONValue = ["device_keys": .object([big.userID: []])]
+        let oneUser = await runTimed(workers: concurrency, duration: duration, recorder: LatencyRecorder()) { _, _ in
+            let reply = try await client.call(.post, "/keys/query", token: asker.token, body: bigBody)
+            guard reply["device_keys"]?[big.userID]?.objectValue?.count == 1000 else {
+                throw BenchClient.Failure(status: 200, body: "expected 1000 devices")
+            }
+        }
+        var request: JSONObject = [:]
+        for user in many { request[user.userID] = [] }
+        let manyBody: JSONValue = ["device_keys": .object(request)]
+        let manyUsers = await runTimed(workers: concurrency, duration: duration, recorder: LatencyRecorder()) { _, _ in
+            let reply = try await client.call(.post, "/keys/query", token: asker.token, body: manyBody)
+            guard reply["device_keys"]?.objectValue?.count == 100 else {
+                throw BenchClient.Failure(status: 200, body: "expected 100 users")
+            }
+        }
+        return [("query-1000-devices", oneUser), ("query-100x5", manyUsers)]
+    }
+
+    private func collect(_ count: Int, _ make: @escaping @Sendable (Int) async throws -> BenchDevice) async throws
+        -> [BenchDevice]
+    {
+        try await withThrowingTaskGroup(of: BenchDevice.self) { group in
+            var made: [BenchDevice] = []
+            var next = 0
+            for _ in 0..<min(8, count) {
+                let index = next
+                group.addTask { try await make(index) }
+                next += 1
+            }
+            while let device = try await group.next() {
+                made.append(device)
+                if next < count {
+                    let index = next
+                    group.addTask { try await make(index) }
+                    next += 1
+                }
+            }
+            return made
+        }
+    }
+}
