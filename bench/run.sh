@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
 done
 
 work=$(mktemp -d /tmp/keyport-bench-XXXXXX)
+chmod 755 "$work"  # the PostgreSQL server runs as the postgres user and must reach its folder
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done

@@ -49,14 +49,25 @@ public struct SessionRecord: Sendable, Equatable {
 /// A device's published keys with its display name, as `/keys/query` serves them.
 public struct StoredDeviceKeys: Sendable, Equatable {
     public var deviceID: String
-    /// The device's `DeviceKeys` object as uploaded (self-signature included); nil if none uploaded.
-    public var keys: JSONObject?
+    /// The device's `DeviceKeys` object as stored: compact JSON text written by `JSONWriter`
+    /// (self-signature included, no `unsigned`); nil if none was uploaded.
+    public var keysJSON: String?
     public var displayName: String?
 
-    public init(deviceID: String, keys: JSONObject?, displayName: String?) {
+    public init(deviceID: String, keysJSON: String?, displayName: String?) {
         self.deviceID = deviceID
-        self.keys = keys
+        self.keysJSON = keysJSON
         self.displayName = displayName
+    }
+
+    public init(deviceID: String, keys: JSONObject?, displayName: String?) {
+        self.init(
+            deviceID: deviceID, keysJSON: keys.map { JSONValue.object($0).encodedString() }, displayName: displayName)
+    }
+
+    /// The parsed `DeviceKeys` object.
+    public var keys: JSONObject? {
+        keysJSON.flatMap { try? JSONFragment(trustedText: $0).parsed().objectValue }
     }
 }
 

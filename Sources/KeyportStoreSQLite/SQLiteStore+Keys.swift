@@ -123,11 +123,9 @@ extension SQLiteStore: KeyStore {
                         try Row.fetchAll(one, arguments: [userID, deviceID])
                     }
                 }
-                result[userID] = try rows.map { row in
-                    let json: String? = row["key_json"]
-                    return StoredDeviceKeys(
-                        deviceID: row["device_id"], keys: try json.map(Self.decodeObject),
-                        displayName: row["display_name"])
+                result[userID] = rows.map { row in
+                    StoredDeviceKeys(
+                        deviceID: row["device_id"], keysJSON: row["key_json"], displayName: row["display_name"])
                 }
             }
             return result

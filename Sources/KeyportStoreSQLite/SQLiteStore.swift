@@ -16,6 +16,8 @@ public final class SQLiteStore: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A small page cache per connection: the working set is small and the OS caches the file.
+            try db.execute(sql: "PRAGMA cache_size = -2048")
         }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {

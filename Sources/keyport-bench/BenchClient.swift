@@ -37,9 +37,11 @@ struct BenchClient: Sendable {
         var description: String { "HTTP \(status): \(body.prefix(300))" }
     }
 
-    /// Sends a request to `/_matrix/client/v3` + path; throws ``Failure`` for non-2xx answers.
-    @discardableResult
-    func call(_ method: Method, _ path: String, token: String? = nil, body: JSONValue? = nil) async throws -> JSONValue
+    /// Sends a request and returns the raw body; throws ``Failure`` for non-2xx answers. Large
+    /// answers are checked by the scenarios without parsing, so the generator's own CPU use (on the
+    /// same machine as the server) stays small.
+    func callRaw(_ method: Method, _ path: String, token: String? = nil, body: JSONValue? = nil) async throws
+        -> ByteBuffer
     {
         var request = HTTPClientRequest(url: baseURL + "/_matrix/client/v3" + path)
         request.method = method.http
@@ -50,10 +52,17 @@ struct BenchClient: Sendable {
         }
         let response = try await http.execute(request, timeout: .seconds(120))
         let bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
-        let status = Int(response.status.code)
-        guard (200..<300).contains(status) else {
-            throw Failure(status: status, body: String(buffer: bytes))
+        guard (200..<300).contains(Int(response.status.code)) else {
+            throw Failure(status: Int(response.status.code), body: String(buffer: bytes))
         }
+        return bytes
+    }
+
+    /// Sends a request to `/_matrix/client/v3` + path and parses the answer.
+    @discardableResult
+    func call(_ method: Method, _ path: String, token: String? = nil, body: JSONValue? = nil) async throws -> JSONValue
+    {
+        let bytes = try await callRaw(method, path, token: token, body: body)
         if bytes.readableBytes == 0 { return .object([:]) }
         return try JSONParser(options: .init(maxDepth: 512, maxBytes: .max, allowFloats: true)).parse(
             bytes.readableBytesView)
@@ -61,5 +70,26 @@ struct BenchClient: Sendable {
 
     func shutdown() async throws {
         try await http.shutdown()
+    }
+}
+
+extension ByteBuffer {
+    /// How many times `needle` occurs in the readable bytes.
+    func occurrences(of needle: String) -> Int {
+        let pattern = Array(needle.utf8)
+        let view = readableBytesView
+        guard let first = pattern.first, view.count >= pattern.count else { return 0 }
+        var count = 0
+        var index = view.startIndex
+        let last = view.endIndex - pattern.count
+        while index <= last {
+            if view[index] == first, view[index..<(index + pattern.count)].elementsEqual(pattern) {
+                count += 1
+                index += pattern.count
+            } else {
+                index += 1
+            }
+        }
+        return count
     }
 }

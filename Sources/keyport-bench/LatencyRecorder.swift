@@ -56,6 +56,8 @@ func runTimed(
                     do {
                         try await body(worker, iteration)
                         await recorder.record(milliseconds: (clock.now - began).milliseconds)
+                    } catch is StopWorker {
+                        break
                     } catch {
                         await recorder.recordError(error)
                     }
@@ -66,6 +68,9 @@ func runTimed(
     }
     return await recorder.summary(seconds: (clock.now - start).milliseconds / 1000, unit: unit)
 }
+
+/// Thrown by a scenario's body when its client has nothing left to do.
+struct StopWorker: Error {}
 
 extension Duration {
     var milliseconds: Double {

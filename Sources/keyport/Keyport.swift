@@ -4,6 +4,14 @@ import Hummingbird
 import KeyportServer
 import Logging
 
+#if os(Linux)
+    /// glibc's `mallopt` (from malloc.h, which the Glibc module does not export).
+    @_silgen_name("mallopt")
+    private func mallopt(_ parameter: Int32, _ value: Int32) -> Int32
+    /// `M_ARENA_MAX` from malloc.h.
+    private let mallocArenaMax: Int32 = -8
+#endif
+
 @main
 struct Keyport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,6 +29,11 @@ struct Serve: AsyncParsableCommand {
     var config: String?
 
     func run() async throws {
+        #if os(Linux)
+            // glibc gives every thread that allocates its own arena; on a many-threaded server
+            // that multiplies idle memory. Two arenas are plenty for NIO's few threads.
+            _ = mallopt(mallocArenaMax, 2)
+        #endif
         let settings: KeyportConfig
         if let config {
             do {

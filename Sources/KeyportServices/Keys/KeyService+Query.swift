@@ -62,14 +62,22 @@ extension KeyService {
             if userDevices.isEmpty, try await store.account(userID: userID) == nil { continue }
             var entries: JSONObject = [:]
             for device in userDevices {
-                guard var keys = device.keys else { continue }
-                Self.merge(signaturesByTarget[userID + "|" + device.deviceID] ?? [], into: &keys)
+                guard let stored = device.keysJSON else { continue }
                 var unsigned: JSONObject = [:]
                 if includeDisplayNames, let name = device.displayName {
                     unsigned["device_display_name"] = .string(name)
                 }
-                keys["unsigned"] = .object(unsigned)
-                entries[device.deviceID] = .object(keys)
+                let extra = signaturesByTarget[userID + "|" + device.deviceID] ?? []
+                if extra.isEmpty, stored.utf8.count > 2, stored.utf8.last == UInt8(ascii: "}") {
+                    // The common case: the stored text goes out as it is, with `unsigned` appended.
+                    var bytes = Array(stored.utf8.dropLast())
+                    bytes += Array(#","unsigned":"#.utf8) + JSONWriter.bytes(.object(unsigned)) + [UInt8(ascii: "}")]
+                    entries[device.deviceID] = .fragment(JSONFragment(trustedBytes: bytes))
+                } else if var keys = device.keys {
+                    Self.merge(extra, into: &keys)
+                    keys["unsigned"] = .object(unsigned)
+                    entries[device.deviceID] = .object(keys)
+                }
             }
             deviceKeys[userID] = .object(entries)
             let keys = crossSigning[userID] ?? [:]

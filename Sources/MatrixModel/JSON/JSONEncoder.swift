@@ -45,6 +45,13 @@ public enum JSONWriter {
                 output.append(contentsOf: String(double).utf8)
             }
         case .string(let string): writeString(string, into: &output)
+        case .fragment(let fragment):
+            if canonical {
+                guard let parsed = try? fragment.parsed() else { throw .floatNotAllowed }
+                try write(parsed, into: &output, canonical: true)
+            } else {
+                output.append(contentsOf: fragment.bytes)
+            }
         case .array(let elements):
             output.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
@@ -55,41 +62,44 @@ public enum JSONWriter {
         case .object(let members):
             output.append(UInt8(ascii: "{"))
             var first = true
-            for key in sortedKeys(members) {
+            for (key, value) in members.sortedMembers() {
                 if !first { output.append(UInt8(ascii: ",")) }
                 first = false
                 writeString(key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                try write(members[key]!, into: &output, canonical: canonical)
+                try write(value, into: &output, canonical: canonical)
             }
             output.append(UInt8(ascii: "}"))
         }
-    }
-
-    /// Keys in Unicode code point order. Comparing UTF-8 bytes gives the same order.
-    static func sortedKeys(_ members: JSONObject) -> [String] {
-        members.keys.sorted { lhs, rhs in lhs.utf8.lexicographicallyPrecedes(rhs.utf8) }
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     static func writeString(_ string: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in string.utf8 {
-            switch byte {
-            case 0x22: output.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: output.append(contentsOf: [0x5C, 0x5C])
-            case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0..<0x20:
-                output.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0x0F)])
-            default: output.append(byte)
+        var string = string
+        string.withUTF8 { bytes in
+            var runStart = 0
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == 0x22 || byte == 0x5C else { continue }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                runStart = index + 1
+                switch byte {
+                case 0x22: output.append(contentsOf: [0x5C, 0x22])
+                case 0x5C: output.append(contentsOf: [0x5C, 0x5C])
+                case 0x08: output.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+                case 0x09: output.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                case 0x0A: output.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0C: output.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                case 0x0D: output.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                default:
+                    output.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
+                    output.append(hexDigits[Int(byte >> 4)])
+                    output.append(hexDigits[Int(byte & 0x0F)])
+                }
             }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         }
         output.append(UInt8(ascii: "\""))
     }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The members of a JSON object, keyed by their exact UTF-8 bytes.
 ///
 /// Swift's `String` equality is Unicode canonical equivalence, so a `[String: JSONValue]` would merge
@@ -11,10 +17,24 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     struct MemberName: Sendable, Hashable {
         let text: String
 
-        static func == (lhs: MemberName, rhs: MemberName) -> Bool { lhs.text.utf8.elementsEqual(rhs.text.utf8) }
+        static func == (lhs: MemberName, rhs: MemberName) -> Bool {
+            let fast = lhs.text.utf8.withContiguousStorageIfAvailable { left in
+                rhs.text.utf8.withContiguousStorageIfAvailable { right in
+                    left.count == right.count
+                        && (left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
+                }
+            }
+            if let fast, let result = fast { return result }
+            return lhs.text.utf8.elementsEqual(rhs.text.utf8)
+        }
 
         func hash(into hasher: inout Hasher) {
-            for byte in text.utf8 { hasher.combine(byte) }
+            let hashed: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+                hasher.combine(bytes: UnsafeRawBufferPointer(bytes))
+            }
+            if hashed == nil {
+                for byte in text.utf8 { hasher.combine(byte) }
+            }
             hasher.combine(0xFF as UInt8)
         }
     }
@@ -71,6 +91,13 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         var copy = JSONObject()
         copy.storage = try storage.filter { try isIncluded((key: $0.key.text, value: $0.value)) }
         return copy
+    }
+
+    /// The members ordered by the UTF-8 bytes of their names (canonical JSON order).
+    public func sortedMembers() -> [(key: String, value: JSONValue)] {
+        storage.map { (key: $0.key.text, value: $0.value) }.sorted { lhs, rhs in
+            lhs.key.utf8.lexicographicallyPrecedes(rhs.key.utf8)
+        }
     }
 
     public func makeIterator() -> AnyIterator<(key: String, value: JSONValue)> {

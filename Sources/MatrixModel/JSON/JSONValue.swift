@@ -11,6 +11,9 @@ public enum JSONValue: Sendable, Hashable {
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
+    /// JSON text this server wrote itself (e.g. stored keys), sent on as it is without being
+    /// parsed and re-encoded. The accessors below see it as no value; canonical encoding parses it.
+    case fragment(JSONFragment)
 
     /// The largest magnitude canonical JSON permits for an integer: 2^53 − 1.
     public static let maxSafeInteger: Int64 = 9_007_199_254_740_991
