@@ -174,6 +174,13 @@ enum SQLiteMigrations {
                         ON room_events (txn_user_id, txn_device_id, txn_id, room_id, type) WHERE txn_id IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v5-membership-by-user-index") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX device_list_stream_membership_user
+                        ON device_list_stream (user_id, room_id, stream_id) WHERE kind = 'membership';
+                    """)
+        }
         return migrator
     }
 }

@@ -49,28 +49,27 @@ extension SQLiteStore: StreamStore {
         }
     }
 
-    /// Memberships as of a position: for each (room, user), the newest membership change at or
-    /// before it.
-    static let membershipsAt = """
-        SELECT s.room_id, s.user_id FROM device_list_stream s
-        WHERE s.kind = 'membership' AND s.stream_id = (
+    /// Whether a membership row is the newest one at or before a position for its (room, user).
+    static let newestAtPosition = """
+        s.kind = 'membership' AND s.membership = 'join' AND s.stream_id = (
             SELECT MAX(t.stream_id) FROM device_list_stream t
-            WHERE t.kind = 'membership' AND t.room_id = s.room_id AND t.user_id = s.user_id AND t.stream_id <= ?)
-        AND s.membership = 'join'
+            WHERE t.kind = 'membership' AND t.room_id = s.room_id AND t.user_id = s.user_id AND t.stream_id <= :position)
         """
 
     public func usersSharingRoom(with userID: String, at position: Int64) async throws -> Set<String> {
         try await pool.read { db in
+            // First the rooms the user was joined to at the position, then who else was joined to them.
             Set(
                 try String.fetchAll(
                     db,
                     sql: """
-                        WITH joined AS (\(Self.membershipsAt))
-                        SELECT DISTINCT other.user_id FROM joined mine
-                        JOIN joined other ON other.room_id = mine.room_id
-                        WHERE mine.user_id = ? AND other.user_id != mine.user_id
+                        WITH mine AS (
+                            SELECT DISTINCT s.room_id FROM device_list_stream s
+                            WHERE s.user_id = :user AND \(Self.newestAtPosition))
+                        SELECT DISTINCT s.user_id FROM device_list_stream s JOIN mine ON mine.room_id = s.room_id
+                        WHERE s.user_id != :user AND \(Self.newestAtPosition)
                         """,
-                    arguments: [position, userID]))
+                    arguments: ["user": userID, "position": position]))
         }
     }
 
@@ -78,9 +77,11 @@ extension SQLiteStore: StreamStore {
         try await pool.read { db in
             try String.fetchAll(
                 db,
-                sql:
-                    "WITH joined AS (\(Self.membershipsAt)) SELECT user_id FROM joined WHERE room_id = ? ORDER BY user_id",
-                arguments: [position, roomID])
+                sql: """
+                    SELECT DISTINCT s.user_id FROM device_list_stream s
+                    WHERE s.room_id = :room AND \(Self.newestAtPosition) ORDER BY s.user_id
+                    """,
+                arguments: ["room": roomID, "position": position])
         }
     }
 
