@@ -11,6 +11,9 @@ import Testing
             #expect(list["devices"]?.arrayValue?.compactMap { $0["device_id"]?.stringValue } == ["PHONE"])
             let shown = try await client.client(.get, "/devices/PHONE", token: alice.token)
             #expect(shown["device_id"] == "PHONE")
+            // Using the token recorded when and from where the device was last seen.
+            #expect(shown["last_seen_ip"] == "127.0.0.1")
+            #expect((shown["last_seen_ts"]?.intValue ?? 0) > 0)
             #expect(shown["display_name"] == nil)
             let renamed = try await client.client(
                 .put, "/devices/PHONE", token: alice.token, body: ["display_name": "My phone"])

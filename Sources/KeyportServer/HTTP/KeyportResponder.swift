@@ -73,7 +73,8 @@ public struct KeyportResponder: HTTPResponder {
             remoteAddress: context.remoteAddress)
         if route.access == .accessToken {
             guard let token = Self.accessToken(request, query: query) else { throw MatrixError.missingToken() }
-            matrixRequest.session = try await accounts.authenticate(accessToken: token)
+            matrixRequest.session = try await accounts.authenticate(
+                accessToken: token, remoteAddress: context.remoteAddress)
         }
         matrixRequest.body = try await readBody(request)
         return try await route.handler(matrixRequest)

@@ -17,6 +17,7 @@ public struct AccountService: Sendable {
     public let policy: RegistrationPolicy
     public let interactiveAuth: UserInteractiveAuth
     let notifications: ChangeNotifications
+    let lastSeen = LastSeenThrottle()
 
     public init(
         store: any AccountStore & DeviceStore, identity: ServerIdentity, hasher: PasswordHasher, clock: ServerClock,
@@ -31,10 +32,15 @@ public struct AccountService: Sendable {
         self.notifications = notifications
     }
 
-    /// The session an access token opens, or `M_UNKNOWN_TOKEN`.
-    public func authenticate(accessToken: String) async throws -> SessionRecord {
+    /// The session an access token opens, or `M_UNKNOWN_TOKEN`. Records the device's last-seen
+    /// time and address now and then (`GET /devices` shows them).
+    public func authenticate(accessToken: String, remoteAddress: String? = nil) async throws -> SessionRecord {
         guard let session = try await store.session(tokenHash: SecureTokens.hash(accessToken)) else {
             throw MatrixError.unknownToken()
+        }
+        let now = clock.now()
+        if await lastSeen.shouldRecord(userID: session.userID, deviceID: session.deviceID, now: now) {
+            try await store.touchDevice(userID: session.userID, deviceID: session.deviceID, ip: remoteAddress, now: now)
         }
         return session
     }
