@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Value types with no I/O: JSON, canonical JSON, identifiers, errors.
@@ -64,12 +66,32 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Server-to-server: discovery, X-Matrix signing, server keys, the outbound sender, inbound
+        // transactions and the remote device-list cache. No HTTP server types.
+        .target(
+            name: "KeyportFederation",
+            dependencies: [
+                "MatrixModel", "MatrixSigning", "KeyportStore", "KeyportServices",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // HTTP: Hummingbird routes, contexts, middleware, configuration, composition root.
         .target(
             name: "KeyportServer",
             dependencies: [
                 "MatrixModel", "MatrixSigning", "KeyportStore", "KeyportStoreSQLite", "KeyportServices",
+                "KeyportFederation",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -123,11 +145,28 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "KeyportFederationTests",
+            dependencies: [
+                "MatrixModel", "MatrixSigning", "KeyportFederation", "KeyportServices", "KeyportStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "KeyportServerTests",
             dependencies: [
-                "MatrixModel", "MatrixSigning", "KeyportServer", "KeyportServices",
+                "MatrixModel", "MatrixSigning", "KeyportServer", "KeyportServices", "KeyportStore",
+                "KeyportStoreSQLite",
+                "KeyportFederation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings

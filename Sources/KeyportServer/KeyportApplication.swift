@@ -1,41 +1,117 @@
+import AsyncHTTPClient
 public import Hummingbird
+import HummingbirdTLS
+import KeyportFederation
 import KeyportServices
 import KeyportStore
 import KeyportStoreSQLite
 public import Logging
 import MatrixModel
+import NIOSSL
+import ServiceLifecycle
 
-/// The composition root: builds the store, the services, the routes and the HTTP application.
+/// The composition root: builds the store, the services, federation, the routes and the HTTP
+/// application.
 public enum KeyportApplication {
     /// Builds the application for a configuration. Engines and services are chosen here and
-    /// injected; nothing below this function reads the configuration.
-    public static func build(config: KeyportConfig, logger: Logger) throws -> some ApplicationProtocol {
+    /// injected; nothing below this function reads the configuration. The first listener is the
+    /// application; every other listener and the federation background work run as its services.
+    public static func build(config: KeyportConfig, logger: Logger) throws -> Application<KeyportResponder> {
         let signingKey = try SigningKeyLoader.loadOrGenerate(path: config.signingKeyPath)
         let storage: any KeyportStorage
         switch config.database {
         case .sqlite(let path): storage = try SQLiteStore(path: path)
         }
         let identity = ServerIdentity(serverName: config.serverName, signingKey: signingKey)
+        let clock = ServerClock.system
+        let notifier = SyncNotifier()
+        let outbound = OutboundSignal()
+        let notifications = ChangeNotifications(store: storage, notifier: notifier, outbound: outbound)
+
+        let resolver = ServerResolver(srv: DNSClient.system(), wellKnown: HTTPWellKnownFetcher(client: .shared))
+        let client = FederationClient(
+            identity: identity, resolver: resolver,
+            settings: FederationClientSettings(
+                verifyCertificates: config.federationVerifyCertificates, customCAFiles: config.federationCustomCAList,
+                blacklist: try IPRangeSet(config.ipRangeBlacklist), whitelist: try IPRangeSet(config.ipRangeWhitelist)),
+            logger: logger)
+        let deviceLists = RemoteDeviceListService(
+            store: storage, client: client, identity: identity, notifications: notifications, logger: logger)
         let services = Services(
             storage: storage, identity: identity,
             policy: RegistrationPolicy(
                 enabled: config.enableRegistration && config.enableRegistrationWithoutVerification,
                 sharedSecret: config.registrationSharedSecret),
-            hasher: PasswordHasher(rounds: config.passwordRounds))
-        let router = buildRouter(services: services, config: config)
-        let responder = KeyportResponder(
-            router: router, accounts: services.accounts, maxRequestSize: config.maxRequestSize, logger: logger)
-        let listener = config.listeners[0]
-        if config.listeners.count > 1 {
-            logger.warning("only the first listener is served in this version; the others are ignored")
+            hasher: PasswordHasher(rounds: config.passwordRounds), clock: clock, notifier: notifier, outbound: outbound,
+            remoteKeys: RemoteKeyDirectory(store: storage, client: client, deviceLists: deviceLists))
+        let keyRing = ServerKeyRing(store: storage, clock: clock, logger: logger) { server in
+            try await client.request(server, method: "GET", path: "/_matrix/key/v2/server", timeout: .seconds(10))
         }
-        return Application(
-            responder: responder,
-            configuration: .init(address: .hostname(listener.bindAddresses[0], port: listener.port), serverName: nil),
-            logger: logger)
+        let sender = FederationSender(
+            store: storage, client: client, identity: identity, keys: services.keys, signal: outbound,
+            schedule: config.federationRetry, clock: clock, logger: logger)
+
+        var router = buildRouter(services: services, config: config)
+        ServerKeyRoutes(
+            identity: identity, oldKeys: config.oldSigningKeys, refreshInterval: config.keyRefreshInterval, clock: clock
+        ).register(into: &router)
+        FederationRoutes(
+            queries: FederationQueryService(store: storage, identity: identity, keys: services.keys),
+            transactions: TransactionService(
+                store: storage, identity: identity, deviceLists: deviceLists, notifications: notifications,
+                clock: clock, logger: logger)
+        ).register(into: &router)
+        let responder = KeyportResponder(
+            router: router, accounts: services.accounts, maxRequestSize: config.maxRequestSize, logger: logger,
+            federation: FederationAuthenticator(identity: identity, keys: keyRing),
+            originSeen: { origin in
+                await sender.destinationIsUp(origin)
+                await deviceLists.serverIsUp(origin)
+            })
+
+        var endpoints: [(KeyportConfig.Listener, String)] = []
+        for listener in config.listeners {
+            for address in listener.bindAddresses { endpoints.append((listener, address)) }
+        }
+        let tls = try tlsConfiguration(config)
+        var background: [any Service] = [FederationBackground(sender: sender, deviceLists: deviceLists, client: client)]
+        for (listener, address) in endpoints.dropFirst() {
+            background.append(try application(responder, listener, address, tls: tls, logger: logger, services: []))
+        }
+        let (first, address) = endpoints[0]
+        return try application(responder, first, address, tls: tls, logger: logger, services: background)
     }
 
-    /// Every route group, registered into one table.
+    private static func application(
+        _ responder: KeyportResponder, _ listener: KeyportConfig.Listener, _ address: String,
+        tls: TLSConfiguration?, logger: Logger, services: [any Service]
+    ) throws -> Application<KeyportResponder> {
+        let configuration = ApplicationConfiguration(address: .hostname(address, port: listener.port), serverName: nil)
+        if listener.tls, let tls {
+            return Application(
+                responder: responder, server: try .tls(.http1(), tlsConfiguration: tls), configuration: configuration,
+                services: services, logger: logger)
+        }
+        return Application(responder: responder, configuration: configuration, services: services, logger: logger)
+    }
+
+    /// The server-side TLS settings when some listener has `tls: true`.
+    private static func tlsConfiguration(_ config: KeyportConfig) throws -> TLSConfiguration? {
+        guard config.listeners.contains(where: \.tls), let certificatePath = config.tlsCertificatePath,
+            let keyPath = config.tlsPrivateKeyPath
+        else { return nil }
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map {
+                NIOSSLCertificateSource.certificate($0)
+            }
+            let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+            return TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        } catch {
+            throw ConfigError("cannot load the TLS certificate or key: \(error)")
+        }
+    }
+
+    /// Every client route group, registered into one table.
     static func buildRouter(services: Services, config: KeyportConfig) -> MatrixRouter {
         var router = MatrixRouter()
         VersionRoutes().register(into: &router)
@@ -52,5 +128,23 @@ public enum KeyportApplication {
         SyncRoutes(services: services).register(into: &router)
         RoomRoutes(services: services).register(into: &router)
         return router
+    }
+}
+
+/// The federation work that runs beside the listeners: the outbound sender and the retry loop of
+/// stale remote device lists. Stops at graceful shutdown and closes outbound connections.
+struct FederationBackground: Service {
+    let sender: FederationSender
+    let deviceLists: RemoteDeviceListService
+    let client: FederationClient
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await sender.run() }
+                group.addTask { await deviceLists.runRetryLoop() }
+            }
+        }
+        await client.shutdown()
     }
 }

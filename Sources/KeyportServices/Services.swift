@@ -18,18 +18,20 @@ public struct Services: Sendable {
 
     public init(
         storage: any KeyportStorage, identity: ServerIdentity, policy: RegistrationPolicy, hasher: PasswordHasher,
-        clock: ServerClock = .system, notifier: SyncNotifier = SyncNotifier()
+        clock: ServerClock = .system, notifier: SyncNotifier = SyncNotifier(),
+        outbound: OutboundSignal = OutboundSignal(), remoteKeys: (any RemoteKeyQuerying)? = nil
     ) {
         self.identity = identity
         self.clock = clock
-        let notifications = ChangeNotifications(store: storage, notifier: notifier)
+        let notifications = ChangeNotifications(store: storage, notifier: notifier, outbound: outbound)
         self.notifications = notifications
         let accounts = AccountService(
             store: storage, identity: identity, hasher: hasher, clock: clock, policy: policy,
             interactiveAuth: UserInteractiveAuth(), notifications: notifications)
         self.accounts = accounts
         self.devices = DeviceService(store: storage, accounts: accounts, notifications: notifications)
-        let keys = KeyService(store: storage, identity: identity, clock: clock, notifications: notifications)
+        let keys = KeyService(
+            store: storage, identity: identity, clock: clock, notifications: notifications, remote: remoteKeys)
         self.keys = keys
         self.crossSigning = CrossSigningService(
             store: storage, accounts: accounts, identity: identity, notifications: notifications)

@@ -29,6 +29,17 @@ public struct ClientTransaction: Sendable, Hashable {
     }
 }
 
+/// The idempotency key of an `m.direct_to_device` EDU: its origin server and `message_id`.
+public struct FederatedMessageID: Sendable, Hashable {
+    public var origin: String
+    public var messageID: String
+
+    public init(origin: String, messageID: String) {
+        self.origin = origin
+        self.messageID = messageID
+    }
+}
+
 /// One `/sendToDevice` request: local deliveries and, per destination server, the
 /// `m.direct_to_device` EDU content to queue for federation.
 public struct ToDeviceBatch: Sendable {
@@ -51,15 +62,20 @@ public struct ToDeviceBatch: Sendable {
     /// Destination server → EDU content (`sender`, `type`, `message_id`, `messages`).
     public var remote: [String: JSONObject]
     public var transaction: ClientTransaction?
+    /// For a batch received over federation: the sending server and the EDU's `message_id`, so
+    /// that a repeated EDU is stored once.
+    public var federatedMessage: FederatedMessageID?
 
     public init(
-        sender: String, type: String, local: [Delivery], remote: [String: JSONObject], transaction: ClientTransaction?
+        sender: String, type: String, local: [Delivery], remote: [String: JSONObject], transaction: ClientTransaction?,
+        federatedMessage: FederatedMessageID? = nil
     ) {
         self.sender = sender
         self.type = type
         self.local = local
         self.remote = remote
         self.transaction = transaction
+        self.federatedMessage = federatedMessage
     }
 }
 
@@ -67,7 +83,7 @@ public struct ToDeviceBatch: Sendable {
 public protocol ToDeviceStore: Sendable {
     /// Stores every delivery and queued EDU in one transaction. `*` expands to all of the user's
     /// current devices; unknown users and devices are skipped. If the batch's transaction was seen
-    /// before, nothing is stored and nil is returned; otherwise the local users that received a
+    /// before (or, for a federated batch, its origin and `message_id`), nothing is stored and nil is returned; otherwise the local users that received a
     /// message.
     func sendToDevice(_ batch: ToDeviceBatch, now: Int64) async throws -> Set<String>?
 
@@ -80,7 +96,4 @@ public protocol ToDeviceStore: Sendable {
 
     /// The newest to-device stream position (0 when none was ever written).
     func currentToDevicePosition() async throws -> Int64
-
-    /// Queued federation EDUs for a destination, oldest first (sent by the federation sender).
-    func queuedEDUs(destination: String) async throws -> [(id: Int64, type: String, content: JSONObject)]
 }

@@ -181,6 +181,63 @@ enum SQLiteMigrations {
                         ON device_list_stream (user_id, room_id, stream_id) WHERE kind = 'membership';
                     """)
         }
+        migrator.registerMigration("v6-federation") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE server_keys (
+                        server_name TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        public_key TEXT NOT NULL,
+                        valid_until_ts INTEGER NOT NULL,
+                        expired_ts INTEGER,
+                        PRIMARY KEY (server_name, key_id)
+                    );
+                    CREATE TABLE federation_inbound_txns (
+                        origin TEXT NOT NULL,
+                        txn_id TEXT NOT NULL,
+                        response_json TEXT NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        PRIMARY KEY (origin, txn_id)
+                    );
+                    CREATE INDEX federation_inbound_txns_age ON federation_inbound_txns (received_at);
+                    CREATE TABLE federation_to_device_seen (
+                        origin TEXT NOT NULL,
+                        message_id TEXT NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        PRIMARY KEY (origin, message_id)
+                    );
+                    CREATE INDEX federation_to_device_seen_age ON federation_to_device_seen (received_at);
+                    CREATE TABLE device_list_outbound (
+                        destination TEXT NOT NULL,
+                        user_id TEXT NOT NULL,
+                        last_stream_id INTEGER NOT NULL,
+                        PRIMARY KEY (destination, user_id)
+                    );
+                    CREATE TABLE federation_positions (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        position INTEGER NOT NULL
+                    );
+                    CREATE TABLE remote_device_lists (
+                        user_id TEXT PRIMARY KEY NOT NULL,
+                        stream_id INTEGER NOT NULL,
+                        stale INTEGER NOT NULL,
+                        master_key_json TEXT,
+                        self_signing_key_json TEXT
+                    );
+                    CREATE TABLE remote_devices (
+                        user_id TEXT NOT NULL,
+                        device_id TEXT NOT NULL,
+                        display_name TEXT,
+                        keys_json TEXT,
+                        PRIMARY KEY (user_id, device_id)
+                    );
+                    CREATE TABLE remote_device_list_seen (
+                        user_id TEXT NOT NULL,
+                        stream_id INTEGER NOT NULL,
+                        PRIMARY KEY (user_id, stream_id)
+                    );
+                    """)
+        }
         return migrator
     }
 }

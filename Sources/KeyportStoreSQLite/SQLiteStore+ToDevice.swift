@@ -1,6 +1,6 @@
 import GRDB
 public import KeyportStore
-public import MatrixModel
+import MatrixModel
 
 extension SQLiteStore: ToDeviceStore {
     public func sendToDevice(_ batch: ToDeviceBatch, now: Int64) async throws -> Set<String>? {
@@ -10,6 +10,15 @@ extension SQLiteStore: ToDeviceStore {
                     sql:
                         "INSERT OR IGNORE INTO to_device_txns (user_id, device_id, txn_id, created_at) VALUES (?, ?, ?, ?)",
                     arguments: [txn.userID, txn.deviceID, txn.transactionID, now])
+                if db.changesCount == 0 { return nil }
+            }
+            if let message = batch.federatedMessage {
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO federation_to_device_seen (origin, message_id, received_at)
+                        VALUES (?, ?, ?)
+                        """,
+                    arguments: [message.origin, message.messageID, now])
                 if db.changesCount == 0 { return nil }
             }
             let insert = try db.cachedStatement(
@@ -70,15 +79,6 @@ extension SQLiteStore: ToDeviceStore {
         try await pool.read { db in
             // sqlite_sequence keeps the highest id ever used, even after the rows are deleted.
             try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'device_inbox'") ?? 0
-        }
-    }
-
-    public func queuedEDUs(destination: String) async throws -> [(id: Int64, type: String, content: JSONObject)] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT id, edu_type, content_json FROM federation_outbox WHERE destination = ? ORDER BY id",
-                arguments: [destination]
-            ).map { row in (id: row["id"], type: row["edu_type"], content: try Self.decodeObject(row["content_json"])) }
         }
     }
 }

@@ -27,7 +27,7 @@ enum StoreConformance {
     /// Every check, grouped by protocol.
     static let checks: [StoreCheck] =
         AccountChecks.all + DeviceChecks.all + KeyUploadChecks.all + KeyClaimChecks.all + CrossSigningChecks.all
-        + StreamChecks.all + ToDeviceChecks.all + RoomChecks.all
+        + StreamChecks.all + ToDeviceChecks.all + RoomChecks.all + FederationChecks.all
 }
 
 // MARK: - Fixtures shared by the checks

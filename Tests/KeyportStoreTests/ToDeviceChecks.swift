@@ -131,7 +131,9 @@ enum ToDeviceChecks {
             batch([(alice, "D", ["n": 2])], remote: remote, transaction: txn("t1")), now: 5_001)
         #expect(second == nil)
         #expect(numbers(try await inbox(store, alice, "D")) == [1], "nothing stored for the repeat")
-        #expect(try await store.queuedEDUs(destination: "other.example").count == 1, "no EDU queued for the repeat")
+        #expect(
+            try await store.queuedEDUs(destination: "other.example", limit: 100).count == 1,
+            "no EDU queued for the repeat")
         #expect(try await store.currentToDevicePosition() == position)
 
         // The same transaction ID from another device, or another user's device of the same ID,
@@ -279,7 +281,7 @@ enum ToDeviceChecks {
         let store = try await makeStore()
         try await createAccounts(store, alice)
         try await login(store, alice, "D")
-        #expect(try await store.queuedEDUs(destination: "one.example").isEmpty)
+        #expect(try await store.queuedEDUs(destination: "one.example", limit: 100).isEmpty)
 
         func edu(_ id: String, _ user: String) -> JSONObject {
             [
@@ -297,14 +299,14 @@ enum ToDeviceChecks {
             batch([], remote: ["one.example": edu("m3", "@z:one.example")]), now: 5_001)
         #expect(second == [], "a remote-only batch has no local recipients")
 
-        let one = try await store.queuedEDUs(destination: "one.example")
+        let one = try await store.queuedEDUs(destination: "one.example", limit: 100)
         #expect(one.map(\.content) == [edu("m1", "@x:one.example"), edu("m3", "@z:one.example")], "oldest first")
         #expect(one.allSatisfy { $0.type == "m.direct_to_device" })
         #expect(one.map(\.id) == one.map(\.id).sorted() && Set(one.map(\.id)).count == one.count)
-        let two = try await store.queuedEDUs(destination: "two.example")
+        let two = try await store.queuedEDUs(destination: "two.example", limit: 100)
         #expect(two.map(\.content) == [edu("m2", "@y:two.example")])
         #expect(two.map(\.type) == ["m.direct_to_device"])
-        #expect(try await store.queuedEDUs(destination: "three.example").isEmpty)
+        #expect(try await store.queuedEDUs(destination: "three.example", limit: 100).isEmpty)
         #expect(Set(one.map(\.id)).isDisjoint(with: two.map(\.id)), "IDs are unique across destinations")
         #expect(numbers(try await inbox(store, alice, "D")) == [1])
     }

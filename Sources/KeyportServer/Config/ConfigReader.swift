@@ -85,6 +85,25 @@ struct ConfigReader {
     }
 
     /// `{per_second, burst_count}` as Synapse writes rate limits.
+    /// A duration as Synapse writes one: an integer of milliseconds, or a number with a unit
+    /// (`ms`, `s`, `m`, `h`, `d`, `w`, `y`).
+    func duration(_ key: String) throws(ConfigError) -> Duration? {
+        guard let value = map[key] else { return nil }
+        if let milliseconds = value.intValue, milliseconds >= 0 { return .milliseconds(milliseconds) }
+        let units: [(String, Int64)] = [
+            ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000), ("w", 604_800_000),
+            ("y", 31_536_000_000),
+        ]
+        if let text = value.stringValue {
+            for (suffix, factor) in units where text.hasSuffix(suffix) {
+                if let number = Int64(text.dropLast(suffix.count)), number >= 0 {
+                    return .milliseconds(number * factor)
+                }
+            }
+        }
+        throw ConfigError("\(path)\(key) must be a duration such as 500ms, 10s, 5m, 1h or 7d")
+    }
+
     func rateLimit(_ key: String) throws(ConfigError) -> RateLimit? {
         guard let object = try object(key) else { return nil }
         let perSecond = try object.number("per_second") ?? 1

@@ -1,4 +1,5 @@
 import Foundation
+import KeyportFederation
 import KeyportServices
 import MatrixModel
 import Yams
@@ -9,6 +10,9 @@ extension KeyportConfig {
         "server_name", "listeners", "database", "signing_key_path", "enable_registration",
         "enable_registration_without_verification", "registration_shared_secret", "max_request_size", "rc_login",
         "rc_registration", "rc_key_claim", "password_config", "log_level", "report_stats", "pid_file",
+        "tls_certificate_path", "tls_private_key_path", "old_signing_keys", "key_refresh_interval",
+        "federation_verify_certificates", "federation_custom_ca_list", "ip_range_blacklist", "ip_range_whitelist",
+        "federation", "trusted_key_servers", "suppress_key_server_warning",
     ]
 
     /// Reads a YAML configuration. Relative paths are kept as written (relative to the working
@@ -55,6 +59,7 @@ extension KeyportConfig {
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(config.logLevel) else {
             throw ConfigError("log_level must be one of trace, debug, info, notice, warning, error, critical")
         }
+        try Self.federationSettings(reader, into: &config)
         if config.enableRegistration, !config.enableRegistrationWithoutVerification {
             throw ConfigError(
                 "enable_registration needs enable_registration_without_verification: true (Keyport has no email or captcha verification)"
@@ -80,8 +85,52 @@ extension KeyportConfig {
             listeners.append(Listener(port: port, bindAddresses: addresses, tls: try item.bool("tls") ?? false))
         }
         guard !listeners.isEmpty else { throw ConfigError("listeners is empty") }
-        if listeners.contains(where: \.tls) { throw ConfigError("TLS listeners are not supported yet") }
         return listeners
+    }
+
+    private static func federationSettings(_ reader: ConfigReader, into config: inout KeyportConfig) throws(ConfigError)
+    {
+        config.tlsCertificatePath = try reader.string("tls_certificate_path")
+        config.tlsPrivateKeyPath = try reader.string("tls_private_key_path")
+        if config.listeners.contains(where: \.tls), config.tlsCertificatePath == nil || config.tlsPrivateKeyPath == nil
+        {
+            throw ConfigError("a listener has tls: true, so tls_certificate_path and tls_private_key_path are required")
+        }
+        if let old = try reader.object("old_signing_keys") {
+            for (keyID, value) in old.map.sortedMembers() {
+                let item = ConfigReader(map: value.objectValue ?? [:], path: "old_signing_keys.\(keyID).")
+                guard keyID.hasPrefix("ed25519:"), let key = try item.string("key"),
+                    let expired = try item.int("expired_ts")
+                else { throw ConfigError("old_signing_keys.\(keyID) needs an ed25519 key ID, 'key' and 'expired_ts'") }
+                config.oldSigningKeys.append(OldVerifyKey(keyID: keyID, publicKey: key, expiredTS: Int64(expired)))
+            }
+        }
+        if let interval = try reader.duration("key_refresh_interval") { config.keyRefreshInterval = interval }
+        config.federationVerifyCertificates = try reader.bool("federation_verify_certificates") ?? true
+        config.federationCustomCAList = try reader.stringArray("federation_custom_ca_list") ?? []
+        config.ipRangeBlacklist = try reader.stringArray("ip_range_blacklist") ?? IPRangeSet.defaultBlacklist
+        config.ipRangeWhitelist = try reader.stringArray("ip_range_whitelist") ?? []
+        for (key, ranges) in [
+            ("ip_range_blacklist", config.ipRangeBlacklist), ("ip_range_whitelist", config.ipRangeWhitelist),
+        ] {
+            do {
+                _ = try IPRangeSet(ranges)
+            } catch {
+                throw ConfigError("\(key): \(error)")
+            }
+        }
+        if let federation = try reader.object("federation") {
+            var schedule = RetrySchedule()
+            if let minimum = try federation.duration("destination_min_retry_interval") { schedule.minimum = minimum }
+            if let multiplier = try federation.number("destination_retry_multiplier") {
+                guard multiplier >= 1 else {
+                    throw ConfigError("federation.destination_retry_multiplier must be at least 1")
+                }
+                schedule.multiplier = multiplier
+            }
+            if let maximum = try federation.duration("destination_max_retry_interval") { schedule.maximum = maximum }
+            config.federationRetry = schedule
+        }
     }
 
     private static func database(_ reader: ConfigReader) throws(ConfigError) -> Database {

@@ -1,3 +1,4 @@
+public import KeyportFederation
 public import KeyportServices
 public import MatrixModel
 
@@ -40,6 +41,22 @@ public struct KeyportConfig: Sendable {
     public var passwordRounds: Int
     /// `log_level`: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String
+    /// `tls_certificate_path` / `tls_private_key_path`: PEM files for listeners with `tls: true`.
+    public var tlsCertificatePath: String?
+    public var tlsPrivateKeyPath: String?
+    /// `old_signing_keys`: keys this server used before, published as `old_verify_keys`.
+    public var oldSigningKeys: [OldVerifyKey]
+    /// `key_refresh_interval`: how far ahead our key response's `valid_until_ts` lies.
+    public var keyRefreshInterval: Duration
+    /// `federation_verify_certificates` and `federation_custom_ca_list`.
+    public var federationVerifyCertificates: Bool
+    public var federationCustomCAList: [String]
+    /// `ip_range_blacklist` / `ip_range_whitelist`: outbound federation refuses blacklisted
+    /// addresses unless whitelisted.
+    public var ipRangeBlacklist: [String]
+    public var ipRangeWhitelist: [String]
+    /// `federation: destination_min_retry_interval, destination_retry_multiplier, destination_max_retry_interval`.
+    public var federationRetry: RetrySchedule
 
     /// The configuration used when `serve` is given no file: `localhost:8008` on 127.0.0.1:8008,
     /// SQLite under `./keyport-data`, open registration (it listens on loopback only).
@@ -57,6 +74,15 @@ public struct KeyportConfig: Sendable {
             registrationRateLimit: RateLimit(perSecond: 0.17, burst: 3),
             keyClaimRateLimit: RateLimit(perSecond: 10, burst: 50),
             passwordRounds: 600_000,
-            logLevel: "info")
+            logLevel: "info",
+            tlsCertificatePath: nil,
+            tlsPrivateKeyPath: nil,
+            oldSigningKeys: [],
+            keyRefreshInterval: .seconds(24 * 3600),
+            federationVerifyCertificates: true,
+            federationCustomCAList: [],
+            ipRangeBlacklist: IPRangeSet.defaultBlacklist,
+            ipRangeWhitelist: [],
+            federationRetry: RetrySchedule())
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 public import Hummingbird
+import KeyportFederation
 import KeyportServices
 import Logging
 import MatrixModel
@@ -15,12 +16,20 @@ public struct KeyportResponder: HTTPResponder {
     let accounts: AccountService
     let maxRequestSize: Int
     let logger: Logger
+    let federation: FederationAuthenticator?
+    /// Told of every authenticated origin: a server that talks to us is up.
+    let originSeen: @Sendable (String) async -> Void
 
-    public init(router: MatrixRouter, accounts: AccountService, maxRequestSize: Int, logger: Logger) {
+    public init(
+        router: MatrixRouter, accounts: AccountService, maxRequestSize: Int, logger: Logger,
+        federation: FederationAuthenticator? = nil, originSeen: @escaping @Sendable (String) async -> Void = { _ in }
+    ) {
         self.router = router
         self.accounts = accounts
         self.maxRequestSize = maxRequestSize
         self.logger = logger
+        self.federation = federation
+        self.originSeen = originSeen
     }
 
     /// Headers the spec asks every client-server response to carry, so browsers can call us.
@@ -77,6 +86,14 @@ public struct KeyportResponder: HTTPResponder {
                 accessToken: token, remoteAddress: context.remoteAddress)
         }
         matrixRequest.body = try await readBody(request)
+        if route.access == .federation {
+            guard let federation else { throw MatrixError.unrecognized() }
+            let origin = try await federation.authenticate(
+                method: method, uri: request.uri.description, authorization: request.headers[.authorization],
+                body: matrixRequest.body)
+            matrixRequest.origin = origin
+            await originSeen(origin)
+        }
         return try await route.handler(matrixRequest)
     }
 

@@ -13,11 +13,21 @@ public struct MatrixRequest: Sendable {
     public var body: JSONObject?
     public var session: SessionRecord?
     public var remoteAddress: String?
+    /// For federation routes: the authenticated origin server.
+    public var origin: String?
 
     /// The session of an authenticated route (the responder guarantees it is set).
     public func requireSession() throws(MatrixError) -> SessionRecord {
         guard let session else { throw .missingToken() }
         return session
+    }
+
+    /// The origin of a federation route (the responder guarantees it is set).
+    public func requireOrigin() throws(MatrixError) -> String {
+        guard let origin else {
+            throw MatrixError(status: 401, errcode: "M_UNAUTHORIZED", "Missing X-Matrix authorization")
+        }
+        return origin
     }
 
     /// The body, or `{}` when none was sent.

@@ -8,6 +8,8 @@ public struct MatrixRouter: Sendable {
     public enum Access: Sendable {
         case open
         case accessToken
+        /// A server-to-server request: `X-Matrix` signature checked, the origin set on the request.
+        case federation
     }
 
     public typealias Handler = @Sendable (MatrixRequest) async throws -> MatrixResponse

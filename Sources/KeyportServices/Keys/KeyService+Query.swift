@@ -3,7 +3,7 @@ public import MatrixModel
 
 extension KeyService {
     /// Parses `{user_id: [device_id]}`; an object in place of the list is `M_BAD_JSON`.
-    static func queryRequest(_ body: JSONObject) throws(MatrixError) -> [String: [String]] {
+    public static func queryRequest(_ body: JSONObject) throws(MatrixError) -> [String: [String]] {
         let request = try body.requiredObject("device_keys")
         var parsed: [String: [String]] = [:]
         for (userID, devices) in request {
@@ -24,20 +24,31 @@ extension KeyService {
         return parsed
     }
 
-    /// `POST /keys/query`: local users from the store; remote servers in `failures` until
-    /// federation exists.
+    /// `POST /keys/query`: local users from the store, remote users from the federation module
+    /// (cache or their servers, concurrently, bounded by `timeout`); unreachable servers go to
+    /// `failures` while every other answer still comes back.
     public func query(requester: String, body: JSONObject) async throws -> JSONValue {
         let request = try Self.queryRequest(body)
         let local = request.filter { identity.isLocal($0.key) }
+        let remoteRequest = request.filter { !identity.isLocal($0.key) }
+        let timeout = Self.remoteTimeout(body)
+        async let remoteAnswer = queryRemote(remoteRequest, timeout: timeout)
         var result = try await queryLocal(local, requester: requester, includeDisplayNames: true)
-        var failures: JSONObject = [:]
-        for userID in request.keys where !identity.isLocal(userID) {
-            if let server = UserID(userID)?.serverName.rawValue {
-                failures[server] = .object(["status": 503, "message": "Federation is not available"])
-            }
+        let (remoteKeys, failures) = await remoteAnswer
+        for field in ["device_keys", "master_keys", "self_signing_keys"] {
+            guard let entries = remoteKeys[field]?.objectValue, !entries.isEmpty else { continue }
+            var merged = result[field]?.objectValue ?? [:]
+            for (userID, value) in entries { merged[userID] = value }
+            result[field] = .object(merged)
         }
         result["failures"] = .object(failures)
         return .object(result)
+    }
+
+    private func queryRemote(_ request: [String: [String]], timeout: Duration) async -> (JSONObject, JSONObject) {
+        guard !request.isEmpty else { return ([:], [:]) }
+        if let remote { return await remote.queryRemote(request, timeout: timeout) }
+        return ([:], Self.unavailable(Array(request.keys)))
     }
 
     /// The local part of a key query: `device_keys`, `master_keys`, `self_signing_keys` and, for the

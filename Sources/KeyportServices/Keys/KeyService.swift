@@ -7,15 +7,24 @@ public struct KeyService: Sendable {
     let identity: ServerIdentity
     let clock: ServerClock
     let notifications: ChangeNotifications
+    /// Other servers' users; nil when federation is off (they go to `failures`).
+    let remote: (any RemoteKeyQuerying)?
 
     public init(
         store: any KeyStore & CrossSigningStore & AccountStore, identity: ServerIdentity, clock: ServerClock,
-        notifications: ChangeNotifications
+        notifications: ChangeNotifications, remote: (any RemoteKeyQuerying)? = nil
     ) {
         self.store = store
         self.identity = identity
         self.clock = clock
         self.notifications = notifications
+        self.remote = remote
+    }
+
+    /// The request's `timeout` (milliseconds) for other servers, 10 seconds by default, at most a minute.
+    static func remoteTimeout(_ body: JSONObject) -> Duration {
+        guard let milliseconds = body["timeout"]?.intValue, milliseconds >= 0 else { return .seconds(10) }
+        return .milliseconds(min(milliseconds, 60_000))
     }
 
     /// Counts as clients expect them: `signed_curve25519` always present, 0 when empty.
@@ -75,7 +84,7 @@ public struct KeyService: Sendable {
     }
 
     /// Parses `{user_id: {device_id: algorithm}}` into claim targets.
-    static func claimTargets(_ body: JSONObject) throws(MatrixError) -> [ClaimTarget] {
+    public static func claimTargets(_ body: JSONObject) throws(MatrixError) -> [ClaimTarget] {
         let request = try body.requiredObject("one_time_keys")
         var targets: [ClaimTarget] = []
         for (userID, devices) in request.sorted(by: { $0.key < $1.key }) {
@@ -92,21 +101,34 @@ public struct KeyService: Sendable {
         return targets
     }
 
-    /// `POST /keys/claim` for local users: one atomic store call; remote servers go to `failures`
-    /// until federation exists.
+    /// `POST /keys/claim`: local users in one atomic store call, remote servers concurrently
+    /// (each bounded by the request's `timeout`); servers that fail are named in `failures`.
     public func claim(body: JSONObject) async throws -> JSONValue {
         let targets = try Self.claimTargets(body)
         let local = targets.filter { identity.isLocal($0.userID) }
+        let remoteTargets = targets.filter { !identity.isLocal($0.userID) }
+        async let remoteAnswer = claimRemote(remoteTargets, timeout: Self.remoteTimeout(body))
+        var oneTimeKeys = try await claimLocal(local).objectValue ?? [:]
+        let (remoteKeys, failures) = await remoteAnswer
+        for (userID, devices) in remoteKeys { oneTimeKeys[userID] = devices }
+        return .object(["one_time_keys": .object(oneTimeKeys), "failures": .object(failures)])
+    }
+
+    private func claimRemote(_ targets: [ClaimTarget], timeout: Duration) async -> (JSONObject, JSONObject) {
+        guard !targets.isEmpty else { return ([:], [:]) }
+        if let remote { return await remote.claimRemote(targets, timeout: timeout) }
+        return ([:], Self.unavailable(targets.map(\.userID)))
+    }
+
+    /// `failures` for servers that cannot be asked because federation is off.
+    static func unavailable(_ userIDs: [String]) -> JSONObject {
         var failures: JSONObject = [:]
-        for target in targets where !identity.isLocal(target.userID) {
-            if let server = UserID(target.userID)?.serverName.rawValue {
-                failures[server] = .object(["status": 503, "message": "Federation is not available"])
+        for userID in userIDs {
+            if let server = UserID(userID)?.serverName.rawValue {
+                failures[server] = .object(["status": 503, "message": "Federation is not enabled"])
             }
         }
-        return .object([
-            "one_time_keys": try await claimLocal(local),
-            "failures": .object(failures),
-        ])
+        return failures
     }
 
     /// Claims for local users and shapes them as `{user: {device: {keyID: key}}}`.

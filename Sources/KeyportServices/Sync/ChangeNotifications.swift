@@ -4,10 +4,13 @@ public import KeyportStore
 public struct ChangeNotifications: Sendable {
     let store: any StreamStore
     public let notifier: SyncNotifier
+    /// Wakes the federation sender: device-list changes and remote to-device messages go out.
+    public let outbound: OutboundSignal
 
-    public init(store: any StreamStore, notifier: SyncNotifier) {
+    public init(store: any StreamStore, notifier: SyncNotifier, outbound: OutboundSignal = OutboundSignal()) {
         self.store = store
         self.notifier = notifier
+        self.outbound = outbound
     }
 
     /// A user's devices, keys or cross-signing changed: they and everyone sharing a room hear of it.
@@ -15,6 +18,7 @@ public struct ChangeNotifications: Sendable {
         var users = try await store.usersSharingRoom(with: userID)
         users.insert(userID)
         await notifier.notify(users)
+        await outbound.signal()
     }
 
     /// Something arrived for these users (to-device messages, room events, invites).

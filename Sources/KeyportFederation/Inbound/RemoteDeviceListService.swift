@@ -1,0 +1,157 @@
+public import KeyportServices
+public import KeyportStore
+public import Logging
+public import MatrixModel
+
+/// The cache of remote users' device lists (guarantee 3). Updates whose `prev_id`s are known are
+/// applied at once; otherwise the user is marked stale durably and fetched again from
+/// `GET /user/devices/{userId}` in the background, with backoff per server. A stale list is
+/// never served as if it were current.
+public actor RemoteDeviceListService {
+    let store: any KeyportStorage
+    let client: FederationClient
+    let identity: ServerIdentity
+    let notifications: ChangeNotifications
+    let logger: Logger
+    var inFlight: [String: Task<Bool, Never>] = [:]
+    var backoff: [String: (failures: Int, until: ContinuousClock.Instant)] = [:]
+
+    public init(
+        store: any KeyportStorage, client: FederationClient, identity: ServerIdentity,
+        notifications: ChangeNotifications, logger: Logger
+    ) {
+        self.store = store
+        self.client = client
+        self.identity = identity
+        self.notifications = notifications
+        self.logger = logger
+    }
+
+    /// True if a local user shares a room with `userID`: only such users' lists are cached.
+    public func isTracked(_ userID: String) async throws -> Bool {
+        try await store.usersSharingRoom(with: userID).contains { identity.isLocal($0) }
+    }
+
+    /// An `m.device_list_update` from `origin`.
+    public func receive(_ update: RemoteDeviceUpdate) async throws {
+        guard try await isTracked(update.userID) else { return }
+        if try await store.applyRemoteDeviceUpdate(update) {
+            try await notifications.deviceListChanged(of: update.userID)
+        } else {
+            startResync(update.userID)
+        }
+    }
+
+    /// An `m.signing_key_update`: the cached master / self-signing keys, checked first.
+    public func receiveSigningKeys(userID: String, content: JSONObject) async throws {
+        guard try await isTracked(userID) else { return }
+        let cached = try await store.remoteDeviceList(userID: userID)
+        let master = RemoteKeyValidation.masterKey(content["master_key"], userID: userID)
+        let selfSigning = RemoteKeyValidation.selfSigningKey(
+            content["self_signing_key"], userID: userID, master: master ?? cached?.masterKey)
+        guard master != nil || selfSigning != nil else { return }
+        try await store.updateRemoteCrossSigningKeys(userID: userID, master: master, selfSigning: selfSigning)
+        try await notifications.deviceListChanged(of: userID)
+    }
+
+    /// Fetches the user's whole list again unless one fetch is already running; returns at once.
+    func startResync(_ userID: String) {
+        guard inFlight[userID] == nil else { return }
+        inFlight[userID] = Task { await self.runResync(userID, timeout: .seconds(30)) }
+    }
+
+    /// Fetches the user's list now (joining a fetch already running), bounded by `timeout`.
+    public func resync(_ userID: String, timeout: Duration) async -> Bool {
+        if let running = inFlight[userID] { return await running.value }
+        let task = Task { await self.runResync(userID, timeout: timeout) }
+        inFlight[userID] = task
+        return await task.value
+    }
+
+    private func runResync(_ userID: String, timeout: Duration) async -> Bool {
+        defer { inFlight[userID] = nil }
+        guard let server = UserID(userID)?.serverName.rawValue else { return false }
+        if let wait = backoff[server], wait.until > .now { return false }
+        do {
+            try await store.markRemoteDeviceListStale(userID: userID)
+            let encoded = userID.addingPercentEncodingForPath()
+            let answer = try await client.request(
+                server, method: "GET", path: "/_matrix/federation/v1/user/devices/\(encoded)", timeout: timeout)
+            guard let list = Self.parseDeviceList(answer, userID: userID) else {
+                throw FederationError.invalidResponse("malformed /user/devices answer")
+            }
+            try await store.replaceRemoteDeviceList(list)
+            backoff[server] = nil
+            try await notifications.deviceListChanged(of: userID)
+            return true
+        } catch {
+            let failures = (backoff[server]?.failures ?? 0) + 1
+            let delay = Duration.seconds(min(30 * (1 << min(failures - 1, 10)), 24 * 3600))
+            backoff[server] = (failures, .now + delay)
+            logger.warning(
+                "device list resync failed; the user stays stale",
+                metadata: ["user": "\(userID)", "error": "\(error)", "retry_in": "\(delay)"])
+            return false
+        }
+    }
+
+    /// Retries stale users whose server is not backing off, every `interval`, until cancelled.
+    public func runRetryLoop(interval: Duration = .seconds(5)) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            guard let stale = try? await store.staleRemoteDeviceLists() else { continue }
+            for userID in stale {
+                guard let server = UserID(userID)?.serverName.rawValue else { continue }
+                if let wait = backoff[server], wait.until > .now { continue }
+                if (try? await isTracked(userID)) == true {
+                    startResync(userID)
+                } else {
+                    try? await store.forgetRemoteDeviceList(userID: userID)
+                }
+            }
+        }
+    }
+
+    /// Clears a server's backoff (it just talked to us, so it is up).
+    public func serverIsUp(_ server: String) {
+        backoff[server] = nil
+    }
+
+    /// A `GET /user/devices` answer checked and shaped for the cache; nil if it is not for `userID`.
+    static func parseDeviceList(_ answer: JSONObject, userID: String) -> RemoteDeviceList? {
+        guard answer["user_id"]?.stringValue == userID, let devices = answer["devices"]?.arrayValue else { return nil }
+        var parsed: [RemoteDevice] = []
+        for entry in devices {
+            guard let object = entry.objectValue, let deviceID = object["device_id"]?.stringValue else { continue }
+            parsed.append(
+                RemoteDevice(
+                    deviceID: deviceID, displayName: object["device_display_name"]?.stringValue,
+                    keys: RemoteKeyValidation.deviceKeys(object["keys"], userID: userID, deviceID: deviceID)))
+        }
+        let master = RemoteKeyValidation.masterKey(answer["master_key"], userID: userID)
+        return RemoteDeviceList(
+            userID: userID, streamID: answer["stream_id"]?.intValue ?? 0, stale: false, devices: parsed,
+            masterKey: master,
+            selfSigningKey: RemoteKeyValidation.selfSigningKey(
+                answer["self_signing_key"], userID: userID, master: master))
+    }
+}
+
+extension String {
+    /// Percent-encodes everything but unreserved characters, for one path segment.
+    func addingPercentEncodingForPath() -> String {
+        var result = ""
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                result.append(Character(UnicodeScalar(byte)))
+            default:
+                let hex = Array("0123456789ABCDEF")
+                result += "%\(hex[Int(byte >> 4)])\(hex[Int(byte & 0x0F)])"
+            }
+        }
+        return result
+    }
+}

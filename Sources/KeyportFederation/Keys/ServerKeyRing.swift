@@ -1,0 +1,78 @@
+public import KeyportServices
+public import KeyportStore
+public import Logging
+public import MatrixModel
+
+/// Other servers' signing keys: from memory, else from the durable cache, else fetched from the
+/// server's own `/_matrix/key/v2/server` and checked (name, validity, self-signature). A key is
+/// used for requests only while its `valid_until_ts` is in the future.
+public actor ServerKeyRing {
+    let store: any ServerKeyStore
+    let fetcher: @Sendable (String) async throws -> JSONObject
+    let clock: ServerClock
+    let logger: Logger
+    var cache: [String: [String: ServerKeyRecord]] = [:]
+    /// When each server's keys were last fetched: a miss refetches at most every 10 seconds, so a
+    /// flood of requests with made-up key IDs cannot turn into a flood of fetches.
+    var lastFetch: [String: Int64] = [:]
+    var fetches: [String: Task<Void, Never>] = [:]
+    static let refetchInterval: Int64 = 10_000
+
+    public init(
+        store: any ServerKeyStore, clock: ServerClock, logger: Logger,
+        fetcher: @escaping @Sendable (String) async throws -> JSONObject
+    ) {
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        self.fetcher = fetcher
+    }
+
+    /// The public key (unpadded base64) of `keyID` of `serverName`, valid now; nil if none.
+    public func currentKey(serverName: String, keyID: String) async -> String? {
+        let now = clock.now()
+        if let key = await cachedKey(serverName: serverName, keyID: keyID), key.expiredTS == nil,
+            key.validUntilTS > now
+        {
+            return key.publicKey
+        }
+        if let running = fetches[serverName] {
+            await running.value
+        } else {
+            if let last = lastFetch[serverName], now - last < Self.refetchInterval { return nil }
+            lastFetch[serverName] = now
+            let task = Task { await self.fetch(serverName, now: now) }
+            fetches[serverName] = task
+            await task.value
+            fetches[serverName] = nil
+        }
+        guard let key = cache[serverName]?[keyID], key.expiredTS == nil, key.validUntilTS > now else { return nil }
+        return key.publicKey
+    }
+
+    /// Fetches, checks and caches a server's keys. Concurrent callers share one fetch.
+    private func fetch(_ serverName: String, now: Int64) async {
+        do {
+            let document = try await fetcher(serverName)
+            guard let records = ServerKeyDocument.verify(document, serverName: serverName, now: now) else {
+                logger.warning("server key response failed its checks", metadata: ["server": "\(serverName)"])
+                return
+            }
+            try await store.storeServerKeys(records)
+            for record in records { cache[serverName, default: [:]][record.keyID] = record }
+        } catch {
+            logger.warning("cannot fetch server keys", metadata: ["server": "\(serverName)", "error": "\(error)"])
+        }
+    }
+
+    private func cachedKey(serverName: String, keyID: String) async -> ServerKeyRecord? {
+        if let key = cache[serverName]?[keyID] { return key }
+        guard cache[serverName] == nil, let stored = try? await store.serverKeys(serverName: serverName) else {
+            return nil
+        }
+        var keys: [String: ServerKeyRecord] = [:]
+        for record in stored { keys[record.keyID] = record }
+        cache[serverName] = keys
+        return keys[keyID]
+    }
+}

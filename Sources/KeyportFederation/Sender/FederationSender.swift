@@ -1,0 +1,110 @@
+public import KeyportServices
+public import KeyportStore
+public import Logging
+public import MatrixModel
+
+/// The outbound side (guarantees 2 and 3): one durable queue per destination in the store, at most
+/// one transaction in flight per destination, ≤100 EDUs per transaction with to-device EDUs first,
+/// EDUs deleted only after the destination answered 200, backoff between failures, and an
+/// immediate retry when the destination is heard from again. Local device-list changes are fanned
+/// out to every server sharing a room with the user before each round.
+public actor FederationSender {
+    let store: any KeyportStorage
+    let client: FederationClient
+    let identity: ServerIdentity
+    let fanOut: DeviceListFanOut
+    let signal: OutboundSignal
+    let schedule: RetrySchedule
+    let clock: ServerClock
+    let logger: Logger
+    var inFlight: Set<String> = []
+    var failures: [String: Int] = [:]
+    var retryAt: [String: ContinuousClock.Instant] = [:]
+    var transactionCounter = 0
+
+    public init(
+        store: any KeyportStorage, client: FederationClient, identity: ServerIdentity, keys: KeyService,
+        signal: OutboundSignal, schedule: RetrySchedule, clock: ServerClock, logger: Logger
+    ) {
+        self.store = store
+        self.client = client
+        self.identity = identity
+        self.fanOut = DeviceListFanOut(store: store, identity: identity, keys: keys, clock: clock)
+        self.signal = signal
+        self.schedule = schedule
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Runs until cancelled: fan out, start a drain for every ready destination, sleep until the
+    /// next signal or the next retry time.
+    public func run() async {
+        while !Task.isCancelled {
+            do {
+                try await fanOut.run()
+                for destination in try await store.destinationsWithQueuedEDUs() { startDrain(destination) }
+            } catch {
+                logger.error("federation sender round failed", metadata: ["error": "\(error)"])
+            }
+            let now = ContinuousClock.now
+            let nextRetry = retryAt.values.filter { $0 > now }.min()
+            let wait = nextRetry.map { min($0 - now, .seconds(30)) } ?? .seconds(30)
+            await signal.wait(timeout: max(wait, .milliseconds(10)))
+        }
+    }
+
+    /// The destination talked to us: forget its backoff and send what is queued now.
+    public func destinationIsUp(_ destination: String) async {
+        guard failures[destination] != nil else { return }
+        failures[destination] = nil
+        retryAt[destination] = nil
+        await signal.signal()
+    }
+
+    private func startDrain(_ destination: String) {
+        guard !inFlight.contains(destination) else { return }
+        if let at = retryAt[destination], at > .now { return }
+        inFlight.insert(destination)
+        Task { await self.drain(destination) }
+    }
+
+    /// Sends transactions to one destination until its queue is empty or a send fails.
+    private func drain(_ destination: String) async {
+        defer { inFlight.remove(destination) }
+        while !Task.isCancelled {
+            let edus: [QueuedEDU]
+            do {
+                edus = try await store.queuedEDUs(destination: destination, limit: 100)
+            } catch {
+                logger.error("cannot read the outbound queue", metadata: ["error": "\(error)"])
+                return
+            }
+            if edus.isEmpty { return }
+            transactionCounter += 1
+            let transactionID = "\(clock.now())-\(transactionCounter)"
+            let body: JSONObject = [
+                "origin": .string(identity.serverName.rawValue), "origin_server_ts": .int(clock.now()),
+                "pdus": .array([]),
+                "edus": .array(edus.map { .object(["edu_type": .string($0.type), "content": .object($0.content)]) }),
+            ]
+            do {
+                _ = try await client.request(
+                    destination, method: "PUT", path: "/_matrix/federation/v1/send/\(transactionID)", body: body,
+                    timeout: .seconds(60))
+                try await store.deleteQueuedEDUs(ids: edus.map(\.id))
+                failures[destination] = nil
+                retryAt[destination] = nil
+            } catch {
+                let count = (failures[destination] ?? 0) + 1
+                failures[destination] = count
+                let delay = schedule.delay(afterFailures: count)
+                retryAt[destination] = .now + delay
+                logger.warning(
+                    "transaction failed; will retry",
+                    metadata: ["destination": "\(destination)", "error": "\(error)", "retry_in": "\(delay)"])
+                await signal.signal()
+                return
+            }
+        }
+    }
+}

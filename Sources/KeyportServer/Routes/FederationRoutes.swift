@@ -1,0 +1,32 @@
+import KeyportFederation
+import MatrixModel
+
+/// The federation endpoints for devices, keys and transactions. Every route checks `X-Matrix`.
+struct FederationRoutes {
+    let queries: FederationQueryService
+    let transactions: TransactionService
+
+    func register(into router: inout MatrixRouter) {
+        let prefix = "/_matrix/federation/v1"
+        /// # `GET /user/devices/{userId}`
+        router.add("GET", prefix + "/user/devices/{userId}", access: .federation) { request in
+            MatrixResponse(.object(try await queries.userDevices(userID: request.parameter("userId"))))
+        }
+        /// # `POST /user/keys/query`
+        router.add("POST", prefix + "/user/keys/query", access: .federation) { request in
+            MatrixResponse(.object(try await queries.queryKeys(body: request.bodyOrEmpty)))
+        }
+        /// # `POST /user/keys/claim`
+        router.add("POST", prefix + "/user/keys/claim", access: .federation) { request in
+            MatrixResponse(.object(try await queries.claimKeys(body: request.bodyOrEmpty)))
+        }
+        /// # `PUT /send/{txnId}`
+        router.add("PUT", prefix + "/send/{txnId}", access: .federation) { request in
+            let origin = try request.requireOrigin()
+            return MatrixResponse(
+                .object(
+                    try await transactions.receive(
+                        origin: origin, transactionID: request.parameter("txnId"), body: request.bodyOrEmpty)))
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Hummingbird
+import KeyportServer
+import KeyportStore
+import KeyportStoreSQLite
+import MatrixModel
+import Testing
+
+/// Device-list updates across servers: a gap in `prev_id` makes the receiver resync from
+/// `GET /user/devices`; a known `prev_id` is applied directly; a local change goes out to the
+/// servers sharing a room. Room memberships of remote users are seeded through the store, as
+/// federated rooms do not exist yet.
+@Suite(.serialized)
+struct FederationDeviceListTests {
+    /// Puts the users in one room, as the server at `databasePath` sees it.
+    static func shareRoom(_ databasePath: String, _ userIDs: [String]) async throws {
+        let store = try SQLiteStore(path: databasePath)
+        for userID in userIDs {
+            _ = try await store.setMembership(roomID: "!shared:test", userID: userID, membership: "join")
+        }
+    }
+
+    static func deviceUpdate(
+        user: String, device: String, streamID: Int64, prevIDs: [Int64], name: String,
+        keys: JSONValue = ["device_keys": [:]]
+    ) -> JSONObject {
+        [
+            "origin": "x", "origin_server_ts": 1, "pdus": [],
+            "edus": [
+                [
+                    "edu_type": "m.device_list_update",
+                    "content": [
+                        "user_id": .string(user), "device_id": .string(device), "stream_id": .int(streamID),
+                        "prev_id": .array(prevIDs.map { .int($0) }), "device_display_name": .string(name),
+                        "keys": keys,
+                    ],
+                ]
+            ],
+        ]
+    }
+
+    @Test func gapTriggersResyncThenUpdatesApplyDirectly() async throws {
+        let serverA = try FederatingServer()
+        let serverB = try FederatingServer()
+        let probe = FederationProbe.make()
+        try await serverA.run { a in
+            try await serverB.run { b in
+                let alice = try await a.register("alice")
+                let (bob, bobKeys, _) = try await FederationKeysTests.userWithKeys(b, "bob")
+                try await Self.shareRoom(serverA.databasePath, [alice.userID, bob.userID])
+                let since = try await a.position(alice)
+                let keyB = try serverB.signingKey()
+
+                let gap = try await probe.signed(
+                    to: serverA, from: serverB.serverName, key: keyB, method: "PUT",
+                    path: "/_matrix/federation/v1/send/gap1",
+                    body: Self.deviceUpdate(
+                        user: bob.userID, device: "GHOST", streamID: 1000, prevIDs: [999], name: "x"))
+                #expect(gap.status == 200)
+                let store = try SQLiteStore(path: serverA.databasePath)
+                try await eventually("alice's server resyncs bob from /user/devices") {
+                    guard let list = try await store.remoteDeviceList(userID: bob.userID) else { return false }
+                    return !list.stale && list.devices.map(\.deviceID) == [bob.deviceID]
+                }
+                let cached = try #require(try await store.remoteDeviceList(userID: bob.userID))
+                #expect(
+                    cached.devices.first?.keys == bobKeys.deviceKeys().objectValue, "the resync brought bob's real keys"
+                )
+                let changed = try await a.sync(alice, since: since, timeout: 1000)
+                #expect(changed["device_lists"]?["changed"]?.arrayValue?.contains(.string(bob.userID)) == true)
+
+                // The next update names the resync's stream_id: applied before the answer, no fetch.
+                let renamed = try await probe.signed(
+                    to: serverA, from: serverB.serverName, key: keyB, method: "PUT",
+                    path: "/_matrix/federation/v1/send/next1",
+                    body: Self.deviceUpdate(
+                        user: bob.userID, device: bob.deviceID, streamID: cached.streamID + 1,
+                        prevIDs: [cached.streamID],
+                        name: "Bob's phone", keys: bobKeys.deviceKeys()))
+                #expect(renamed.status == 200)
+                let applied = try #require(try await store.remoteDeviceList(userID: bob.userID))
+                #expect(!applied.stale)
+                #expect(applied.devices.first?.displayName == "Bob's phone")
+                let query = try await a.client(
+                    .post, "/keys/query", token: alice.token, body: ["device_keys": .object([bob.userID: []])])
+                #expect(query["failures"] == [:])
+                #expect(
+                    query["device_keys"]?[bob.userID]?[bob.deviceID]?["unsigned"]?["device_display_name"]
+                        == "Bob's phone")
+
+                // Keys that do not verify are not believed: the list is fetched again instead.
+                let odd = try await probe.signed(
+                    to: serverA, from: serverB.serverName, key: keyB, method: "PUT",
+                    path: "/_matrix/federation/v1/send/odd1",
+                    body: Self.deviceUpdate(
+                        user: bob.userID, device: bob.deviceID, streamID: cached.streamID + 2,
+                        prevIDs: [cached.streamID + 1], name: "odd"))
+                #expect(odd.status == 200)
+                try await eventually("the odd update is followed by a resync") {
+                    guard let list = try await store.remoteDeviceList(userID: bob.userID) else { return false }
+                    return !list.stale && list.devices.first?.keys == bobKeys.deviceKeys().objectValue
+                }
+
+                // An update about a user of another server is ignored.
+                let foreign = try await probe.signed(
+                    to: serverA, from: serverB.serverName, key: keyB, method: "PUT",
+                    path: "/_matrix/federation/v1/send/foreign1",
+                    body: Self.deviceUpdate(user: alice.userID, device: "EVIL", streamID: 5, prevIDs: [], name: "evil"))
+                #expect(foreign.status == 200)
+                #expect(try await store.remoteDeviceList(userID: alice.userID) == nil)
+                let own = try await a.client(.get, "/devices", token: alice.token)
+                #expect(own["devices"]?.arrayValue?.count == 1)
+                _ = b
+            }
+        }
+        try await probe.shutdown()
+    }
+
+    @Test func localChangesReachServersSharingARoom() async throws {
+        let serverA = try FederatingServer()
+        let serverB = try FederatingServer()
+        try await serverA.run { a in
+            try await serverB.run { b in
+                let (alice, _, _) = try await FederationKeysTests.userWithKeys(a, "alice")
+                let bob = try await b.register("bob")
+                try await Self.shareRoom(serverA.databasePath, [alice.userID, bob.userID])
+                try await Self.shareRoom(serverB.databasePath, [alice.userID, bob.userID])
+                // bob's server learns alice's list (a first query of a tracked user resyncs it).
+                let first = try await b.client(
+                    .post, "/keys/query", token: bob.token, body: ["device_keys": .object([alice.userID: []])])
+                #expect(first["device_keys"]?[alice.userID]?.objectValue?.count == 1, "\(first.body)")
+                let since = try await b.position(bob)
+
+                // alice logs in a second device with keys: an m.device_list_update goes to bob's server.
+                let laptop = try await a.login(alice, deviceID: "LAPTOP")
+                let laptopKeys = DeviceKeyFactory(laptop)
+                _ = try await a.client(
+                    .post, "/keys/upload", token: laptop.token, body: ["device_keys": laptopKeys.deviceKeys()])
+                try await eventually("bob sees alice's new device") {
+                    let reply = try await b.client(
+                        .post, "/keys/query", token: bob.token, body: ["device_keys": .object([alice.userID: []])])
+                    return reply["device_keys"]?[alice.userID]?["LAPTOP"]?["keys"] != nil
+                }
+                let changed = try await b.sync(bob, since: since, timeout: 1000)
+                #expect(changed["device_lists"]?["changed"]?.arrayValue?.contains(.string(alice.userID)) == true)
+
+                // Deleting the device tells bob's server too.
+                let deleted = try await a.client(
+                    .post, "/delete_devices", token: alice.token,
+                    body: ["devices": ["LAPTOP"], "auth": alice.passwordAuth])
+                #expect(deleted.status == 200)
+                try await eventually("bob's server drops the deleted device") {
+                    let reply = try await b.client(
+                        .post, "/keys/query", token: bob.token, body: ["device_keys": .object([alice.userID: []])])
+                    return reply["device_keys"]?[alice.userID]?["LAPTOP"] == nil
+                        && reply["device_keys"]?[alice.userID]?[alice.deviceID] != nil
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import KeyportFederation
+import KeyportServer
+import KeyportServices
+import Logging
+import MatrixModel
+import MatrixSigning
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import Testing
+
+/// A Keyport that federates over TLS on loopback: server name `localhost:<tlsPort>`, a plain
+/// listener on port 0 for the test's client, a certificate made at test time with openssl and
+/// trusted through `federation_custom_ca_list`, and short retry intervals.
+struct FederatingServer: Sendable {
+    let dataDirectory: String
+    let tlsPort: Int
+    var serverName: String { "localhost:\(tlsPort)" }
+
+    init() throws {
+        dataDirectory = TestServer.temporaryDirectory()
+        tlsPort = try FreePort.next()
+    }
+
+    var config: KeyportConfig {
+        var config = TestServer.config(dataDirectory: dataDirectory, serverName: serverName)
+        config.listeners = [.init(port: 0), .init(port: tlsPort, tls: true)]
+        config.tlsCertificatePath = TestCertificate.shared.certificatePath
+        config.tlsPrivateKeyPath = TestCertificate.shared.keyPath
+        config.federationCustomCAList = [TestCertificate.shared.certificatePath]
+        config.ipRangeBlacklist = []
+        config.federationRetry = RetrySchedule(minimum: .milliseconds(200), multiplier: 1, maximum: .milliseconds(500))
+        return config
+    }
+
+    /// Runs the server (on its persistent data directory) for the duration of `body`.
+    func run(_ body: @Sendable (MatrixClient) async throws -> Void) async throws {
+        try await TestServer.run(config: config, body)
+    }
+
+    /// The server's signing key, as a peer or a forger would use it.
+    func signingKey() throws -> SigningKey {
+        try SigningKeyFile.parse(String(contentsOfFile: config.signingKeyPath, encoding: .utf8))[0]
+    }
+
+    /// The SQLite database path, for tests that seed room memberships through the store.
+    var databasePath: String { "\(dataDirectory)/keyport.db" }
+}
+
+/// A free TCP port on loopback (bound and released).
+enum FreePort {
+    static func next() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        try #require(bound, "cannot bind a loopback port")
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// One self-signed certificate for `localhost` / 127.0.0.1, made with openssl once per test run.
+final class TestCertificate: Sendable {
+    let certificatePath: String
+    let keyPath: String
+
+    static let shared = TestCertificate()
+
+    private init() {
+        let directory = TestServer.temporaryDirectory()
+        certificatePath = directory + "/cert.pem"
+        keyPath = directory + "/key.pem"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPath, "-out", certificatePath,
+            "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
+        process.waitUntilExit()
+    }
+}
+
+/// Sends federation requests the way another server would, signed (or forged) by the test.
+struct FederationProbe: Sendable {
+    let client: HTTPClient
+
+    static func make() -> FederationProbe {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        return FederationProbe(client: HTTPClient(configuration: .init(tlsConfiguration: tls)))
+    }
+
+    func shutdown() async throws { try await client.shutdown() }
+
+    /// Sends `method path` to `port` with the given Authorization header value (if any).
+    func send(
+        port: Int, method: String, path: String, body: JSONObject?, authorization: String?
+    ) async throws -> (status: Int, body: JSONValue) {
+        var request = HTTPClientRequest(url: "https://127.0.0.1:\(port)\(path)")
+        request.method = .init(rawValue: method)
+        if let authorization { request.headers.add(name: "Authorization", value: authorization) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(.object(body))))
+        }
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 16 * 1024 * 1024)
+        let json =
+            bytes.readableBytes == 0 ? JSONValue.null : try JSONParser(options: .lenient).parse(bytes.readableBytesView)
+        return (Int(response.status.code), json)
+    }
+
+    /// Sends a request signed as `origin` with `key` for `destination` (defaults: correct values).
+    func signed(
+        to server: FederatingServer, from origin: String, key: SigningKey, method: String, path: String,
+        body: JSONObject? = nil, destination: String? = nil
+    ) async throws -> (status: Int, body: JSONValue) {
+        let authorization = try RequestSignature.authorization(
+            method: method, uri: path, origin: origin, destination: destination ?? server.serverName,
+            content: body.map { .object($0) }, key: key)
+        return try await send(
+            port: server.tlsPort, method: method, path: path, body: body, authorization: authorization.headerValue)
+    }
+}
+
+/// Polls until `condition` holds or `timeout` passes.
+func eventually(
+    timeout: Duration = .seconds(20), _ message: String, _ condition: @Sendable () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    Issue.record("timed out: \(message)")
+    throw CancellationError()
+}
