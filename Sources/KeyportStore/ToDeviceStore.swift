@@ -59,15 +59,16 @@ public struct ToDeviceBatch: Sendable {
     public var sender: String
     public var type: String
     public var local: [Delivery]
-    /// Destination server → EDU content (`sender`, `type`, `message_id`, `messages`).
-    public var remote: [String: JSONObject]
+    /// Destination server → EDU contents (`sender`, `type`, `message_id`, `messages`), queued in order.
+    public var remote: [String: [JSONObject]]
     public var transaction: ClientTransaction?
     /// For a batch received over federation: the sending server and the EDU's `message_id`, so
     /// that a repeated EDU is stored once.
     public var federatedMessage: FederatedMessageID?
 
     public init(
-        sender: String, type: String, local: [Delivery], remote: [String: JSONObject], transaction: ClientTransaction?,
+        sender: String, type: String, local: [Delivery], remote: [String: [JSONObject]],
+        transaction: ClientTransaction?,
         federatedMessage: FederatedMessageID? = nil
     ) {
         self.sender = sender

@@ -39,11 +39,10 @@ extension SQLiteStore: ToDeviceStore {
                     recipients.insert(delivery.userID)
                 }
             }
-            for (destination, content) in batch.remote.sorted(by: { $0.key < $1.key }) {
-                try db.execute(
-                    sql:
-                        "INSERT INTO federation_outbox (destination, edu_type, content_json, created_at) VALUES (?, ?, ?, ?)",
-                    arguments: [destination, "m.direct_to_device", Self.encode(content), now])
+            for (destination, contents) in batch.remote.sorted(by: { $0.key < $1.key }) {
+                try Self.insertEDUs(
+                    db, contents.map { QueuedEDU(destination: destination, type: "m.direct_to_device", content: $0) },
+                    now: now)
             }
             return recipients
         }

@@ -26,7 +26,7 @@ enum ToDeviceChecks {
         ToDeviceBatch(
             sender: sender, type: type,
             local: local.map { ToDeviceBatch.Delivery(userID: $0.userID, deviceID: $0.deviceID, content: $0.content) },
-            remote: remote, transaction: transaction)
+            remote: remote.mapValues { [$0] }, transaction: transaction)
     }
 
     static func txn(_ id: String, _ userID: String = alice, _ deviceID: String = "S") -> ClientTransaction {

@@ -21,6 +21,39 @@ public struct ToDeviceService: Sendable {
         self.notifications = notifications
     }
 
+    /// The largest `m.direct_to_device` EDU content we send; bigger batches are split by recipient.
+    public static let maxEDUBytes = 60 * 1024
+
+    /// `m.direct_to_device` EDU contents for one destination, each under ``maxEDUBytes`` (a single
+    /// message is at most ``maxContentBytes``, so each recipient device fits), each with its own
+    /// `message_id`.
+    static func directToDeviceEDUs(sender: String, type: String, messages: [String: JSONValue]) -> [JSONObject] {
+        func edu(_ messages: [String: JSONObject]) -> JSONObject {
+            [
+                "sender": .string(sender), "type": .string(type),
+                "message_id": .string(SecureTokens.random(length: 24)),
+                "messages": .object(JSONObject(messages.mapValues { .object($0) })),
+            ]
+        }
+        var result: [JSONObject] = []
+        var current: [String: JSONObject] = [:]
+        var size = 0
+        for (userID, devices) in messages.sorted(by: { $0.key < $1.key }) {
+            for (deviceID, content) in devices.objectValue?.sortedMembers() ?? [] {
+                let bytes = JSONWriter.bytes(content).count + userID.utf8.count + deviceID.utf8.count + 16
+                if size + bytes > maxEDUBytes, !current.isEmpty {
+                    result.append(edu(current))
+                    current = [:]
+                    size = 0
+                }
+                current[userID, default: [:]][deviceID] = content
+                size += bytes
+            }
+        }
+        if !current.isEmpty { result.append(edu(current)) }
+        return result
+    }
+
     public func send(session: SessionRecord, type: String, transactionID: String, body: JSONObject) async throws {
         guard !type.isEmpty, type.utf8.count <= 255 else { throw MatrixError.invalidParam("Invalid event type") }
         let messages = try body.requiredObject("messages")
@@ -50,11 +83,9 @@ public struct ToDeviceService: Sendable {
                 }
             }
         }
-        let edus = remote.mapValues { messages -> JSONObject in
-            [
-                "sender": .string(session.userID), "type": .string(type),
-                "message_id": .string(SecureTokens.random(length: 24)), "messages": .object(JSONObject(messages)),
-            ]
+        var edus: [String: [JSONObject]] = [:]
+        for (destination, messages) in remote {
+            edus[destination] = Self.directToDeviceEDUs(sender: session.userID, type: type, messages: messages)
         }
         let batch = ToDeviceBatch(
             sender: session.userID, type: type, local: local, remote: edus,
