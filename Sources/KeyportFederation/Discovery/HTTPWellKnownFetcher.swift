@@ -35,7 +35,7 @@ public struct HTTPWellKnownFetcher: WellKnownFetching {
 
     public func fetch(hostname: String) async -> (result: WellKnownResult, cacheFor: Duration) {
         let failure = (WellKnownResult.none, WellKnownCachePolicy.failureLifetime)
-        guard let (body, headers) = try? await withDeadline({ try await download(url(for: hostname)) }),
+        guard let (body, headers) = try? await download(url(for: hostname)),
             let server = Self.delegation(in: body)
         else { return failure }
         let lifetime = WellKnownCachePolicy.lifetime(
@@ -82,22 +82,6 @@ public struct HTTPWellKnownFetcher: WellKnownFetching {
             return (body, response.headers)
         }
         return nil
-    }
-
-    /// Runs `body`, giving up with nil once ``timeout`` has passed. AsyncHTTPClient's own deadline
-    /// does not bound every stage (a TLS handshake that never completes can outlast it).
-    private func withDeadline<Value: Sendable>(
-        _ body: @escaping @Sendable () async throws -> Value?
-    ) async throws -> Value? {
-        try await withThrowingTaskGroup(of: Value?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: Self.timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
-        }
     }
 
     /// The absolute URL a `Location` value points to, when it keeps this fetcher's scheme.

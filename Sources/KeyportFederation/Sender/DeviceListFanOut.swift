@@ -16,8 +16,14 @@ struct DeviceListFanOut: Sendable {
         let to = try await store.currentDeviceListPosition()
         guard to > from else { return }
         var edus: [QueuedEDU] = []
-        for change in try await store.deviceListChanges(from: from, to: to) where identity.isLocal(change.userID) {
-            guard change.kind == .device || change.kind == .crossSigning else { continue }
+        for change in try await store.deviceListChanges(from: from, to: to) {
+            if change.kind == .membership {
+                edus += try await joinUpdates(change)
+                continue
+            }
+            guard identity.isLocal(change.userID), change.kind == .device || change.kind == .crossSigning else {
+                continue
+            }
             let destinations = try await store.remoteServersSharingRoom(
                 with: change.userID, localServer: identity.serverName.rawValue)
             guard !destinations.isEmpty else { continue }
@@ -33,6 +39,36 @@ struct DeviceListFanOut: Sendable {
             }
         }
         try await store.enqueueDeviceListFanOut(edus, upTo: to, now: clock.now())
+    }
+
+    /// A join brings servers that may not have the user's list: a local user joining tells the
+    /// room's other servers; a remote user joining tells its server about the room's local users.
+    /// One update per user suffices: a receiver without the list resyncs all of it.
+    private func joinUpdates(_ change: DeviceListChange) async throws -> [QueuedEDU] {
+        guard change.membership == "join", let roomID = change.roomID,
+            let joiner = UserID(change.userID)
+        else { return [] }
+        let members = try await store.joinedMembers(roomID: roomID, at: change.streamID)
+        let pairs: [(user: String, destination: String)]
+        if identity.isLocal(joiner) {
+            let servers = Set(members.compactMap { UserID($0)?.serverName.rawValue }).subtracting([
+                identity.serverName.rawValue
+            ])
+            pairs = servers.sorted().map { (change.userID, $0) }
+        } else {
+            pairs = members.filter { identity.isLocal($0) }.sorted().map { ($0, joiner.serverName.rawValue) }
+        }
+        var edus: [QueuedEDU] = []
+        for (userID, destination) in pairs {
+            guard let device = try await store.devices(userID: userID).first else { continue }
+            let change = DeviceListChange(
+                streamID: change.streamID, userID: userID, kind: .device, deviceID: device.deviceID, roomID: nil,
+                membership: nil)
+            if let edu = try await deviceUpdate(change) {
+                edus.append(QueuedEDU(destination: destination, type: edu.type, content: edu.content))
+            }
+        }
+        return edus
     }
 
     private func deviceUpdate(_ change: DeviceListChange) async throws -> (type: String, content: JSONObject)? {

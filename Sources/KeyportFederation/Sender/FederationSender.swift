@@ -48,7 +48,8 @@ public actor FederationSender {
             }
             let now = ContinuousClock.now
             let nextRetry = retryAt.values.filter { $0 > now }.min()
-            let wait = nextRetry.map { min($0 - now, .seconds(30)) } ?? .seconds(30)
+            // Memberships written by another process (or a test) wake nobody: look again every 5 s.
+            let wait = nextRetry.map { min($0 - now, .seconds(5)) } ?? .seconds(5)
             await signal.wait(timeout: max(wait, .milliseconds(10)))
         }
     }

@@ -65,6 +65,10 @@ public struct RoomService: Sendable {
             return event.stateKey
         }
         await notifications.wake(members + extra)
+        if events.contains(where: { $0.type == "m.room.member" }) {
+            // A join may bring servers that need the joiner's device list.
+            await notifications.outbound.signal()
+        }
         return stored
     }
 

@@ -158,4 +158,24 @@ struct FederationDeviceListTests {
             }
         }
     }
+
+    @Test func joiningARoomSendsTheJoinersListToItsServers() async throws {
+        let serverA = try FederatingServer()
+        let serverB = try FederatingServer()
+        try await serverA.run { a in
+            try await serverB.run { b in
+                let (alice, _, _) = try await FederationKeysTests.userWithKeys(a, "alice")
+                let bob = try await b.register("bob")
+                // bob's server already has bob in the room; then alice joins it on her server.
+                try await Self.shareRoom(serverB.databasePath, [bob.userID, alice.userID])
+                try await Self.shareRoom(serverA.databasePath, [bob.userID])
+                try await Self.shareRoom(serverA.databasePath, [alice.userID])
+                let storeB = try SQLiteStore(path: serverB.databasePath)
+                try await eventually("bob's server receives alice's list without asking") {
+                    guard let list = try await storeB.remoteDeviceList(userID: alice.userID) else { return false }
+                    return !list.stale && list.devices.map(\.deviceID) == [alice.deviceID]
+                }
+            }
+        }
+    }
 }
