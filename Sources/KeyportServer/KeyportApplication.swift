@@ -28,13 +28,16 @@ public enum KeyportApplication {
         let outbound = OutboundSignal()
         let notifications = ChangeNotifications(store: storage, notifier: notifier, outbound: outbound)
 
-        let resolver = ServerResolver(srv: DNSClient.system(), wellKnown: HTTPWellKnownFetcher(client: .shared))
-        let client = FederationClient(
-            identity: identity, resolver: resolver,
-            settings: FederationClientSettings(
-                verifyCertificates: config.federationVerifyCertificates, customCAFiles: config.federationCustomCAList,
-                blacklist: try IPRangeSet(config.ipRangeBlacklist), whitelist: try IPRangeSet(config.ipRangeWhitelist)),
-            logger: logger)
+        let settings = FederationClientSettings(
+            verifyCertificates: config.federationVerifyCertificates, customCAFiles: config.federationCustomCAList,
+            blacklist: try IPRangeSet(config.ipRangeBlacklist), whitelist: try IPRangeSet(config.ipRangeWhitelist))
+        let wellKnownClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(tlsConfiguration: settings.tlsConfiguration, redirectConfiguration: .disallow))
+        let resolver = ServerResolver(
+            srv: DNSClient.system(),
+            wellKnown: CheckedWellKnownFetcher(HTTPWellKnownFetcher(client: wellKnownClient), settings: settings))
+        let client = FederationClient(identity: identity, resolver: resolver, settings: settings, logger: logger)
         let deviceLists = RemoteDeviceListService(
             store: storage, client: client, identity: identity, notifications: notifications, logger: logger)
         let services = Services(
@@ -74,7 +77,10 @@ public enum KeyportApplication {
             for address in listener.bindAddresses { endpoints.append((listener, address)) }
         }
         let tls = try tlsConfiguration(config)
-        var background: [any Service] = [FederationBackground(sender: sender, deviceLists: deviceLists, client: client)]
+        var background: [any Service] = [
+            FederationBackground(
+                sender: sender, deviceLists: deviceLists, client: client, wellKnownClient: wellKnownClient)
+        ]
         for (listener, address) in endpoints.dropFirst() {
             background.append(try application(responder, listener, address, tls: tls, logger: logger, services: []))
         }
@@ -137,6 +143,7 @@ struct FederationBackground: Service {
     let sender: FederationSender
     let deviceLists: RemoteDeviceListService
     let client: FederationClient
+    let wellKnownClient: HTTPClient
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -146,5 +153,6 @@ struct FederationBackground: Service {
             }
         }
         await client.shutdown()
+        try? await wellKnownClient.shutdown()
     }
 }

@@ -4,7 +4,7 @@ public import Logging
 public import MatrixModel
 import NIOCore
 import NIOHTTP1
-import NIOSSL
+public import NIOSSL
 
 /// How outbound federation connections are made (Synapse's names in the configuration).
 public struct FederationClientSettings: Sendable {
@@ -29,6 +29,33 @@ public struct FederationClientSettings: Sendable {
     }
 }
 
+extension FederationClientSettings {
+    /// The client TLS settings: system roots plus `federation_custom_ca_list`, or no verification.
+    public var tlsConfiguration: TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if verifyCertificates {
+            tls.additionalTrustRoots = customCAFiles.map { .file($0) }
+        } else {
+            tls.certificateVerification = .none
+        }
+        return tls
+    }
+
+    /// The first address of `host` that the IP range lists allow.
+    func allowedAddress(for host: String) async throws(FederationError) -> String {
+        let addresses: [String]
+        do {
+            addresses = try await HostAddressLookup.addresses(of: host)
+        } catch {
+            throw .unreachable("\(error)")
+        }
+        for address in addresses where whitelist.contains(address) || !blacklist.contains(address) {
+            return address
+        }
+        throw .blocked("every address of \(host) is in ip_range_blacklist")
+    }
+}
+
 /// Signed server-to-server requests: resolves the destination as the spec says, refuses
 /// addresses in the blocked ranges, connects to the checked address with the server name as SNI
 /// and `Host`, signs with `X-Matrix`, and bounds the whole request by a timeout.
@@ -47,13 +74,7 @@ public final class FederationClient: Sendable {
         self.resolver = resolver
         self.settings = settings
         self.logger = logger
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if settings.verifyCertificates {
-            tls.additionalTrustRoots = settings.customCAFiles.map { .file($0) }
-        } else {
-            tls.certificateVerification = .none
-        }
-        self.clients = HTTPClientCache(tls: tls, connectTimeout: settings.connectTimeout)
+        self.clients = HTTPClientCache(tls: settings.tlsConfiguration, connectTimeout: settings.connectTimeout)
     }
 
     /// Sends a signed request and returns the JSON object the destination answered with.
@@ -89,6 +110,9 @@ public final class FederationClient: Sendable {
             status = Int(response.status.code)
             bytes = try await response.body.collect(upTo: Self.maxResponseBytes)
         } catch {
+            // AsyncHTTPClient keeps its own, growing reconnect delay per client; drop the client so
+            // that our retry schedule alone decides when the next connection is tried.
+            await clients.discard(serverName: target.tlsServerName, address: address)
             throw .unreachable("\(destination): \(error)")
         }
         let parsed = try? JSONParser(options: .init(maxDepth: 64, maxBytes: Self.maxResponseBytes, allowFloats: true))
@@ -100,16 +124,7 @@ public final class FederationClient: Sendable {
 
     /// The first address of `host` that the IP range lists allow.
     func allowedAddress(for host: String) async throws(FederationError) -> String {
-        let addresses: [String]
-        do {
-            addresses = try await HostAddressLookup.addresses(of: host)
-        } catch {
-            throw .unreachable("\(error)")
-        }
-        for address in addresses where settings.whitelist.contains(address) || !settings.blacklist.contains(address) {
-            return address
-        }
-        throw .blocked("every address of \(host) is in ip_range_blacklist")
+        try await settings.allowedAddress(for: host)
     }
 
     /// Closes every connection.
@@ -147,6 +162,11 @@ actor HTTPClientCache {
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         clients[key] = client
         return client
+    }
+
+    func discard(serverName: String?, address: String) async {
+        guard let client = clients.removeValue(forKey: "\(serverName ?? "")|\(address)") else { return }
+        try? await client.shutdown()
     }
 
     func shutdown() async {

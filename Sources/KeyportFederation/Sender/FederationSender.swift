@@ -1,7 +1,7 @@
 public import KeyportServices
 public import KeyportStore
 public import Logging
-public import MatrixModel
+import MatrixModel
 
 /// The outbound side (guarantees 2 and 3): one durable queue per destination in the store, at most
 /// one transaction in flight per destination, ≤100 EDUs per transaction with to-device EDUs first,
