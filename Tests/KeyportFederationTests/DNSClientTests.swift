@@ -1,0 +1,97 @@
+import KeyportFederation
+import MatrixModel
+import NIOCore
+import NIOPosix
+import Testing
+
+/// DNSClient and ServerResolver against a real DNS server: dnsmasq on loopback.
+@Suite struct DNSClientTests {
+    static let srvHosts = [
+        "_matrix-fed._tcp.example.test,target.example.test,8449,10,5",
+        "_matrix._tcp.legacy.test,old.example.test,8450",
+        "_matrix-fed._tcp.multi.test,b.example.test,8001,20,5",
+        "_matrix-fed._tcp.multi.test,a.example.test,8002,10,1",
+        "_matrix-fed._tcp.multi.test,c.example.test,8003,10,9",
+    ]
+
+    private static func startDNSMasq() async throws -> DNSMasqServer {
+        try await DNSMasqServer.start(srvHosts: srvHosts, probe: "_matrix-fed._tcp.example.test")
+    }
+
+    @Test func answersComeBackExactly() async throws {
+        let dnsmasq = try await Self.startDNSMasq()
+        defer { dnsmasq.stop() }
+        let client = dnsmasq.client()
+
+        #expect(
+            try await client.lookupSRV("_matrix-fed._tcp.example.test") == [
+                SRVRecord(priority: 10, weight: 5, port: 8449, target: "target.example.test")
+            ])
+        #expect(
+            try await client.lookupSRV("_matrix._tcp.legacy.test") == [
+                SRVRecord(priority: 0, weight: 0, port: 8450, target: "old.example.test")
+            ])
+        let multi = try await client.lookupSRV("_matrix-fed._tcp.multi.test").sorted { $0.port < $1.port }
+        #expect(
+            multi == [
+                SRVRecord(priority: 20, weight: 5, port: 8001, target: "b.example.test"),
+                SRVRecord(priority: 10, weight: 1, port: 8002, target: "a.example.test"),
+                SRVRecord(priority: 10, weight: 9, port: 8003, target: "c.example.test"),
+            ])
+        #expect(try await client.lookupSRV("_matrix-fed._tcp.legacy.test") == [])
+        #expect(try await client.lookupSRV("_matrix-fed._tcp.nothing.test") == [])
+    }
+
+    @Test func aSilentNameserverTimesOutAndTheNextIsAsked() async throws {
+        let dnsmasq = try await Self.startDNSMasq()
+        defer { dnsmasq.stop() }
+        // A bound UDP socket that reads queries and never answers.
+        let silent = try await DatagramBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let silentPort = try #require(silent.localAddress?.port)
+
+        let started = ContinuousClock.now
+        let client = DNSClient(
+            nameservers: [("127.0.0.1", silentPort), ("127.0.0.1", dnsmasq.port)], timeout: .milliseconds(300))
+        #expect(
+            try await client.lookupSRV("_matrix-fed._tcp.example.test") == [
+                SRVRecord(priority: 10, weight: 5, port: 8449, target: "target.example.test")
+            ])
+        #expect(ContinuousClock.now - started >= .milliseconds(300))
+
+        let onlySilent = DNSClient(nameservers: [("127.0.0.1", silentPort)], timeout: .milliseconds(200))
+        await #expect(throws: DNSLookupError.self) { try await onlySilent.lookupSRV("_matrix-fed._tcp.example.test") }
+        try await silent.close()
+
+        await #expect(throws: DNSLookupError.self) {
+            try await DNSClient(nameservers: []).lookupSRV("_matrix-fed._tcp.example.test")
+        }
+        await #expect(throws: DNSLookupError.self) { try await dnsmasq.client().lookupSRV("bad..name") }
+    }
+
+    @Test func resolverFindsServersThroughSRV() async throws {
+        let dnsmasq = try await Self.startDNSMasq()
+        defer { dnsmasq.stop() }
+        let resolver = ServerResolver(srv: dnsmasq.client(), wellKnown: DiscoveryWellKnownStub())
+
+        func resolve(_ name: String) async throws -> ResolvedDestination {
+            await resolver.resolve(try #require(ServerName(name)))
+        }
+        #expect(
+            try await resolve("example.test")
+                == ResolvedDestination(
+                    host: "target.example.test", port: 8449, hostHeader: "example.test", tlsServerName: "example.test"))
+        #expect(
+            try await resolve("legacy.test")
+                == ResolvedDestination(
+                    host: "old.example.test", port: 8450, hostHeader: "legacy.test", tlsServerName: "legacy.test"))
+        #expect(
+            try await resolve("multi.test")
+                == ResolvedDestination(
+                    host: "c.example.test", port: 8003, hostHeader: "multi.test", tlsServerName: "multi.test"))
+        #expect(
+            try await resolve("nothing.test")
+                == ResolvedDestination(
+                    host: "nothing.test", port: 8448, hostHeader: "nothing.test", tlsServerName: "nothing.test"))
+    }
+}
