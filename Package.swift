@@ -144,10 +144,23 @@ let package = Package(
             dependencies: ["MatrixModel", "MatrixSigning", "KeyportStore", "KeyportStoreSQLite", "KeyportServices"],
             swiftSettings: strictSettings
         ),
+        // Helpers shared by test targets: real dnsmasq and a static HTTP server on loopback.
+        .target(
+            name: "KeyportTestSupport",
+            dependencies: [
+                "KeyportFederation",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/KeyportTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "KeyportFederationTests",
             dependencies: [
                 "MatrixModel", "MatrixSigning", "KeyportFederation", "KeyportServices", "KeyportStore",
+                "KeyportTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

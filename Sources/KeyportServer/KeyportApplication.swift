@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 public import Hummingbird
 import HummingbirdTLS
-import KeyportFederation
+public import KeyportFederation
 import KeyportServices
 import KeyportStore
 import KeyportStoreSQLite
@@ -16,7 +16,10 @@ public enum KeyportApplication {
     /// Builds the application for a configuration. Engines and services are chosen here and
     /// injected; nothing below this function reads the configuration. The first listener is the
     /// application; every other listener and the federation background work run as its services.
-    public static func build(config: KeyportConfig, logger: Logger) throws -> Application<KeyportResponder> {
+    /// `resolver` replaces server discovery (DNS and `.well-known`), for tests on loopback.
+    public static func build(
+        config: KeyportConfig, logger: Logger, resolver: ServerResolver? = nil
+    ) throws -> Application<KeyportResponder> {
         let signingKey = try SigningKeyLoader.loadOrGenerate(path: config.signingKeyPath)
         let storage: any KeyportStorage
         switch config.database {
@@ -34,9 +37,11 @@ public enum KeyportApplication {
         let wellKnownClient = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: .init(tlsConfiguration: settings.tlsConfiguration, redirectConfiguration: .disallow))
-        let resolver = ServerResolver(
-            srv: DNSClient.system(),
-            wellKnown: CheckedWellKnownFetcher(HTTPWellKnownFetcher(client: wellKnownClient), settings: settings))
+        let resolver =
+            resolver
+            ?? ServerResolver(
+                srv: DNSClient.system(),
+                wellKnown: CheckedWellKnownFetcher(HTTPWellKnownFetcher(client: wellKnownClient), settings: settings))
         let client = FederationClient(identity: identity, resolver: resolver, settings: settings, logger: logger)
         let deviceLists = RemoteDeviceListService(
             store: storage, client: client, identity: identity, notifications: notifications, logger: logger)

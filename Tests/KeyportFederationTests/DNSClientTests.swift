@@ -1,4 +1,5 @@
 import KeyportFederation
+import KeyportTestSupport
 import MatrixModel
 import NIOCore
 import NIOPosix

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KeyportTestSupport
 import Testing
 
 @testable import KeyportFederation

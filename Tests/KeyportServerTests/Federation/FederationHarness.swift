@@ -18,11 +18,17 @@ import Testing
 struct FederatingServer: Sendable {
     let dataDirectory: String
     let tlsPort: Int
-    var serverName: String { "localhost:\(tlsPort)" }
+    let serverName: String
+    /// Server discovery for this server's outbound requests; nil for the real one.
+    let resolver: ServerResolver?
 
-    init() throws {
+    /// A server named `localhost:<tlsPort>`, or `name` when given (e.g. a name found through SRV).
+    init(name: String? = nil, tlsPort: Int? = nil, resolver: ServerResolver? = nil) throws {
         dataDirectory = TestServer.temporaryDirectory()
-        tlsPort = try FreePort.next()
+        let port = try tlsPort ?? FreePort.next()
+        self.tlsPort = port
+        serverName = name ?? "localhost:\(port)"
+        self.resolver = resolver
     }
 
     var config: KeyportConfig {
@@ -38,7 +44,7 @@ struct FederatingServer: Sendable {
 
     /// Runs the server (on its persistent data directory) for the duration of `body`.
     func run(_ body: @Sendable (MatrixClient) async throws -> Void) async throws {
-        try await TestServer.run(config: config, body)
+        try await TestServer.run(config: config, resolver: resolver, body)
     }
 
     /// The server's signing key, as a peer or a forger would use it.
@@ -85,7 +91,8 @@ final class TestCertificate: Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
             "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPath, "-out", certificatePath,
-            "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-days", "2", "-subj", "/CN=localhost", "-addext",
+            "subjectAltName=DNS:localhost,DNS:srv.test,IP:127.0.0.1",
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

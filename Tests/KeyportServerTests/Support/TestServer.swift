@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import KeyportFederation
 import KeyportServer
 import KeyportServices
 import Logging
@@ -28,12 +29,13 @@ enum TestServer {
 
     /// Starts a server with `config` (default: a fresh one), runs `body`, stops the server.
     static func run(
-        config: KeyportConfig? = nil, _ body: @Sendable (MatrixClient) async throws -> Void
+        config: KeyportConfig? = nil, resolver: ServerResolver? = nil,
+        _ body: @Sendable (MatrixClient) async throws -> Void
     ) async throws {
         let config = config ?? Self.config(dataDirectory: temporaryDirectory())
         var logger = Logger(label: "keyport-test")
         logger.logLevel = .warning
-        let app = try KeyportApplication.build(config: config, logger: logger)
+        let app = try KeyportApplication.build(config: config, logger: logger, resolver: resolver)
         try await app.test(.live) { client in
             try await body(MatrixClient(client: client, serverName: config.serverName.rawValue))
         }

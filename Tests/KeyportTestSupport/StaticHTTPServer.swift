@@ -3,20 +3,20 @@ import NIOPosix
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 that answers each request path with a fixed response and
 /// closes the connection; unknown paths get 404.
-final class StaticHTTPServer: Sendable {
-    struct Response: Sendable {
+public final class StaticHTTPServer: Sendable {
+    public struct Response: Sendable {
         var status: Int
         var headers: [(name: String, value: String)]
         var body: String
 
-        init(status: Int = 200, headers: [(name: String, value: String)] = [], body: String = "") {
+        public init(status: Int = 200, headers: [(name: String, value: String)] = [], body: String = "") {
             self.status = status
             self.headers = headers
             self.body = body
         }
     }
 
-    let port: Int
+    public let port: Int
     private let channel: any Channel
 
     private init(port: Int, channel: any Channel) {
@@ -24,7 +24,7 @@ final class StaticHTTPServer: Sendable {
         self.channel = channel
     }
 
-    static func start(routes: [String: Response]) async throws -> StaticHTTPServer {
+    public static func start(routes: [String: Response]) async throws -> StaticHTTPServer {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -36,7 +36,7 @@ final class StaticHTTPServer: Sendable {
         return StaticHTTPServer(port: port, channel: channel)
     }
 
-    func stop() async {
+    public func stop() async {
         try? await channel.close()
     }
 }

@@ -15,8 +15,8 @@ import KeyportFederation
 /// `Process` hands children a signal mask that blocks SIGTERM, and its `waitUntilExit` blocks a
 /// cooperative thread while its single reaper thread waits on one child at a time, which
 /// deadlocks tests running in parallel on a small machine.
-final class DNSMasqServer {
-    let port: Int
+public final class DNSMasqServer {
+    public let port: Int
     private let pid: pid_t
     private var exited = false
 
@@ -27,7 +27,7 @@ final class DNSMasqServer {
 
     /// Starts dnsmasq on a free high port with `--srv-host` entries, and waits until it answers
     /// an SRV query for `probe` with at least one record.
-    static func start(srvHosts: [String], probe: String) async throws -> DNSMasqServer {
+    public static func start(srvHosts: [String], probe: String) async throws -> DNSMasqServer {
         let executable = try locateExecutable()
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("dnsmasq-\(UUID()).log").path
         defer { try? FileManager.default.removeItem(atPath: logPath) }
@@ -50,12 +50,12 @@ final class DNSMasqServer {
     }
 
     /// A client asking only this server.
-    func client(timeout: Duration = .seconds(2)) -> DNSClient {
+    public func client(timeout: Duration = .seconds(2)) -> DNSClient {
         DNSClient(nameservers: [("127.0.0.1", port)], timeout: timeout)
     }
 
     /// Kills dnsmasq and reaps it.
-    func stop() {
+    public func stop() {
         guard !exited else { return }
         kill(pid, SIGKILL)
         var status: Int32 = 0
@@ -126,7 +126,7 @@ final class DNSMasqServer {
     }
 }
 
-struct DNSMasqServerError: Error, CustomStringConvertible {
+public struct DNSMasqServerError: Error, CustomStringConvertible {
     var message: String
-    var description: String { message }
+    public var description: String { message }
 }
