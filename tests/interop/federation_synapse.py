@@ -13,7 +13,10 @@ What passing proves, with no mocks on either side:
     Synapse user is queued by Keyport; after Synapse starts again Keyport's retries deliver it, and
     the Synapse user receives it exactly once (further syncs bring no duplicate);
 (4) keyport_killed_while_queued: as (3), but Keyport is also killed (SIGKILL) and restarted while
-    Synapse is down, so the message must come from Keyport's durable outbound queue.
+    Synapse is down, so the message must come from Keyport's durable outbound queue;
+(5) keyport_to_keyport and (6) keyport2_to_keyport: the same key query, claim and Olm exchange
+    between two Keyport servers, in both directions, so that every pair of the three servers has
+    exchanged keys and encrypted to-device messages.
 
 Usage: federation_synapse.py PATH_TO_KEYPORT_BINARY   (run with a Python that has matrix-nio[e2e]
 and matrix-synapse installed; scripts/federation_interop.sh sets that up)
@@ -165,6 +168,14 @@ async def keyport_to_synapse(env: "Environment") -> None:
     await olm_exchange(env.clients, env.keyport_hs, env.synapse_hs, ("k_alice2", "s_bob2"))
 
 
+async def keyport_to_keyport(env: "Environment") -> None:
+    await olm_exchange(env.clients, env.keyport_hs, env.keyport2_hs, ("k_alice5", "k2_bob5"))
+
+
+async def keyport2_to_keyport(env: "Environment") -> None:
+    await olm_exchange(env.clients, env.keyport2_hs, env.keyport_hs, ("k2_alice6", "k_bob6"))
+
+
 async def queued_while_down(env: "Environment", names: tuple[str, str], down: float, restart_keyport: bool) -> None:
     """A Keyport user sends an Olm message to a Synapse user while Synapse is stopped for `down`
     seconds (optionally killing and restarting Keyport meanwhile); after Synapse is back the
@@ -208,26 +219,31 @@ class Environment:
     def __init__(self, binary: str, root: str):
         cert, key = make_certificate(root)
         self.keyport = FederatingKeyport(binary, os.path.join(root, "keyport"), cert, key)
+        self.keyport2 = FederatingKeyport(binary, os.path.join(root, "keyport2"), cert, key)
         self.synapse = SynapseServer(os.path.join(root, "synapse"), cert, key)
         self.keyport_hs = Homeserver("keyport", self.keyport.url, self.keyport.server_name)
+        self.keyport2_hs = Homeserver("keyport2", self.keyport2.url, self.keyport2.server_name)
         self.synapse_hs = Homeserver("synapse", self.synapse.url, self.synapse.server_name)
         self.clients = Clients(root)
 
     def start(self) -> None:
         self.keyport.start()
+        self.keyport2.start()
         self.synapse.start()
 
     def dump_logs(self) -> None:
-        print(f"--- keyport log ({self.keyport.log_path}) ---")
-        print(self.keyport.log_tail())
+        for keyport in (self.keyport, self.keyport2):
+            print(f"--- keyport log ({keyport.log_path}) ---")
+            print(keyport.log_tail())
         print(f"--- synapse log ({self.synapse.workdir}) ---")
         print(self.synapse.log_tail())
 
     def stop(self) -> None:
         self.synapse.stop()
-        started = time.monotonic()
-        if not self.keyport.stop():
-            print(f"note: keyport did not exit within {time.monotonic() - started:.0f} s of SIGTERM and was killed")
+        for keyport in (self.keyport, self.keyport2):
+            started = time.monotonic()
+            if not keyport.stop():
+                print(f"note: keyport did not exit within {time.monotonic() - started:.0f} s of SIGTERM and was killed")
 
 
 async def main(binary: str) -> int:
@@ -241,13 +257,16 @@ async def main(binary: str) -> int:
         env.stop()
         env.dump_logs()
         return 1
-    print(f"keyport {env.keyport.server_name} and synapse {env.synapse.server_name} up "
+    print(f"keyport {env.keyport.server_name}, keyport {env.keyport2.server_name} and synapse "
+          f"{env.synapse.server_name} up "
           f"in {time.monotonic() - began:.1f} s (workdir {root})")
     passed = failed = 0
     try:
         for name, scenario in [("synapse_to_keyport", synapse_to_keyport), ("keyport_to_synapse", keyport_to_synapse),
                                ("synapse_down_and_up", synapse_down_and_up),
-                               ("keyport_killed_while_queued", keyport_killed_while_queued)]:
+                               ("keyport_killed_while_queued", keyport_killed_while_queued),
+                               ("keyport_to_keyport", keyport_to_keyport),
+                               ("keyport2_to_keyport", keyport2_to_keyport)]:
             started = time.monotonic()
             try:
                 await asyncio.wait_for(scenario(env), timeout=150)
@@ -257,7 +276,7 @@ async def main(binary: str) -> int:
                 print(f"FAIL {name} ({time.monotonic() - started:.1f} s)")
                 traceback.print_exc()
                 failed += 1
-                for server in (env.keyport, env.synapse):  # leave both up for the next scenario
+                for server in (env.keyport, env.keyport2, env.synapse):  # leave all up for the next scenario
                     if server.process is None or server.process.poll() is not None:
                         await asyncio.to_thread(server.start)
     finally:

@@ -178,4 +178,54 @@ struct FederationDeviceListTests {
             }
         }
     }
+
+    @Test func signingKeyUpdatesAreCheckedAndCached() async throws {
+        let serverA = try FederatingServer()
+        let serverB = try FederatingServer()
+        let probe = FederationProbe.make()
+        try await serverA.run { a in
+            try await serverB.run { _ in
+                let alice = try await a.register("alice")
+                let bob = "@bob:\(serverB.serverName)"
+                try await Self.shareRoom(serverA.databasePath, [alice.userID, bob])
+                let since = try await a.position(alice)
+                let keyB = try serverB.signingKey()
+                let master = CrossSigningKeyFactory(userID: bob, usage: "master")
+                let selfSigning = CrossSigningKeyFactory(userID: bob, usage: "self_signing")
+                let forgedSelfSigning = CrossSigningKeyFactory(userID: bob, usage: "self_signing")
+                func send(_ txn: String, _ content: JSONValue) async throws -> Int {
+                    try await probe.signed(
+                        to: serverA, from: serverB.serverName, key: keyB, method: "PUT",
+                        path: "/_matrix/federation/v1/send/\(txn)",
+                        body: [
+                            "origin": .string(serverB.serverName), "origin_server_ts": 1, "pdus": [],
+                            "edus": [["edu_type": "m.signing_key_update", "content": content]],
+                        ]
+                    ).status
+                }
+                // A self-signing key not signed by the master key is refused; the master is kept.
+                #expect(
+                    try await send(
+                        "s1",
+                        [
+                            "user_id": .string(bob), "master_key": master.object(),
+                            "self_signing_key": forgedSelfSigning.object(),
+                        ])
+                        == 200)
+                let store = try SQLiteStore(path: serverA.databasePath)
+                var cached = try #require(try await store.remoteDeviceList(userID: bob))
+                #expect(cached.masterKey == master.object().objectValue)
+                #expect(cached.selfSigningKey == nil)
+                #expect(
+                    try await send(
+                        "s2", ["user_id": .string(bob), "self_signing_key": selfSigning.object(signedBy: master)])
+                        == 200)
+                cached = try #require(try await store.remoteDeviceList(userID: bob))
+                #expect(cached.selfSigningKey == selfSigning.object(signedBy: master).objectValue)
+                let changed = try await a.sync(alice, since: since, timeout: 1000)
+                #expect(changed["device_lists"]?["changed"]?.arrayValue?.contains(.string(bob)) == true)
+            }
+        }
+        try await probe.shutdown()
+    }
 }

@@ -126,6 +126,34 @@ struct FederationKeysTests {
         }
     }
 
+    @Test func blacklistedAddressesAreNeverContacted() async throws {
+        let serverB = try FederatingServer()
+        var config = try FederatingServer().config
+        config.ipRangeBlacklist = ["127.0.0.0/8", "::1/128"]
+        let blocked = config
+        config.ipRangeWhitelist = ["127.0.0.1/32"]
+        let allowed = config
+        try await serverB.run { b in
+            let bob = try await b.register("bob")
+            let alice = Box<TestUser>()
+            try await TestServer.run(config: blocked) { a in
+                let user = try await a.register("alice")
+                alice.value = user
+                let reply = try await a.client(
+                    .post, "/keys/query", token: user.token, body: ["device_keys": .object([bob.userID: []])])
+                #expect(reply.status == 200)
+                let failure = try #require(reply["failures"]?[serverB.serverName]?["message"]?.stringValue)
+                #expect(failure.contains("ip_range_blacklist"), "\(failure)")
+            }
+            let user = try #require(alice.value)
+            try await TestServer.run(config: allowed) { a in
+                let reply = try await a.client(
+                    .post, "/keys/query", token: user.token, body: ["device_keys": .object([bob.userID: []])])
+                #expect(reply["failures"] == [:], "the whitelist lets loopback through: \(reply.body)")
+            }
+        }
+    }
+
     @Test func toDeviceSurvivesAStoppedReceiver() async throws {
         let serverA = try FederatingServer()
         let serverB = try FederatingServer()
