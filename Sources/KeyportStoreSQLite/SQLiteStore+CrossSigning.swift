@@ -1,6 +1,12 @@
 import GRDB
 public import KeyportStore
 
+/// The owner and key ID a signature was made over.
+private struct SignedTarget: Hashable {
+    var userID: String
+    var keyID: String
+}
+
 extension SQLiteStore: CrossSigningStore {
     public func crossSigningKeys(userID: String) async throws -> [CrossSigningUsage: CrossSigningKeyRecord] {
         try await crossSigningKeys(userIDs: [userID])[userID] ?? [:]
@@ -63,6 +69,7 @@ extension SQLiteStore: CrossSigningStore {
     public func addSignatures(_ signatures: [KeySignature]) async throws {
         try await pool.write { db in
             var publicChanges: Set<String> = []
+            var publicTargets: Set<SignedTarget> = []
             var privateChanges: Set<String> = []
             for signature in signatures {
                 let stored = try String.fetchOne(
@@ -88,12 +95,20 @@ extension SQLiteStore: CrossSigningStore {
                     ])
                 if signature.targetUserID == signature.signerUserID {
                     publicChanges.insert(signature.targetUserID)
+                    publicTargets.insert(SignedTarget(userID: signature.targetUserID, keyID: signature.targetKeyID))
                 } else {
                     privateChanges.insert(signature.signerUserID)
                 }
             }
-            for userID in publicChanges.sorted() {
-                try Self.appendChange(db, userID: userID, kind: .crossSigning)
+            // A signature on a device is a change of that device (its keys now carry the signature,
+            // and other servers get an m.device_list_update for it); any other is a cross-signing change.
+            let isDevice = try db.cachedStatement(sql: "SELECT 1 FROM devices WHERE user_id = ? AND device_id = ?")
+            for target in publicTargets.sorted(by: { ($0.userID, $0.keyID) < ($1.userID, $1.keyID) }) {
+                if try Bool.fetchOne(isDevice, arguments: [target.userID, target.keyID]) == true {
+                    try Self.appendChange(db, userID: target.userID, kind: .device, deviceID: target.keyID)
+                } else {
+                    try Self.appendChange(db, userID: target.userID, kind: .crossSigning)
+                }
             }
             for userID in privateChanges.subtracting(publicChanges).sorted() {
                 try Self.appendChange(db, userID: userID, kind: .privateToUser)

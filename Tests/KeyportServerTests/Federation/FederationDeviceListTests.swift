@@ -228,4 +228,41 @@ struct FederationDeviceListTests {
         }
         try await probe.shutdown()
     }
+
+    @Test func crossSigningAndDeviceSignaturesReachOtherServers() async throws {
+        let serverA = try FederatingServer()
+        let serverB = try FederatingServer()
+        try await serverA.run { a in
+            try await serverB.run { b in
+                let alice = try await a.register("alice")
+                let (bob, bobKeys, _) = try await FederationKeysTests.userWithKeys(b, "bob")
+                try await Self.shareRoom(serverA.databasePath, [alice.userID, bob.userID])
+                try await Self.shareRoom(serverB.databasePath, [alice.userID, bob.userID])
+                let aliceView = SigningSession(a, alice)
+                _ = try await aliceView.query([bob.userID])
+
+                let master = CrossSigningKeyFactory(userID: bob.userID, usage: "master")
+                let selfSigning = CrossSigningKeyFactory(userID: bob.userID, usage: "self_signing")
+                let bobSession = SigningSession(b, bob)
+                let upload = try await bobSession.uploadSigningKeys(
+                    master: master.object(), selfSigning: selfSigning.object(signedBy: master))
+                #expect(upload.status == 200, "\(upload.body)")
+                try await eventually("alice's server learns bob's cross-signing keys") {
+                    let answer = try await aliceView.query([bob.userID])
+                    return answer["master_keys"]?[bob.userID]?["keys"] == master.object()["keys"]
+                        && answer["self_signing_keys"]?[bob.userID]?["keys"] == selfSigning.object()["keys"]
+                }
+
+                let signed = selfSigning.sign(bobKeys.deviceKeys())
+                let signatures = try await bobSession.uploadSignatures(
+                    .object([bob.userID: .object([bob.deviceID: signed])]))
+                #expect(signatures["failures"] == [:], "\(signatures.body)")
+                try await eventually("alice's server sees bob's device signed by his self-signing key") {
+                    let answer = try await aliceView.query([bob.userID])
+                    let device = answer["device_keys"]?[bob.userID]?[bob.deviceID]
+                    return signature(of: device, by: bob.userID, key: selfSigning.keyID) != nil
+                }
+            }
+        }
+    }
 }
