@@ -42,78 +42,80 @@ struct FederationDeviceListTests {
     @Test func gapTriggersResyncThenUpdatesApplyDirectly() async throws {
         let serverA = try FederatingServer()
         let serverB = try FederatingServer()
-        let probe = FederationProbe.make()
-        try await serverA.run { a in
-            try await serverB.run { b in
-                let alice = try await a.register("alice")
-                let (bob, bobKeys, _) = try await FederationKeysTests.userWithKeys(b, "bob")
-                try await Self.shareRoom(serverA.databasePath, [alice.userID, bob.userID])
-                let since = try await a.position(alice)
-                let keyB = try serverB.signingKey()
+        try await FederationProbe.with { probe in
+            try await serverA.run { a in
+                try await serverB.run { b in
+                    let alice = try await a.register("alice")
+                    let (bob, bobKeys, _) = try await FederationKeysTests.userWithKeys(b, "bob")
+                    try await Self.shareRoom(serverA.databasePath, [alice.userID, bob.userID])
+                    let since = try await a.position(alice)
+                    let keyB = try serverB.signingKey()
 
-                let gap = try await probe.signed(
-                    to: serverA, from: serverB.serverName, key: keyB, method: "PUT",
-                    path: "/_matrix/federation/v1/send/gap1",
-                    body: Self.deviceUpdate(
-                        user: bob.userID, device: "GHOST", streamID: 1000, prevIDs: [999], name: "x"))
-                #expect(gap.status == 200)
-                let store = try SQLiteStore(path: serverA.databasePath)
-                try await eventually("alice's server resyncs bob from /user/devices") {
-                    guard let list = try await store.remoteDeviceList(userID: bob.userID) else { return false }
-                    return !list.stale && list.devices.map(\.deviceID) == [bob.deviceID]
+                    let gap = try await probe.signed(
+                        to: serverA, from: serverB.serverName, key: keyB, method: "PUT",
+                        path: "/_matrix/federation/v1/send/gap1",
+                        body: Self.deviceUpdate(
+                            user: bob.userID, device: "GHOST", streamID: 1000, prevIDs: [999], name: "x"))
+                    #expect(gap.status == 200)
+                    let store = try SQLiteStore(path: serverA.databasePath)
+                    try await eventually("alice's server resyncs bob from /user/devices") {
+                        guard let list = try await store.remoteDeviceList(userID: bob.userID) else { return false }
+                        return !list.stale && list.devices.map(\.deviceID) == [bob.deviceID]
+                    }
+                    let cached = try #require(try await store.remoteDeviceList(userID: bob.userID))
+                    #expect(
+                        cached.devices.first?.keys == bobKeys.deviceKeys().objectValue,
+                        "the resync brought bob's real keys"
+                    )
+                    let changed = try await a.sync(alice, since: since, timeout: 1000)
+                    #expect(changed["device_lists"]?["changed"]?.arrayValue?.contains(.string(bob.userID)) == true)
+
+                    // The next update names the resync's stream_id: applied before the answer, no fetch.
+                    let renamed = try await probe.signed(
+                        to: serverA, from: serverB.serverName, key: keyB, method: "PUT",
+                        path: "/_matrix/federation/v1/send/next1",
+                        body: Self.deviceUpdate(
+                            user: bob.userID, device: bob.deviceID, streamID: cached.streamID + 1,
+                            prevIDs: [cached.streamID],
+                            name: "Bob's phone", keys: bobKeys.deviceKeys()))
+                    #expect(renamed.status == 200)
+                    let applied = try #require(try await store.remoteDeviceList(userID: bob.userID))
+                    #expect(!applied.stale)
+                    #expect(applied.devices.first?.displayName == "Bob's phone")
+                    let query = try await a.client(
+                        .post, "/keys/query", token: alice.token, body: ["device_keys": .object([bob.userID: []])])
+                    #expect(query["failures"] == [:])
+                    #expect(
+                        query["device_keys"]?[bob.userID]?[bob.deviceID]?["unsigned"]?["device_display_name"]
+                            == "Bob's phone")
+
+                    // Keys that do not verify are not believed: the list is fetched again instead.
+                    let odd = try await probe.signed(
+                        to: serverA, from: serverB.serverName, key: keyB, method: "PUT",
+                        path: "/_matrix/federation/v1/send/odd1",
+                        body: Self.deviceUpdate(
+                            user: bob.userID, device: bob.deviceID, streamID: cached.streamID + 2,
+                            prevIDs: [cached.streamID + 1], name: "odd"))
+                    #expect(odd.status == 200)
+                    try await eventually("the odd update is followed by a resync") {
+                        guard let list = try await store.remoteDeviceList(userID: bob.userID) else { return false }
+                        return !list.stale && list.devices.first?.keys == bobKeys.deviceKeys().objectValue
+                    }
+
+                    // An update about a user of another server is ignored.
+                    let foreign = try await probe.signed(
+                        to: serverA, from: serverB.serverName, key: keyB, method: "PUT",
+                        path: "/_matrix/federation/v1/send/foreign1",
+                        body: Self.deviceUpdate(
+                            user: alice.userID, device: "EVIL", streamID: 5, prevIDs: [], name: "evil"))
+                    #expect(foreign.status == 200)
+                    #expect(try await store.remoteDeviceList(userID: alice.userID) == nil)
+                    let own = try await a.client(.get, "/devices", token: alice.token)
+                    #expect(own["devices"]?.arrayValue?.count == 1)
+                    _ = b
                 }
-                let cached = try #require(try await store.remoteDeviceList(userID: bob.userID))
-                #expect(
-                    cached.devices.first?.keys == bobKeys.deviceKeys().objectValue, "the resync brought bob's real keys"
-                )
-                let changed = try await a.sync(alice, since: since, timeout: 1000)
-                #expect(changed["device_lists"]?["changed"]?.arrayValue?.contains(.string(bob.userID)) == true)
-
-                // The next update names the resync's stream_id: applied before the answer, no fetch.
-                let renamed = try await probe.signed(
-                    to: serverA, from: serverB.serverName, key: keyB, method: "PUT",
-                    path: "/_matrix/federation/v1/send/next1",
-                    body: Self.deviceUpdate(
-                        user: bob.userID, device: bob.deviceID, streamID: cached.streamID + 1,
-                        prevIDs: [cached.streamID],
-                        name: "Bob's phone", keys: bobKeys.deviceKeys()))
-                #expect(renamed.status == 200)
-                let applied = try #require(try await store.remoteDeviceList(userID: bob.userID))
-                #expect(!applied.stale)
-                #expect(applied.devices.first?.displayName == "Bob's phone")
-                let query = try await a.client(
-                    .post, "/keys/query", token: alice.token, body: ["device_keys": .object([bob.userID: []])])
-                #expect(query["failures"] == [:])
-                #expect(
-                    query["device_keys"]?[bob.userID]?[bob.deviceID]?["unsigned"]?["device_display_name"]
-                        == "Bob's phone")
-
-                // Keys that do not verify are not believed: the list is fetched again instead.
-                let odd = try await probe.signed(
-                    to: serverA, from: serverB.serverName, key: keyB, method: "PUT",
-                    path: "/_matrix/federation/v1/send/odd1",
-                    body: Self.deviceUpdate(
-                        user: bob.userID, device: bob.deviceID, streamID: cached.streamID + 2,
-                        prevIDs: [cached.streamID + 1], name: "odd"))
-                #expect(odd.status == 200)
-                try await eventually("the odd update is followed by a resync") {
-                    guard let list = try await store.remoteDeviceList(userID: bob.userID) else { return false }
-                    return !list.stale && list.devices.first?.keys == bobKeys.deviceKeys().objectValue
-                }
-
-                // An update about a user of another server is ignored.
-                let foreign = try await probe.signed(
-                    to: serverA, from: serverB.serverName, key: keyB, method: "PUT",
-                    path: "/_matrix/federation/v1/send/foreign1",
-                    body: Self.deviceUpdate(user: alice.userID, device: "EVIL", streamID: 5, prevIDs: [], name: "evil"))
-                #expect(foreign.status == 200)
-                #expect(try await store.remoteDeviceList(userID: alice.userID) == nil)
-                let own = try await a.client(.get, "/devices", token: alice.token)
-                #expect(own["devices"]?.arrayValue?.count == 1)
-                _ = b
             }
         }
-        try await probe.shutdown()
     }
 
     @Test func localChangesReachServersSharingARoom() async throws {
@@ -182,51 +184,51 @@ struct FederationDeviceListTests {
     @Test func signingKeyUpdatesAreCheckedAndCached() async throws {
         let serverA = try FederatingServer()
         let serverB = try FederatingServer()
-        let probe = FederationProbe.make()
-        try await serverA.run { a in
-            try await serverB.run { _ in
-                let alice = try await a.register("alice")
-                let bob = "@bob:\(serverB.serverName)"
-                try await Self.shareRoom(serverA.databasePath, [alice.userID, bob])
-                let since = try await a.position(alice)
-                let keyB = try serverB.signingKey()
-                let master = CrossSigningKeyFactory(userID: bob, usage: "master")
-                let selfSigning = CrossSigningKeyFactory(userID: bob, usage: "self_signing")
-                let forgedSelfSigning = CrossSigningKeyFactory(userID: bob, usage: "self_signing")
-                func send(_ txn: String, _ content: JSONValue) async throws -> Int {
-                    try await probe.signed(
-                        to: serverA, from: serverB.serverName, key: keyB, method: "PUT",
-                        path: "/_matrix/federation/v1/send/\(txn)",
-                        body: [
-                            "origin": .string(serverB.serverName), "origin_server_ts": 1, "pdus": [],
-                            "edus": [["edu_type": "m.signing_key_update", "content": content]],
-                        ]
-                    ).status
+        try await FederationProbe.with { probe in
+            try await serverA.run { a in
+                try await serverB.run { _ in
+                    let alice = try await a.register("alice")
+                    let bob = "@bob:\(serverB.serverName)"
+                    try await Self.shareRoom(serverA.databasePath, [alice.userID, bob])
+                    let since = try await a.position(alice)
+                    let keyB = try serverB.signingKey()
+                    let master = CrossSigningKeyFactory(userID: bob, usage: "master")
+                    let selfSigning = CrossSigningKeyFactory(userID: bob, usage: "self_signing")
+                    let forgedSelfSigning = CrossSigningKeyFactory(userID: bob, usage: "self_signing")
+                    func send(_ txn: String, _ content: JSONValue) async throws -> Int {
+                        try await probe.signed(
+                            to: serverA, from: serverB.serverName, key: keyB, method: "PUT",
+                            path: "/_matrix/federation/v1/send/\(txn)",
+                            body: [
+                                "origin": .string(serverB.serverName), "origin_server_ts": 1, "pdus": [],
+                                "edus": [["edu_type": "m.signing_key_update", "content": content]],
+                            ]
+                        ).status
+                    }
+                    // A self-signing key not signed by the master key is refused; the master is kept.
+                    #expect(
+                        try await send(
+                            "s1",
+                            [
+                                "user_id": .string(bob), "master_key": master.object(),
+                                "self_signing_key": forgedSelfSigning.object(),
+                            ])
+                            == 200)
+                    let store = try SQLiteStore(path: serverA.databasePath)
+                    var cached = try #require(try await store.remoteDeviceList(userID: bob))
+                    #expect(cached.masterKey == master.object().objectValue)
+                    #expect(cached.selfSigningKey == nil)
+                    #expect(
+                        try await send(
+                            "s2", ["user_id": .string(bob), "self_signing_key": selfSigning.object(signedBy: master)])
+                            == 200)
+                    cached = try #require(try await store.remoteDeviceList(userID: bob))
+                    #expect(cached.selfSigningKey == selfSigning.object(signedBy: master).objectValue)
+                    let changed = try await a.sync(alice, since: since, timeout: 1000)
+                    #expect(changed["device_lists"]?["changed"]?.arrayValue?.contains(.string(bob)) == true)
                 }
-                // A self-signing key not signed by the master key is refused; the master is kept.
-                #expect(
-                    try await send(
-                        "s1",
-                        [
-                            "user_id": .string(bob), "master_key": master.object(),
-                            "self_signing_key": forgedSelfSigning.object(),
-                        ])
-                        == 200)
-                let store = try SQLiteStore(path: serverA.databasePath)
-                var cached = try #require(try await store.remoteDeviceList(userID: bob))
-                #expect(cached.masterKey == master.object().objectValue)
-                #expect(cached.selfSigningKey == nil)
-                #expect(
-                    try await send(
-                        "s2", ["user_id": .string(bob), "self_signing_key": selfSigning.object(signedBy: master)])
-                        == 200)
-                cached = try #require(try await store.remoteDeviceList(userID: bob))
-                #expect(cached.selfSigningKey == selfSigning.object(signedBy: master).objectValue)
-                let changed = try await a.sync(alice, since: since, timeout: 1000)
-                #expect(changed["device_lists"]?["changed"]?.arrayValue?.contains(.string(bob)) == true)
             }
         }
-        try await probe.shutdown()
     }
 
     @Test func crossSigningAndDeviceSignaturesReachOtherServers() async throws {

@@ -10,6 +10,7 @@ import MatrixSigning
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 import Testing
 
 /// A Keyport that federates over TLS on loopback: server name `localhost:<tlsPort>`, a plain
@@ -43,8 +44,17 @@ struct FederatingServer: Sendable {
     }
 
     /// Runs the server (on its persistent data directory) for the duration of `body`.
+    /// The TLS listener runs as a service of the application and may start a moment after the
+    /// client listener, so the body starts only once the TLS port accepts connections.
     func run(_ body: @Sendable (MatrixClient) async throws -> Void) async throws {
-        try await TestServer.run(config: config, resolver: resolver, body)
+        try await TestServer.run(config: config, resolver: resolver) { client in
+            let deadline = ContinuousClock.now + .seconds(15)
+            while !FreePort.accepts(tlsPort) {
+                try #require(ContinuousClock.now < deadline, "the TLS listener on \(tlsPort) never started")
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await body(client)
+        }
     }
 
     /// The server's signing key, as a peer or a forger would use it.
@@ -56,23 +66,47 @@ struct FederatingServer: Sendable {
     var databasePath: String { "\(dataDirectory)/keyport.db" }
 }
 
-/// A free TCP port on loopback (bound and released).
+/// A free TCP port on loopback for a server whose name must carry its port. Ports come from
+/// 10000–19999: below the kernel's ephemeral range (so no outgoing connection or port-0 listener
+/// takes one between our check and the server's bind) and below the dnsmasq tests' range; each is
+/// handed out once per test run.
 enum FreePort {
+    private static let given = Mutex<Set<Int>>([])
+
     static func next() throws -> Int {
+        for _ in 0..<200 {
+            let port = Int.random(in: 10_000...19_999)
+            let fresh = given.withLock { ports in ports.insert(port).inserted }
+            if fresh, canBind(port) { return port }
+        }
+        Issue.record("no free loopback port in 10000-19999")
+        throw CancellationError()
+    }
+
+    /// True if something listens on the loopback port.
+    static func accepts(_ port: Int) -> Bool {
+        onLoopback(port) { fd, address, length in connect(fd, address, length) == 0 }
+    }
+
+    private static func canBind(_ port: Int) -> Bool {
+        onLoopback(port) { fd, address, length in bind(fd, address, length) == 0 }
+    }
+
+    /// Calls `body` with a new TCP socket and the address 127.0.0.1:`port`, then closes the socket.
+    private static func onLoopback(
+        _ port: Int, _ body: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Bool
+    ) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+                body(fd, raw, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        try #require(bound, "cannot bind a loopback port")
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 
@@ -105,13 +139,21 @@ final class TestCertificate: Sendable {
 struct FederationProbe: Sendable {
     let client: HTTPClient
 
-    static func make() -> FederationProbe {
+    /// Runs `body` with a probe and shuts its client down afterwards, also when `body` throws.
+    static func with(_ body: (FederationProbe) async throws -> Void) async throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
-        return FederationProbe(client: HTTPClient(configuration: .init(tlsConfiguration: tls)))
+        let probe = FederationProbe(client: HTTPClient(configuration: .init(tlsConfiguration: tls)))
+        let outcome: Result<Void, any Error>
+        do {
+            try await body(probe)
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        try await probe.client.shutdown()
+        try outcome.get()
     }
-
-    func shutdown() async throws { try await client.shutdown() }
 
     /// Sends `method path` to `port` with the given Authorization header value (if any).
     func send(
