@@ -24,6 +24,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+started=$(date +%s)
 work=$(mktemp -d /tmp/keyport-bench-XXXXXX)
 chmod 755 "$work"  # the PostgreSQL server runs as the postgres user and must reach its folder
 pids=()
@@ -35,14 +36,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== building Keyport (release)"
-swift build -c release --product keyport 2>&1 | tail -1
+# Synapse installs from PyPI while Swift compiles: the download and unpacking need little CPU.
+echo "== installing Synapse into .venv-bench (in the background) and building Keyport (release)"
+(
+  [ -x .venv-bench/bin/python ] || python3 -m venv .venv-bench
+  .venv-bench/bin/pip install -q --disable-pip-version-check matrix-synapse psycopg2-binary
+) > "$work/pip.log" 2>&1 &
+pip_pid=$!
+build_started=$(date +%s)
 swift build -c release --product keyport-bench 2>&1 | tail -1
+swift build -c release --product keyport 2>&1 | tail -1
+echo "   release build: $(( $(date +%s) - build_started )) s"
 bin=$(swift build -c release --show-bin-path)
-
-echo "== installing Synapse into .venv-bench"
-[ -x .venv-bench/bin/python ] || python3 -m venv .venv-bench
-.venv-bench/bin/pip install -q --disable-pip-version-check matrix-synapse psycopg2-binary
+wait "$pip_pid" || { cat "$work/pip.log"; echo "installing Synapse failed"; exit 1; }
 synapse_version=$(.venv-bench/bin/python -c 'import synapse; print(synapse.__version__)')
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -107,4 +113,4 @@ fi
 
 echo
 python3 bench/report.py "$results" "$duration" "$concurrency" "$synapse_version"
-echo "(raw results: $results)"
+echo "(raw results: $results; wall time $(( $(date +%s) - started )) s)"
