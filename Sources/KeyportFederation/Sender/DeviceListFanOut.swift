@@ -11,10 +11,20 @@ struct DeviceListFanOut: Sendable {
     let keys: KeyService
     let clock: ServerClock
 
+    /// Stream positions handled per store transaction, so a long backlog is read in bounded steps.
+    static let batchSize: Int64 = 1_000
+
     func run() async throws {
-        let from = try await store.deviceListFanOutPosition()
-        let to = try await store.currentDeviceListPosition()
-        guard to > from else { return }
+        let head = try await store.currentDeviceListPosition()
+        var from = try await store.deviceListFanOutPosition()
+        while from < head {
+            let to = min(head, from + Self.batchSize)
+            try await fanOut(from: from, to: to)
+            from = to
+        }
+    }
+
+    private func fanOut(from: Int64, to: Int64) async throws {
         var edus: [QueuedEDU] = []
         for change in try await store.deviceListChanges(from: from, to: to) {
             if change.kind == .membership {
