@@ -154,15 +154,20 @@ struct FederationKeysTests {
         }
     }
 
+    /// Registers a user with keys on `server`, notes the device's sync position, stops the server.
+    static func registerThenStop(_ server: FederatingServer, _ name: String) async throws -> (TestUser, String) {
+        let box = Box<(TestUser, String)>()
+        try await server.run { client in
+            let (user, _, _) = try await Self.userWithKeys(client, name)
+            box.value = (user, try await client.position(user))
+        }
+        return try #require(box.value)
+    }
+
     @Test func toDeviceSurvivesAStoppedReceiver() async throws {
         let serverA = try FederatingServer()
         let serverB = try FederatingServer()
-        let bobBox = Box<(TestUser, String)>()
-        try await serverB.run { b in
-            let (bob, _, _) = try await Self.userWithKeys(b, "bob")
-            bobBox.value = (bob, try await b.position(bob))
-        }
-        let (bob, since) = try #require(bobBox.value)
+        let (bob, since) = try await Self.registerThenStop(serverB, "bob")
         try await serverA.run { a in
             let (alice, _, _) = try await Self.userWithKeys(a, "alice")
             try await Self.sendToDevice(
@@ -178,12 +183,7 @@ struct FederationKeysTests {
     @Test func toDeviceSurvivesASenderRestart() async throws {
         let serverA = try FederatingServer()
         let serverB = try FederatingServer()
-        let bobBox = Box<(TestUser, String)>()
-        try await serverB.run { b in
-            let (bob, _, _) = try await Self.userWithKeys(b, "bob")
-            bobBox.value = (bob, try await b.position(bob))
-        }
-        let (bob, since) = try #require(bobBox.value)
+        let (bob, since) = try await Self.registerThenStop(serverB, "bob")
         try await serverA.run { a in
             let (alice, _, _) = try await Self.userWithKeys(a, "alice")
             try await Self.sendToDevice(a, from: alice, to: bob.userID, device: bob.deviceID, text: "queued", txn: "q1")
