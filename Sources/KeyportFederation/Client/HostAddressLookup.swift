@@ -11,14 +11,8 @@ import NIOPosix
 /// range lists and then connects to the address it checked, never re-resolving.
 enum HostAddressLookup {
     static func addresses(of host: String) async throws -> [String] {
-        if isIPLiteral(host) { return [host] }
+        if IPAddressText.bytes(host) != nil { return [host] }
         return try await NIOThreadPool.singleton.runIfActive { try lookup(host) }
-    }
-
-    static func isIPLiteral(_ host: String) -> Bool {
-        var v4 = in_addr()
-        var v6 = in6_addr()
-        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 
     struct LookupFailed: Error, CustomStringConvertible {

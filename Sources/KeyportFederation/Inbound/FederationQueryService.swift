@@ -23,16 +23,15 @@ public struct FederationQueryService: Sendable {
             throw MatrixError.invalidParam("User \(userID) is not a user of this server")
         }
         let streamID = try await store.latestDeviceListStreamID(userID: userID)
-        let answer = try await keys.queryLocal([userID: []], requester: nil, includeDisplayNames: false)
-        let names = Dictionary(
-            try await store.devices(userID: userID).map { ($0.deviceID, $0.displayName) },
-            uniquingKeysWith: { a, _ in a })
+        // The display names come in `unsigned`, as the client API sends them; here they move out.
+        let answer = try await keys.queryLocal([userID: []], requester: nil, includeDisplayNames: true)
         var devices: [JSONValue] = []
         for (deviceID, value) in answer["device_keys"]?.objectValue?[userID]?.objectValue?.sortedMembers() ?? [] {
             var keys = value.materializedObject ?? [:]
+            let name = keys["unsigned"]?["device_display_name"]?.stringValue
             keys["unsigned"] = nil
             var device: JSONObject = ["device_id": .string(deviceID), "keys": .object(keys)]
-            if let name = names[deviceID] ?? nil { device["device_display_name"] = .string(name) }
+            if let name { device["device_display_name"] = .string(name) }
             devices.append(.object(device))
         }
         var result: JSONObject = [
