@@ -6,6 +6,7 @@ import sys
 path, duration, concurrency, synapse_version = sys.argv[1:5]
 results = collections.defaultdict(dict)
 memory = {}
+anonymous = {}
 labels = []
 for line in open(path):
     parts = line.split()
@@ -20,6 +21,8 @@ for line in open(path):
             labels.append(label)
     elif parts[0] == "MEMORY":
         memory[parts[1]] = int(parts[2])
+        if len(parts) > 3:
+            anonymous[parts[1]] = int(parts[3])
 
 others = [label for label in labels if label != "keyport"]
 header = ["scenario", "keyport"] + others + [f"ratio vs {label}" for label in others]
@@ -36,9 +39,15 @@ for scenario, by_label in results.items():
         k, o = by_label.get("keyport"), by_label.get(label)
         ratios.append(f"{k['throughput'] / o['throughput']:.1f}×" if k and o and o["throughput"] > 0 else "—")
     rows.append([scenario, cell("keyport")] + [cell(label) for label in others] + ratios)
-mem_row = ["resident memory after runs"] + [f"{memory.get(label, 0) / 1024:.0f} MiB" for label in ["keyport"] + others]
+mem_row = ["resident memory 6 s after runs"] + [f"{memory.get(label, 0) / 1024:.0f} MiB" for label in ["keyport"] + others]
 mem_row += [f"{memory['keyport'] / memory[label]:.2f}×" if memory.get(label) else "—" for label in others]
 rows.append(mem_row)
+if anonymous:
+    # The heap and stacks alone, without the mapped program and libraries.
+    anon_row = ["of it anonymous (heap, stacks)"]
+    anon_row += [f"{anonymous.get(label, 0) / 1024:.0f} MiB" for label in ["keyport"] + others]
+    anon_row += [f"{anonymous['keyport'] / anonymous[label]:.2f}×" if anonymous.get(label) else "—" for label in others]
+    rows.append(anon_row)
 
 print(f"Keyport vs Synapse {synapse_version}: {concurrency} concurrent clients, {duration} s per scenario, loopback")
 print("| " + " | ".join(header) + " |")
