@@ -44,7 +44,7 @@ echo "== installing Synapse into .venv-bench (in the background) and building Ke
 ) > "$work/pip.log" 2>&1 &
 pip_pid=$!
 build_started=$(date +%s)
-# No debug information: the release build is about a tenth quicker on two cores, and profiles
+# No debug information: the clean release build is ~7% quicker here (540 s against 582 s), and profiles
 # still get function names from the symbol table.
 build=(swift build -c release -debug-info-format none)
 # Both products in one invocation, so one core compiles the keyport side while the other is
