@@ -102,7 +102,9 @@ public final class FederationClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: JSONWriter.bytes(.object(body))))
         }
-        let client = await clients.client(serverName: target.tlsServerName, address: address)
+        guard let client = await clients.client(serverName: target.tlsServerName, address: address) else {
+            throw .unreachable("\(destination): this server is shutting down")
+        }
         let bytes: ByteBuffer
         let status: Int
         do {
@@ -145,13 +147,17 @@ actor HTTPClientCache {
     let tls: TLSConfiguration
     let connectTimeout: Duration
     var clients: [String: HTTPClient] = [:]
+    /// Set by `shutdown()`: no client is made after it, so none is left to deinit unshut.
+    var isShutDown = false
 
     init(tls: TLSConfiguration, connectTimeout: Duration) {
         self.tls = tls
         self.connectTimeout = connectTimeout
     }
 
-    func client(serverName: String?, address: String) -> HTTPClient {
+    /// The client for one address, made on first use; nil once shut down.
+    func client(serverName: String?, address: String) -> HTTPClient? {
+        guard !isShutDown else { return nil }
         let key = "\(serverName ?? "")|\(address)"
         if let client = clients[key] { return client }
         var configuration = HTTPClient.Configuration(
@@ -169,8 +175,13 @@ actor HTTPClientCache {
         try? await client.shutdown()
     }
 
+    /// Shuts every client down. Each `await` lets other calls in (actor reentrancy), so the map is
+    /// drained one client at a time and no new client is made meanwhile.
     func shutdown() async {
-        for client in clients.values { try? await client.shutdown() }
-        clients = [:]
+        isShutDown = true
+        while let (key, client) = clients.first {
+            clients.removeValue(forKey: key)
+            try? await client.shutdown()
+        }
     }
 }
