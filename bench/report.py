@@ -39,15 +39,14 @@ for scenario, by_label in results.items():
         k, o = by_label.get("keyport"), by_label.get(label)
         ratios.append(f"{k['throughput'] / o['throughput']:.1f}×" if k and o and o["throughput"] > 0 else "—")
     rows.append([scenario, cell("keyport")] + [cell(label) for label in others] + ratios)
-mem_row = ["resident memory 6 s after runs"] + [f"{memory.get(label, 0) / 1024:.0f} MiB" for label in ["keyport"] + others]
-mem_row += [f"{memory['keyport'] / memory[label]:.2f}×" if memory.get(label) else "—" for label in others]
-rows.append(mem_row)
-if anonymous:
-    # The heap and stacks alone, without the mapped program and libraries.
-    anon_row = ["of it anonymous (heap, stacks)"]
-    anon_row += [f"{anonymous.get(label, 0) / 1024:.0f} MiB" for label in ["keyport"] + others]
-    anon_row += [f"{anonymous['keyport'] / anonymous[label]:.2f}×" if anonymous.get(label) else "—" for label in others]
-    rows.append(anon_row)
+def memory_row(title, kib):
+    row = [title] + [f"{kib.get(label, 0) / 1024:.0f} MiB" for label in ["keyport"] + others]
+    return row + [f"{kib['keyport'] / kib[label]:.2f}×" if kib.get(label) else "—" for label in others]
+
+
+rows.append(memory_row("resident memory 6 s after runs", memory))
+if anonymous:  # the heap and stacks alone, without the mapped program and libraries
+    rows.append(memory_row("of it anonymous (heap, stacks)", anonymous))
 
 print(f"Keyport vs Synapse {synapse_version}: {concurrency} concurrent clients, {duration} s per scenario, loopback")
 print("| " + " | ".join(header) + " |")
