@@ -19,7 +19,8 @@ public struct Services: Sendable {
     public init(
         storage: any KeyportStorage, identity: ServerIdentity, policy: RegistrationPolicy, hasher: PasswordHasher,
         clock: ServerClock = .system, notifier: SyncNotifier = SyncNotifier(),
-        outbound: OutboundSignal = OutboundSignal(), remoteKeys: (any RemoteKeyQuerying)? = nil
+        outbound: OutboundSignal = OutboundSignal(), remoteKeys: (any RemoteKeyQuerying)? = nil,
+        failedPasswordAttempts: RateLimit = RateLimit(perSecond: 0.17, burst: 3)
     ) {
         self.identity = identity
         self.clock = clock
@@ -27,7 +28,8 @@ public struct Services: Sendable {
         self.notifications = notifications
         let accounts = AccountService(
             store: storage, identity: identity, hasher: hasher, clock: clock, policy: policy,
-            interactiveAuth: UserInteractiveAuth(), notifications: notifications)
+            interactiveAuth: UserInteractiveAuth(), notifications: notifications,
+            failedAttempts: FailedPasswordAttempts(limit: failedPasswordAttempts))
         self.accounts = accounts
         self.devices = DeviceService(store: storage, accounts: accounts, notifications: notifications)
         let keys = KeyService(

@@ -5,17 +5,17 @@ import Testing
 
 /// Account rules: passwords, usernames, user-interactive auth, rate limits.
 @Suite struct AccountRulesTests {
-    @Test func passwordHashesVerifyAndDiffer() {
+    @Test func passwordHashesVerifyAndDiffer() async throws {
         let hasher = PasswordHasher(rounds: 1000)
-        let first = hasher.hash("correct horse")
-        let second = hasher.hash("correct horse")
+        let first = try await hasher.hash("correct horse")
+        let second = try await hasher.hash("correct horse")
         #expect(first != second)
         #expect(first.hasPrefix("pbkdf2-sha256$1000$"))
-        #expect(hasher.verify("correct horse", against: first))
-        #expect(!hasher.verify("wrong", against: first))
-        #expect(!hasher.verify("correct horse", against: "garbage"))
+        #expect(try await hasher.verify("correct horse", against: first))
+        #expect(try await !hasher.verify("wrong", against: first))
+        #expect(try await !hasher.verify("correct horse", against: "garbage"))
         // A hash made with other rounds still verifies: the rounds are stored with it.
-        #expect(PasswordHasher(rounds: 5).verify("correct horse", against: first))
+        #expect(try await PasswordHasher(rounds: 5).verify("correct horse", against: first))
     }
 
     @Test func newUserIDsFollowTheGrammar() throws {

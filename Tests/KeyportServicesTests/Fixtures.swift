@@ -15,10 +15,12 @@ enum Fixtures {
     static let identity = ServerIdentity(
         serverName: ServerName("test.local")!, signingKey: try! SigningKey(version: "t", seed: Array(1...32)))
 
-    static func services(_ store: SQLiteStore, registration: Bool = true) -> Services {
+    static func services(
+        _ store: SQLiteStore, registration: Bool = true, hasher: PasswordHasher = PasswordHasher(rounds: 10)
+    ) -> Services {
         Services(
             storage: store, identity: identity, policy: RegistrationPolicy(enabled: registration, sharedSecret: nil),
-            hasher: PasswordHasher(rounds: 10))
+            hasher: hasher)
     }
 
     /// Creates an account with one logged-in device.

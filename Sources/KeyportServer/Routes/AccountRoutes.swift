@@ -31,7 +31,7 @@ struct AccountRoutes {
         router.client("POST", "/login", access: .open) { request in
             try await loginLimiter.acquire(request.remoteAddress ?? "unknown")
             guard let body = request.body else { throw MatrixError.notJSON("Missing JSON body") }
-            return MatrixResponse(try await accounts.login(body: body))
+            return MatrixResponse(try await accounts.login(body: body, address: request.remoteAddress))
         }
 
         /// # `POST /_matrix/client/v3/logout`

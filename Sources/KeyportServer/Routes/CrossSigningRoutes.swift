@@ -11,7 +11,8 @@ struct CrossSigningRoutes {
 
         /// # `POST /_matrix/client/v3/keys/device_signing/upload`
         router.client("POST", "/keys/device_signing/upload") { request in
-            try await crossSigning.uploadKeys(session: try request.requireSession(), body: request.bodyOrEmpty)
+            try await crossSigning.uploadKeys(
+                session: try request.requireSession(), body: request.bodyOrEmpty, address: request.remoteAddress)
             return MatrixResponse()
         }
 

@@ -42,7 +42,7 @@ struct DeviceRoutes {
         router.client("DELETE", "/devices/{deviceId}") { request in
             try await devices.delete(
                 userID: try request.requireSession().userID, deviceID: request.parameter("deviceId"),
-                auth: try request.bodyOrEmpty.optionalObject("auth"))
+                auth: try request.bodyOrEmpty.optionalObject("auth"), address: request.remoteAddress)
             return MatrixResponse()
         }
 
@@ -51,7 +51,7 @@ struct DeviceRoutes {
             let body = request.bodyOrEmpty
             try await devices.delete(
                 userID: try request.requireSession().userID, deviceIDs: try body.requiredStringArray("devices"),
-                auth: try body.optionalObject("auth"))
+                auth: try body.optionalObject("auth"), address: request.remoteAddress)
             return MatrixResponse()
         }
     }

@@ -6,7 +6,8 @@ extension AccountService {
 
     /// Passes if `auth` completes `m.login.password` for `userID`. Otherwise throws the 401
     /// challenge (with `M_FORBIDDEN` for a wrong password), or 403 if `auth` names another user.
-    public func requirePassword(auth: JSONObject?, userID: String) async throws {
+    /// Wrong passwords count against the user's and `address`'s failed attempts, as at login.
+    public func requirePassword(auth: JSONObject?, userID: String, address: String? = nil) async throws {
         guard let auth else { throw await interactiveAuth.challenge(flows: Self.passwordFlows) }
         let session = try auth.optionalString("session")
         guard try auth.optionalString("type") == "m.login.password" else {
@@ -30,8 +31,8 @@ extension AccountService {
             throw await interactiveAuth.challenge(flows: Self.passwordFlows, session: session)
         }
         do {
-            try await checkPassword(userID: userID, password: password)
-        } catch let error as MatrixError {
+            try await checkPassword(userID: userID, password: password, address: address)
+        } catch let error as MatrixError where error.status == 403 {
             throw await interactiveAuth.challenge(flows: Self.passwordFlows, session: session, error: error)
         }
         await interactiveAuth.complete(stage: "m.login.password", session: session)

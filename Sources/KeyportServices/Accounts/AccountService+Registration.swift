@@ -43,8 +43,8 @@ extension AccountService {
         return .object(["available": true])
     }
 
-    /// `POST /login` with `m.login.password`.
-    public func login(body: JSONObject) async throws -> JSONValue {
+    /// `POST /login` with `m.login.password`; `address` is the client's, for failed-attempt limits.
+    public func login(body: JSONObject, address: String? = nil) async throws -> JSONValue {
         let type = try body.requiredString("type")
         guard type == "m.login.password" else {
             throw MatrixError.unknown("Unknown login type \(type)").with(status: 400)
@@ -63,7 +63,7 @@ extension AccountService {
         let password = try body.requiredString("password")
         let result = try await login(
             user: user, password: password, deviceID: try body.optionalString("device_id"),
-            displayName: try body.optionalString("initial_device_display_name"))
+            displayName: try body.optionalString("initial_device_display_name"), address: address)
         return .object([
             "user_id": .string(result.userID), "access_token": .string(result.accessToken),
             "device_id": .string(result.deviceID), "home_server": .string(identity.serverName.rawValue),

@@ -17,12 +17,15 @@ public struct AccountService: Sendable {
     public let policy: RegistrationPolicy
     public let interactiveAuth: UserInteractiveAuth
     let notifications: ChangeNotifications
+    let failedAttempts: FailedPasswordAttempts
     let lastSeen = LastSeenThrottle()
 
     public init(
         store: any AccountStore & DeviceStore, identity: ServerIdentity, hasher: PasswordHasher, clock: ServerClock,
-        policy: RegistrationPolicy, interactiveAuth: UserInteractiveAuth, notifications: ChangeNotifications
+        policy: RegistrationPolicy, interactiveAuth: UserInteractiveAuth, notifications: ChangeNotifications,
+        failedAttempts: FailedPasswordAttempts = FailedPasswordAttempts()
     ) {
+        self.failedAttempts = failedAttempts
         self.store = store
         self.identity = identity
         self.hasher = hasher
@@ -72,7 +75,7 @@ public struct AccountService: Sendable {
         do {
             try await store.createAccount(
                 AccountRecord(
-                    userID: userID.rawValue, passwordHash: hasher.hash(password), isAdmin: isAdmin,
+                    userID: userID.rawValue, passwordHash: try await hasher.hash(password), isAdmin: isAdmin,
                     createdAt: clock.now()))
         } catch StoreError.conflict {
             throw MatrixError.userInUse()
@@ -83,20 +86,30 @@ public struct AccountService: Sendable {
     }
 
     /// Checks a user's password; `M_FORBIDDEN` if it does not match or the user does not exist.
-    public func login(user: String, password: String, deviceID: String?, displayName: String?) async throws
-        -> LoginResult
-    {
+    public func login(
+        user: String, password: String, deviceID: String?, displayName: String?, address: String? = nil
+    ) async throws -> LoginResult {
         let userID = try resolveLocalUser(user)
-        try await checkPassword(userID: userID, password: password)
+        try await checkPassword(userID: userID, password: password, address: address)
         if let deviceID { try Self.validateDeviceID(deviceID) }
         return try await startSession(userID: userID, deviceID: deviceID, displayName: displayName)
     }
 
-    /// Verifies the password of a local user; `M_FORBIDDEN` when wrong.
-    public func checkPassword(userID: String, password: String) async throws {
-        guard let account = try await store.account(userID: userID), let hash = account.passwordHash,
-            hasher.verify(password, against: hash)
-        else { throw MatrixError.forbidden("Invalid username or password") }
+    /// Verifies the password of a local user; `M_FORBIDDEN` when wrong. Refused with 429 while
+    /// the user or the client address has used up its failed attempts; a user that does not exist
+    /// costs the same derivation as one that does.
+    public func checkPassword(userID: String, password: String, address: String? = nil) async throws {
+        try await failedAttempts.ensureAllowed(userID: userID, address: address)
+        let matches: Bool
+        if let account = try await store.account(userID: userID), let hash = account.passwordHash {
+            matches = try await hasher.verify(password, against: hash)
+        } else {
+            matches = try await hasher.verifyWithoutAccount(password)
+        }
+        guard matches else {
+            await failedAttempts.recordFailure(userID: userID, address: address)
+            throw MatrixError.forbidden("Invalid username or password")
+        }
     }
 
     /// Turns `alice` or `@alice:server` into a local user ID (as stored, case-insensitively).

@@ -37,16 +37,16 @@ public struct DeviceService: Sendable {
     }
 
     /// Deletes one of the user's devices after password auth; 404 if the user has no such device.
-    public func delete(userID: String, deviceID: String, auth: JSONObject?) async throws {
+    public func delete(userID: String, deviceID: String, auth: JSONObject?, address: String? = nil) async throws {
         _ = try await device(userID: userID, deviceID: deviceID)
-        try await accounts.requirePassword(auth: auth, userID: userID)
+        try await accounts.requirePassword(auth: auth, userID: userID, address: address)
         try await store.deleteDevices(userID: userID, deviceIDs: [deviceID])
         try await notifications.deviceListChanged(of: userID)
     }
 
     /// Deletes several devices after password auth; unknown ones are skipped.
-    public func delete(userID: String, deviceIDs: [String], auth: JSONObject?) async throws {
-        try await accounts.requirePassword(auth: auth, userID: userID)
+    public func delete(userID: String, deviceIDs: [String], auth: JSONObject?, address: String? = nil) async throws {
+        try await accounts.requirePassword(auth: auth, userID: userID, address: address)
         try await store.deleteDevices(userID: userID, deviceIDs: deviceIDs)
         try await notifications.deviceListChanged(of: userID)
     }

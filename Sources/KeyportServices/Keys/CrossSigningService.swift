@@ -42,7 +42,7 @@ public struct CrossSigningService: Sendable {
     }
 
     /// `POST /keys/device_signing/upload`.
-    public func uploadKeys(session: SessionRecord, body: JSONObject) async throws {
+    public func uploadKeys(session: SessionRecord, body: JSONObject, address: String? = nil) async throws {
         let userID = session.userID
         var uploaded: [CrossSigningKeyRecord] = []
         for (field, usage) in [
@@ -57,7 +57,8 @@ public struct CrossSigningService: Sendable {
         // Replacing keys needs the password, unless nothing is stored yet or nothing changes (MSC3967).
         let changes = uploaded.contains { stored[$0.usage]?.object != $0.object }
         if stored[.master] != nil, changes {
-            try await accounts.requirePassword(auth: try body.optionalObject("auth"), userID: userID)
+            try await accounts.requirePassword(
+                auth: try body.optionalObject("auth"), userID: userID, address: address)
         }
         guard !uploaded.isEmpty else { return }
         let master = uploaded.first { $0.usage == .master } ?? stored[.master]
