@@ -51,7 +51,8 @@ public enum KeyportApplication {
                 enabled: config.enableRegistration && config.enableRegistrationWithoutVerification,
                 sharedSecret: config.registrationSharedSecret),
             hasher: PasswordHasher(rounds: config.passwordRounds), clock: clock, notifier: notifier, outbound: outbound,
-            remoteKeys: RemoteKeyDirectory(store: storage, client: client, deviceLists: deviceLists))
+            remoteKeys: RemoteKeyDirectory(store: storage, client: client, deviceLists: deviceLists),
+            failedPasswordAttempts: config.failedLoginRateLimit)
         let keyRing = ServerKeyRing(store: storage, clock: clock, logger: logger) { server in
             try await client.request(server, method: "GET", path: "/_matrix/key/v2/server", timeout: .seconds(10))
         }
@@ -97,6 +98,8 @@ public enum KeyportApplication {
         _ responder: KeyportResponder, _ listener: KeyportConfig.Listener, _ address: String,
         tls: TLSConfiguration?, logger: Logger, services: [any Service]
     ) throws -> Application<KeyportResponder> {
+        var responder = responder
+        responder.trustsForwardedFor = listener.xForwarded
         let configuration = ApplicationConfiguration(address: .hostname(address, port: listener.port), serverName: nil)
         if listener.tls, let tls {
             return Application(

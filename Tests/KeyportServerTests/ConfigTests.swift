@@ -39,6 +39,24 @@ import Testing
         #expect(config.passwordRounds == 1000)
     }
 
+    @Test func synapseShapedLoginLimitsAndForwardedListeners() throws {
+        let yaml = """
+            server_name: example.org
+            listeners:
+              - {port: 8008, x_forwarded: true}
+              - {port: 8009}
+            rc_login:
+              address: {per_second: 2, burst_count: 4}
+              account: {per_second: 1, burst_count: 2}
+              failed_attempts: {per_second: 0.5, burst_count: 5}
+            """
+        let (config, warnings) = try KeyportConfig.parse(yaml: yaml)
+        #expect(warnings.isEmpty)
+        #expect(config.listeners.map(\.xForwarded) == [true, false])
+        #expect(config.loginRateLimit == RateLimit(perSecond: 2, burst: 4))
+        #expect(config.failedLoginRateLimit == RateLimit(perSecond: 0.5, burst: 5))
+    }
+
     @Test func unknownKeysAreWarnings() throws {
         let (_, warnings) = try KeyportConfig.parse(yaml: "server_name: a.example\nfrobnicate: true\n")
         #expect(warnings.count == 1)
@@ -57,6 +75,7 @@ import Testing
         "server_name: a.example\nenable_registration: true",
         "server_name: a.example\nmax_request_size: lots",
         "server_name: a.example\nrc_login: {per_second: -1}",
+        "server_name: a.example\nrc_login: {failed_attempts: {burst_count: 0}}",
         "server_name: a.example\nlog_level: loud",
         "server_name: [unclosed",
     ])

@@ -46,7 +46,7 @@ extension KeyportConfig {
             try reader.bool("enable_registration_without_verification") ?? false
         config.registrationSharedSecret = try reader.string("registration_shared_secret")
         if let size = try reader.size("max_request_size") { config.maxRequestSize = size }
-        config.loginRateLimit = try reader.rateLimit("rc_login") ?? config.loginRateLimit
+        try Self.loginRateLimits(reader, into: &config)
         config.registrationRateLimit = try reader.rateLimit("rc_registration") ?? config.registrationRateLimit
         config.keyClaimRateLimit = try reader.rateLimit("rc_key_claim") ?? config.keyClaimRateLimit
         if let passwordConfig = try reader.object("password_config") {
@@ -68,6 +68,19 @@ extension KeyportConfig {
         return (config, warnings)
     }
 
+    /// `rc_login` as Synapse writes it (`address`, `account`, `failed_attempts`, each a limit), or
+    /// Keyport's earlier flat form (one limit, for addresses).
+    private static func loginRateLimits(_ reader: ConfigReader, into config: inout KeyportConfig) throws(ConfigError) {
+        guard let login = try reader.object("rc_login") else { return }
+        let nested = ["address", "account", "failed_attempts"]
+        guard nested.contains(where: { login.map[$0] != nil }) else {
+            config.loginRateLimit = try reader.rateLimit("rc_login") ?? config.loginRateLimit
+            return
+        }
+        config.loginRateLimit = try login.rateLimit("address") ?? config.loginRateLimit
+        config.failedLoginRateLimit = try login.rateLimit("failed_attempts") ?? config.failedLoginRateLimit
+    }
+
     private static func listeners(_ reader: ConfigReader) throws(ConfigError) -> [Listener] {
         guard let entries = try reader.array("listeners") else { return [Listener(port: 8008)] }
         var listeners: [Listener] = []
@@ -82,7 +95,10 @@ extension KeyportConfig {
             }
             let addresses = try item.stringArray("bind_addresses") ?? ["127.0.0.1"]
             guard !addresses.isEmpty else { throw ConfigError("listeners[\(index)].bind_addresses is empty") }
-            listeners.append(Listener(port: port, bindAddresses: addresses, tls: try item.bool("tls") ?? false))
+            listeners.append(
+                Listener(
+                    port: port, bindAddresses: addresses, tls: try item.bool("tls") ?? false,
+                    xForwarded: try item.bool("x_forwarded") ?? false))
         }
         guard !listeners.isEmpty else { throw ConfigError("listeners is empty") }
         return listeners

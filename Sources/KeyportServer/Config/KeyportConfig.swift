@@ -9,11 +9,15 @@ public struct KeyportConfig: Sendable {
         public var port: Int
         public var bindAddresses: [String]
         public var tls: Bool
+        /// `x_forwarded`: the listener sits behind a reverse proxy, so the client's address is the
+        /// first entry of `X-Forwarded-For`. Trusted on this listener only.
+        public var xForwarded: Bool
 
-        public init(port: Int, bindAddresses: [String] = ["127.0.0.1"], tls: Bool = false) {
+        public init(port: Int, bindAddresses: [String] = ["127.0.0.1"], tls: Bool = false, xForwarded: Bool = false) {
             self.port = port
             self.bindAddresses = bindAddresses
             self.tls = tls
+            self.xForwarded = xForwarded
         }
     }
 
@@ -31,8 +35,11 @@ public struct KeyportConfig: Sendable {
     public var registrationSharedSecret: String?
     /// Largest request body accepted (`max_request_size`, bytes or `"1M"`-style).
     public var maxRequestSize: Int
-    /// `rc_login`: login attempts per client address.
+    /// `rc_login.address`: login attempts per client address.
     public var loginRateLimit: RateLimit
+    /// `rc_login.failed_attempts`: wrong passwords per user and per client address, at login and
+    /// in user-interactive auth.
+    public var failedLoginRateLimit: RateLimit
     /// `rc_registration`: registrations per client address.
     public var registrationRateLimit: RateLimit
     /// `rc_key_claim`: `/keys/claim` requests per user.
@@ -71,6 +78,7 @@ public struct KeyportConfig: Sendable {
             registrationSharedSecret: nil,
             maxRequestSize: 1024 * 1024,
             loginRateLimit: RateLimit(perSecond: 0.17, burst: 3),
+            failedLoginRateLimit: RateLimit(perSecond: 0.17, burst: 3),
             registrationRateLimit: RateLimit(perSecond: 0.17, burst: 3),
             keyClaimRateLimit: RateLimit(perSecond: 10, burst: 50),
             passwordRounds: 600_000,

@@ -19,6 +19,10 @@ public struct KeyportResponder: HTTPResponder {
     let federation: FederationAuthenticator?
     /// Told of every authenticated origin: a server that talks to us is up.
     let originSeen: @Sendable (String) async -> Void
+    /// Whether this listener is behind a reverse proxy whose `X-Forwarded-For` names the client
+    /// (`x_forwarded` in the listener's configuration). Never trusted elsewhere: a client could
+    /// write any address there.
+    var trustsForwardedFor = false
 
     public init(
         router: MatrixRouter, accounts: AccountService, maxRequestSize: Int, logger: Logger,
@@ -77,13 +81,13 @@ public struct KeyportResponder: HTTPResponder {
             throw MatrixError.unrecognized()
         }
         let query = Self.parseQuery(request.uri.query)
+        let clientAddress = clientAddress(request, context: context)
         var matrixRequest = MatrixRequest(
             method: method, path: path, parameters: parameters, query: query, body: nil, session: nil,
-            remoteAddress: context.remoteAddress)
+            remoteAddress: clientAddress)
         if route.access == .accessToken {
             guard let token = Self.accessToken(request, query: query) else { throw MatrixError.missingToken() }
-            matrixRequest.session = try await accounts.authenticate(
-                accessToken: token, remoteAddress: context.remoteAddress)
+            matrixRequest.session = try await accounts.authenticate(accessToken: token, remoteAddress: clientAddress)
         }
         matrixRequest.body = try await readBody(request)
         if route.access == .federation {
@@ -125,6 +129,17 @@ public struct KeyportResponder: HTTPResponder {
         }
         guard let object = value.objectValue else { throw MatrixError.badJSON("The body must be a JSON object") }
         return object
+    }
+
+    /// The client's address: the peer of the connection, or on an `x_forwarded` listener the first
+    /// address of `X-Forwarded-For` (as Synapse takes it) when the proxy sent one.
+    func clientAddress(_ request: Request, context: Context) -> String? {
+        guard trustsForwardedFor,
+            let header = request.headers.first(where: { $0.name.canonicalName == "x-forwarded-for" })?.value
+        else { return context.remoteAddress }
+        let first = header.split(separator: ",", maxSplits: 1).first.map(String.init) ?? ""
+        let address = first.trimmingCharacters(in: CharacterSet.whitespaces)
+        return address.isEmpty ? context.remoteAddress : address
     }
 
     static func accessToken(_ request: Request, query: [String: String]) -> String? {

@@ -22,6 +22,7 @@ enum TestServer {
         config.listeners = [.init(port: 0)]
         config.passwordRounds = 1000
         config.loginRateLimit = RateLimit(perSecond: 1000, burst: 1000)
+        config.failedLoginRateLimit = RateLimit(perSecond: 1000, burst: 1000)
         config.registrationRateLimit = RateLimit(perSecond: 1000, burst: 1000)
         config.keyClaimRateLimit = RateLimit(perSecond: 10000, burst: 10000)
         return config
