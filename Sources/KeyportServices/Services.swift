@@ -36,7 +36,7 @@ public struct Services: Sendable {
             store: storage, identity: identity, clock: clock, notifications: notifications, remote: remoteKeys)
         self.keys = keys
         self.crossSigning = CrossSigningService(
-            store: storage, accounts: accounts, identity: identity, notifications: notifications)
+            store: storage, accounts: accounts, identity: identity, notifications: notifications, keys: keys)
         let deviceLists = DeviceListService(store: storage)
         self.deviceLists = deviceLists
         self.sharedSecret = SharedSecretRegistration(secret: policy.sharedSecret)

@@ -13,6 +13,8 @@ import Testing
             let versions = reply["versions"]?.arrayValue?.compactMap(\.stringValue) ?? []
             #expect(versions.contains("v1.1"))
             #expect(versions.contains("r0.6.1"))
+            // Nothing unimplemented is advertised (MSC3983 was, with no application services).
+            #expect(reply["unstable_features"] == [:])
         }
     }
 

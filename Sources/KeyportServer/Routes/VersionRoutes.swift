@@ -13,7 +13,8 @@ struct VersionRoutes {
             MatrixResponse(
                 .object([
                     "versions": .array(Self.versions.map(JSONValue.string)),
-                    "unstable_features": .object(["org.matrix.msc3983": true]),
+                    // Only features that are served: MSC3983 (appservice OTK claims) is not, yet.
+                    "unstable_features": .object([:]),
                 ]))
         }
     }

@@ -60,15 +60,21 @@ extension CrossSigningService {
                 throw MatrixError.notFound("No device or master key '\(keyID)' of \(targetUser)")
             }
         } else {
-            guard identity.isLocal(targetUser) else {
-                throw MatrixError.notFound("Keys of users on other servers are not known here yet")
+            // Another user's master key, signed by one's user-signing key. A user on another
+            // server has their key fetched from there (or the device-list cache); the signature is
+            // kept here and shown only to the signer, as Synapse does.
+            let master: JSONObject?
+            if identity.isLocal(targetUser) {
+                master = try await store.crossSigningKeys(userID: targetUser)[.master].flatMap {
+                    $0.publicKey == keyID ? $0.object : nil
+                }
+            } else {
+                master = await keys?.remoteMasterKey(of: targetUser, keyID: keyID)
             }
-            // Another user's master key, signed by one's user-signing key.
-            guard let master = try await store.crossSigningKeys(userID: targetUser)[.master], master.publicKey == keyID
-            else {
+            guard let master else {
                 throw MatrixError.notFound("No master key '\(keyID)' of \(targetUser)")
             }
-            stored = master.object
+            stored = master
             let userSigning = signerKeys[.userSigning]?.publicKey
             signerKeyFor = { signerKeyID in userSigning.flatMap { "ed25519:\($0)" == signerKeyID ? $0 : nil } }
         }

@@ -8,12 +8,15 @@ public struct CrossSigningService: Sendable {
     let accounts: AccountService
     let identity: ServerIdentity
     let notifications: ChangeNotifications
+    /// Where other servers' users' master keys come from, for signatures on them.
+    let keys: KeyService?
 
     public init(
         store: any CrossSigningStore & KeyStore & DeviceStore, accounts: AccountService, identity: ServerIdentity,
-        notifications: ChangeNotifications
+        notifications: ChangeNotifications, keys: KeyService? = nil
     ) {
         self.store = store
+        self.keys = keys
         self.accounts = accounts
         self.identity = identity
         self.notifications = notifications

@@ -41,8 +41,38 @@ extension KeyService {
             for (userID, value) in entries { merged[userID] = value }
             result[field] = .object(merged)
         }
+        try await mergeSignatures(by: requester, onto: &result, of: Array(remoteRequest.keys))
         result["failures"] = .object(failures)
         return .object(result)
+    }
+
+    /// Signatures the requester made on other servers' users' master keys (with their
+    /// user-signing key) live only here: they go onto those keys in the requester's answer.
+    private func mergeSignatures(by requester: String, onto result: inout JSONObject, of users: [String]) async throws {
+        guard var masters = result["master_keys"]?.objectValue, !users.isEmpty else { return }
+        let present = users.filter { masters[$0] != nil }
+        guard !present.isEmpty else { return }
+        let mine = try await store.signatures(targetUserIDs: present).filter { $0.signerUserID == requester }
+        for signature in mine {
+            guard var master = masters[signature.targetUserID]?.objectValue,
+                master["keys"]?.objectValue?.values.contains(where: { $0.stringValue == signature.targetKeyID }) == true
+            else { continue }
+            Self.merge([signature], into: &master)
+            masters[signature.targetUserID] = .object(master)
+        }
+        result["master_keys"] = .object(masters)
+    }
+
+    /// A remote user's master key as their server (or the device-list cache) has it, if its
+    /// public key is `keyID`; nil when the server does not answer or has another key.
+    func remoteMasterKey(of userID: String, keyID: String) async -> JSONObject? {
+        let (keys, _) = await queryRemote([userID: []], timeout: .seconds(10))
+        guard let master = keys["master_keys"]?[userID]?.objectValue,
+            (try? master.optionalString("user_id")) == userID,
+            let entries = master["keys"]?.objectValue, entries.count == 1,
+            entries.first?.value.stringValue == keyID
+        else { return nil }
+        return master
     }
 
     private func queryRemote(_ request: [String: [String]], timeout: Duration) async -> (JSONObject, JSONObject) {
