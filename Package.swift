@@ -6,6 +6,31 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// How SQLite is compiled: the options SQLite recommends for an application that owns its copy
+/// (https://sqlite.org/compile.html#recommended_compile_time_options), what `./configure` would have
+/// detected on Linux, and our defaults. Each connection is used by one thread at a time, opened with
+/// `SQLITE_OPEN_NOMUTEX`; the library stays thread-safe (`SQLITE_THREADSAFE=1`) for its shared state.
+let sqliteSettings: [CSetting] = [
+    .define("SQLITE_THREADSAFE", to: "1"),
+    .define("SQLITE_DEFAULT_WAL_SYNCHRONOUS", to: "1"),
+    .define("SQLITE_DQS", to: "0"),
+    .define("SQLITE_DEFAULT_MEMSTATUS", to: "0"),
+    .define("SQLITE_LIKE_DOESNT_MATCH_BLOBS"),
+    .define("SQLITE_OMIT_DEPRECATED"),
+    .define("SQLITE_OMIT_SHARED_CACHE"),
+    .define("SQLITE_OMIT_LOAD_EXTENSION"),
+    .define("SQLITE_USE_ALLOCA"),
+    // Without HAVE_USLEEP the busy handler sleeps whole seconds between retries.
+    .define("HAVE_USLEEP", to: "1"),
+    .define("HAVE_LOCALTIME_R", to: "1"),
+    .define("HAVE_GMTIME_R", to: "1"),
+    .define("HAVE_ISNAN", to: "1"),
+    .define("HAVE_FDATASYNC", to: "1", .when(platforms: [.linux])),
+    .define("HAVE_PREAD", to: "1", .when(platforms: [.linux])),
+    .define("HAVE_PWRITE", to: "1", .when(platforms: [.linux])),
+    .define("HAVE_STRCHRNUL", to: "1", .when(platforms: [.linux])),
+]
+
 let package = Package(
     name: "Keyport",
     platforms: [.macOS(.v14)],
@@ -45,6 +70,13 @@ let package = Package(
             name: "KeyportStore",
             dependencies: ["MatrixModel"],
             swiftSettings: strictSettings
+        ),
+        // SQLite itself, compiled from the amalgamation in the package: no system SQLite needed, and
+        // one pinned version everywhere (Sources/CSQLite/README.md says where it comes from).
+        .target(
+            name: "CSQLite",
+            exclude: ["README.md"],
+            cSettings: sqliteSettings
         ),
         // The embedded engine: SQLite through GRDB.
         .target(
