@@ -78,6 +78,13 @@ let package = Package(
             exclude: ["README.md"],
             cSettings: sqliteSettings
         ),
+        // A thin Swift layer over SQLite: connections on their own threads, statements, rows, a pool
+        // of one writer and several readers in WAL mode, migrations. No Matrix and no Keyport types.
+        .target(
+            name: "KeyportSQLite",
+            dependencies: ["CSQLite"],
+            swiftSettings: strictSettings
+        ),
         // The embedded engine: SQLite through GRDB.
         .target(
             name: "KeyportStoreSQLite",
@@ -164,6 +171,11 @@ let package = Package(
             name: "MatrixSigningTests",
             dependencies: ["MatrixModel", "MatrixSigning"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KeyportSQLiteTests",
+            dependencies: ["KeyportSQLite"],
             swiftSettings: strictSettings
         ),
         .testTarget(
