@@ -40,7 +40,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -85,13 +84,10 @@ let package = Package(
             dependencies: ["CSQLite"],
             swiftSettings: strictSettings
         ),
-        // The embedded engine: SQLite through GRDB.
+        // The embedded engine: every store protocol on SQLite.
         .target(
             name: "KeyportStoreSQLite",
-            dependencies: [
-                "KeyportStore", "MatrixModel",
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ],
+            dependencies: ["KeyportStore", "MatrixModel", "KeyportSQLite"],
             swiftSettings: strictSettings
         ),
         // The rules: accounts, devices, keys, cross-signing, streams.
@@ -181,6 +177,7 @@ let package = Package(
         .testTarget(
             name: "KeyportStoreTests",
             dependencies: ["MatrixModel", "KeyportStore", "KeyportStoreSQLite"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
