@@ -104,19 +104,23 @@ struct PoolTests {
         configuration.maximumReaderCount = 3
         let pool = try directory.pool(configuration: configuration)
         let occupancy = Occupancy()
-        let allIn = DispatchSemaphore(value: 0)
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
         try await withThrowingTaskGroup(of: Int?.self) { group in
             for _ in 0..<9 {
                 group.addTask {
                     try await pool.read { db in
                         occupancy.enter()
                         defer { occupancy.leave() }
-                        allIn.signal()
-                        Thread.sleep(forTimeInterval: 0.02)
+                        entered.signal()
+                        release.wait()
                         return try Int.fetchOne(db, sql: "SELECT 1")
                     }
                 }
             }
+            // Three reads are inside at once, each holding its connection until released.
+            for _ in 0..<3 { await wait(for: entered) }
+            for _ in 0..<9 { release.signal() }
             for try await value in group { #expect(value == 1) }
         }
         #expect(occupancy.maximum == 3)

@@ -22,13 +22,13 @@ final class TemporaryDirectory: Sendable {
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
-/// Waits for a semaphore that SQLite work on a connection's queue signals, without holding a
-/// thread of the Swift concurrency pool while waiting.
+/// Waits for a semaphore that SQLite work on a connection's queue signals, on a thread of its own:
+/// neither a thread of the Swift concurrency pool nor one of Dispatch's few global ones is held.
 func wait(for semaphore: DispatchSemaphore) async {
     await withCheckedContinuation { continuation in
-        DispatchQueue.global().async {
+        Thread {
             semaphore.wait()
             continuation.resume()
-        }
+        }.start()
     }
 }
