@@ -6,6 +6,31 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// How SQLite is compiled: the options SQLite recommends for an application that owns its copy
+/// (https://sqlite.org/compile.html#recommended_compile_time_options), what `./configure` would have
+/// detected on Linux, and our defaults. Each connection is used by one thread at a time, opened with
+/// `SQLITE_OPEN_NOMUTEX`; the library stays thread-safe (`SQLITE_THREADSAFE=1`) for its shared state.
+let sqliteSettings: [CSetting] = [
+    .define("SQLITE_THREADSAFE", to: "1"),
+    .define("SQLITE_DEFAULT_WAL_SYNCHRONOUS", to: "1"),
+    .define("SQLITE_DQS", to: "0"),
+    .define("SQLITE_DEFAULT_MEMSTATUS", to: "0"),
+    .define("SQLITE_LIKE_DOESNT_MATCH_BLOBS"),
+    .define("SQLITE_OMIT_DEPRECATED"),
+    .define("SQLITE_OMIT_SHARED_CACHE"),
+    .define("SQLITE_OMIT_LOAD_EXTENSION"),
+    .define("SQLITE_USE_ALLOCA"),
+    // Without HAVE_USLEEP the busy handler sleeps whole seconds between retries.
+    .define("HAVE_USLEEP", to: "1"),
+    .define("HAVE_LOCALTIME_R", to: "1"),
+    .define("HAVE_GMTIME_R", to: "1"),
+    .define("HAVE_ISNAN", to: "1"),
+    .define("HAVE_FDATASYNC", to: "1", .when(platforms: [.linux])),
+    .define("HAVE_PREAD", to: "1", .when(platforms: [.linux])),
+    .define("HAVE_PWRITE", to: "1", .when(platforms: [.linux])),
+    .define("HAVE_STRCHRNUL", to: "1", .when(platforms: [.linux])),
+]
+
 let package = Package(
     name: "Keyport",
     platforms: [.macOS(.v14)],
@@ -15,7 +40,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -46,13 +70,24 @@ let package = Package(
             dependencies: ["MatrixModel"],
             swiftSettings: strictSettings
         ),
-        // The embedded engine: SQLite through GRDB.
+        // SQLite itself, compiled from the amalgamation in the package: no system SQLite needed, and
+        // one pinned version everywhere (Sources/CSQLite/README.md says where it comes from).
+        .target(
+            name: "CSQLite",
+            exclude: ["README.md"],
+            cSettings: sqliteSettings
+        ),
+        // A thin Swift layer over SQLite: connections on their own threads, statements, rows, a pool
+        // of one writer and several readers in WAL mode, migrations. No Matrix and no Keyport types.
+        .target(
+            name: "KeyportSQLite",
+            dependencies: ["CSQLite"],
+            swiftSettings: strictSettings
+        ),
+        // The embedded engine: every store protocol on SQLite.
         .target(
             name: "KeyportStoreSQLite",
-            dependencies: [
-                "KeyportStore", "MatrixModel",
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ],
+            dependencies: ["KeyportStore", "MatrixModel", "KeyportSQLite"],
             swiftSettings: strictSettings
         ),
         // The rules: accounts, devices, keys, cross-signing, streams.
@@ -135,8 +170,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "KeyportSQLiteTests",
+            dependencies: ["KeyportSQLite"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "KeyportStoreTests",
             dependencies: ["MatrixModel", "KeyportStore", "KeyportStoreSQLite"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,4 +1,4 @@
-import GRDB
+import KeyportSQLite
 
 /// The schema, one migration per released change. Never edit a registered migration: add one.
 enum SQLiteMigrations {

@@ -1,4 +1,4 @@
-import GRDB
+import KeyportSQLite
 public import KeyportStore
 
 /// The owner and key ID a signature was made over.

@@ -1,4 +1,4 @@
-import GRDB
+import KeyportSQLite
 public import KeyportStore
 
 extension SQLiteStore: DeviceStore {

@@ -1,4 +1,4 @@
-import GRDB
+import KeyportSQLite
 public import KeyportStore
 import MatrixModel
 

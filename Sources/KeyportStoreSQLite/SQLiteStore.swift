@@ -1,9 +1,9 @@
 import Foundation
-import GRDB
+import KeyportSQLite
 import KeyportStore
 import MatrixModel
 
-/// The embedded engine: every Keyport store protocol on one SQLite database through GRDB.
+/// The embedded engine: every Keyport store protocol on one SQLite database, through `KeyportSQLite`.
 ///
 /// WAL mode with `synchronous=NORMAL`: a committed transaction survives a process crash, and the
 /// writer never blocks readers. Each protocol method runs in one transaction.
@@ -13,8 +13,8 @@ public final class SQLiteStore: Sendable {
     /// Opens (creating if needed) the database at `path` and migrates it.
     public init(path: String) throws {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
+        configuration.busyTimeout = .seconds(10)
+        configuration.prepareDatabase = { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             // A small page cache per connection: the working set is small and the OS caches the file.
             try db.execute(sql: "PRAGMA cache_size = -2048")

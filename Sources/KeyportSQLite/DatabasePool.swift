@@ -1,0 +1,69 @@
+import Foundation
+
+/// An SQLite database in WAL mode, with one writer connection and a few reader connections.
+///
+/// Writes are serialized on the writer; reads run beside them and beside each other, each in a
+/// transaction that sees one snapshot of the database from its first read to its end, whatever
+/// commits meanwhile. The async entry points run SQLite on the connections' own queues, never on
+/// the Swift concurrency pool.
+public final class DatabasePool: Sendable {
+    /// The database file.
+    public let path: String
+    private let writer: SerializedDatabase
+    private let readers: ReaderPool
+
+    /// Opens (creating if needed) the database at `path` and puts it in WAL mode.
+    public init(path: String, configuration: Configuration = Configuration()) throws {
+        self.path = path
+        writer = try SerializedDatabase(
+            path: path, readOnly: false, configuration: configuration, label: "keyport.sqlite.writer")
+        try writer.sync { db in try Self.setUpWAL(db) }
+        readers = ReaderPool(maximumCount: configuration.maximumReaderCount) { number in
+            try SerializedDatabase(
+                path: path, readOnly: true, configuration: configuration, label: "keyport.sqlite.reader\(number)")
+        }
+    }
+
+    /// Runs `body` in a read-only transaction on a reader connection and returns its result.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let reader = try await readers.take()
+        do {
+            let value = try await reader.run { db in try db.inTransaction(.deferred) { try body(db) } }
+            await readers.giveBack(reader)
+            return value
+        } catch {
+            await readers.giveBack(reader)
+            throw error
+        }
+    }
+
+    /// Runs `body` in a transaction on the writer, after the writes before it: commits if `body`
+    /// returns, rolls back if it throws.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.run { db in try db.inTransaction(.immediate) { try body(db) } }
+    }
+
+    /// Runs `body` on the writer outside any transaction, blocking the calling thread: for setting
+    /// up, such as migrating, before the pool is shared.
+    public func writeWithoutTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.sync(body)
+    }
+
+    private static func setUpWAL(_ db: Database) throws {
+        let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+        guard mode == "wal" else {
+            throw DatabaseError(
+                resultCode: .error, message: "could not turn on WAL mode (journal_mode is \(mode ?? "?"))")
+        }
+        // A read-only connection cannot create the WAL file, so a reader opened before the first
+        // write would fail (SQLITE_CANTOPEN): make sure a WAL file exists, with something in it.
+        let walPath = db.path + "-wal"
+        let walSize = (try? FileManager.default.attributesOfItem(atPath: walPath)[.size] as? Int) ?? 0
+        if walSize == 0 {
+            try db.inTransaction(.immediate) {
+                try db.execute(
+                    sql: "CREATE TABLE keyport_wal_start (id INTEGER PRIMARY KEY); DROP TABLE keyport_wal_start")
+            }
+        }
+    }
+}
