@@ -144,11 +144,13 @@ let package = Package(
             dependencies: ["MatrixModel", "MatrixSigning", "KeyportStore", "KeyportStoreSQLite", "KeyportServices"],
             swiftSettings: strictSettings
         ),
-        // Helpers shared by test targets: real dnsmasq and a static HTTP server on loopback.
+        // Helpers shared by test targets: real dnsmasq, a static HTTP server on loopback, scoped
+        // HTTP clients.
         .target(
             name: "KeyportTestSupport",
             dependencies: [
                 "KeyportFederation",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -174,7 +176,7 @@ let package = Package(
             dependencies: [
                 "MatrixModel", "MatrixSigning", "KeyportServer", "KeyportServices", "KeyportStore",
                 "KeyportStoreSQLite",
-                "KeyportFederation",
+                "KeyportFederation", "KeyportTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -4,6 +4,7 @@ import Hummingbird
 import KeyportFederation
 import KeyportServer
 import KeyportServices
+import KeyportTestSupport
 import Logging
 import MatrixModel
 import MatrixSigning
@@ -143,16 +144,9 @@ struct FederationProbe: Sendable {
     static func with(_ body: (FederationProbe) async throws -> Void) async throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
-        let probe = FederationProbe(client: HTTPClient(configuration: .init(tlsConfiguration: tls)))
-        let outcome: Result<Void, any Error>
-        do {
-            try await body(probe)
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
+        try await withHTTPClient(configuration: .init(tlsConfiguration: tls)) { client in
+            try await body(FederationProbe(client: client))
         }
-        try await probe.client.shutdown()
-        try outcome.get()
     }
 
     /// Sends `method path` to `port` with the given Authorization header value (if any).
