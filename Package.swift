@@ -144,8 +144,8 @@ let package = Package(
             dependencies: ["MatrixModel", "MatrixSigning", "KeyportStore", "KeyportStoreSQLite", "KeyportServices"],
             swiftSettings: strictSettings
         ),
-        // Helpers shared by test targets: real dnsmasq, a static HTTP server on loopback, scoped
-        // HTTP clients.
+        // Helpers shared by test targets: an in-process DNS responder, real dnsmasq for the interop
+        // step, a static HTTP server on loopback, scoped HTTP clients.
         .target(
             name: "KeyportTestSupport",
             dependencies: [

@@ -5,22 +5,29 @@ import NIOCore
 import NIOPosix
 import Testing
 
-/// DNSClient and ServerResolver against a real DNS server: dnsmasq on loopback.
+/// DNSClient and ServerResolver over UDP against a DNS server on loopback: the in-process
+/// responder, serving the same records as the real dnsmasq of ``DNSMasqInteropTests``.
 @Suite struct DNSClientTests {
-    static let srvHosts = [
-        "_matrix-fed._tcp.example.test,target.example.test,8449,10,5",
-        "_matrix._tcp.legacy.test,old.example.test,8450",
-        "_matrix-fed._tcp.multi.test,b.example.test,8001,20,5",
-        "_matrix-fed._tcp.multi.test,a.example.test,8002,10,1",
-        "_matrix-fed._tcp.multi.test,c.example.test,8003,10,9",
-    ]
-
-    private static func withDNSMasq(_ body: (DNSMasqServer) async throws -> Void) async throws {
-        try await KeyportTestSupport.withDNSMasq(srvHosts: srvHosts, probe: "_matrix-fed._tcp.example.test", body)
+    static func zone() throws -> DNSZone {
+        try DNSZone([
+            "_matrix-fed._tcp.example.test": [
+                .srv(SRVRecord(priority: 10, weight: 5, port: 8449, target: "target.example.test"))
+            ],
+            "_matrix._tcp.legacy.test": [
+                .srv(SRVRecord(priority: 0, weight: 0, port: 8450, target: "old.example.test"))
+            ],
+            "_matrix-fed._tcp.multi.test": [
+                .srv(SRVRecord(priority: 20, weight: 5, port: 8001, target: "b.example.test")),
+                .srv(SRVRecord(priority: 10, weight: 1, port: 8002, target: "a.example.test")),
+                .srv(SRVRecord(priority: 10, weight: 9, port: 8003, target: "c.example.test")),
+            ],
+            // A name with only an address: an SRV query gets an empty NOERROR answer.
+            "_matrix-fed._tcp.address.test": [.a("127.0.0.1")],
+        ])
     }
 
     @Test func answersComeBackExactly() async throws {
-        try await Self.withDNSMasq { dns in
+        try await withDNSResponder(try Self.zone()) { dns in
             let client = dns.client()
 
             #expect(
@@ -40,6 +47,7 @@ import Testing
                 ])
             #expect(try await client.lookupSRV("_matrix-fed._tcp.legacy.test") == [])
             #expect(try await client.lookupSRV("_matrix-fed._tcp.nothing.test") == [])
+            #expect(try await client.lookupSRV("_matrix-fed._tcp.address.test") == [])
         }
     }
 
@@ -57,7 +65,7 @@ import Testing
     }
 
     @Test func aSilentNameserverTimesOutAndTheNextIsAsked() async throws {
-        try await Self.withDNSMasq { dns in
+        try await withDNSResponder(try Self.zone()) { dns in
             // Only `#expect` throws in here, which closure inference does not see.
             try await Self.withSilentNameserver { silentPort async throws in
                 let started = ContinuousClock.now
@@ -83,7 +91,7 @@ import Testing
     }
 
     @Test func resolverFindsServersThroughSRV() async throws {
-        try await Self.withDNSMasq { dns async throws in
+        try await withDNSResponder(try Self.zone()) { dns async throws in
             let resolver = ServerResolver(srv: dns.client(), wellKnown: DiscoveryWellKnownStub())
 
             func resolve(_ name: String) async throws -> ResolvedDestination {

@@ -16,8 +16,10 @@ public func withDNSMasq<Result>(
     return try await withOwned(server, release: { $0.stop() }, body)
 }
 
-/// A dnsmasq process answering on 127.0.0.1 with fixed SRV records, for tests that need a real
-/// DNS server. Names under `.test` that it has no records for get NXDOMAIN.
+/// A dnsmasq process answering on 127.0.0.1 with fixed SRV records: the real DNS server of the
+/// interop step, which checks that our DNS client reads another implementation's answers. Every
+/// other test uses the in-process ``DNSResponder``. Names under `.test` that it has no records for
+/// get NXDOMAIN.
 ///
 /// dnsmasq comes from the Debian package `dnsmasq-base`. Starting fails (and so does the test)
 /// when it is missing or does not answer. Tests get one through ``withDNSMasq(srvHosts:probe:_:)``.

@@ -8,8 +8,8 @@ import Testing
 
 @testable import KeyportFederation
 
-/// Server discovery between two Keyports: the peer is found through an SRV record served by a
-/// real dnsmasq, through `.well-known/matrix/server` delegation, and on the default port 8448.
+/// Server discovery between two Keyports: the peer is found through an SRV record served by the
+/// in-process DNS responder, through `.well-known/matrix/server` delegation, and on the default port 8448.
 /// Each test then exchanges keys and a to-device message in both directions, so discovery also
 /// carries the key fetch that checks the peer's signatures.
 @Suite(.serialized)
@@ -45,9 +45,10 @@ struct FederationDiscoveryTests {
 
     @Test func srvRecordLeadsToThePeer() async throws {
         let tlsPort = try FreePort.next()
-        try await withDNSMasq(
-            srvHosts: ["_matrix-fed._tcp.srv.test,localhost,\(tlsPort),10,5"], probe: "_matrix-fed._tcp.srv.test"
-        ) { dns in
+        let zone = try DNSZone([
+            "_matrix-fed._tcp.srv.test": [.srv(SRVRecord(priority: 10, weight: 5, port: tlsPort, target: "localhost"))]
+        ])
+        try await withDNSResponder(zone) { dns in
             let serverB = try FederatingServer(name: "srv.test", tlsPort: tlsPort)
             let serverA = try FederatingServer(resolver: ServerResolver(srv: dns.client(), wellKnown: NoWellKnown()))
             try await Self.exchange(serverA, serverB)
@@ -62,9 +63,8 @@ struct FederationDiscoveryTests {
         ]
         try await withStaticHTTPServer(routes: routes) { wellKnown in
             try await withHTTPClient { client in
-                try await withDNSMasq(
-                    srvHosts: ["_matrix-fed._tcp.probe.test,localhost,1"], probe: "_matrix-fed._tcp.probe.test"
-                ) { dns in
+                // No SRV records anywhere: the delegation alone must lead to the peer.
+                try await withDNSResponder(DNSZone()) { dns in
                     let fetcher = HTTPWellKnownFetcher(client: client, port: wellKnown.port, scheme: "http")
                     let serverB = try FederatingServer(name: "localhost", tlsPort: serverBPort)
                     let serverA = try FederatingServer(resolver: ServerResolver(srv: dns.client(), wellKnown: fetcher))
@@ -75,9 +75,7 @@ struct FederationDiscoveryTests {
     }
 
     @Test func port8448IsTheFallback() async throws {
-        try await withDNSMasq(
-            srvHosts: ["_matrix-fed._tcp.probe.test,localhost,1"], probe: "_matrix-fed._tcp.probe.test"
-        ) { dns in
+        try await withDNSResponder(DNSZone()) { dns in
             let serverB = try FederatingServer(name: "localhost", tlsPort: 8448)
             let serverA = try FederatingServer(resolver: ServerResolver(srv: dns.client(), wellKnown: NoWellKnown()))
             try await Self.exchange(serverA, serverB)

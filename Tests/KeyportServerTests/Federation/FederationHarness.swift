@@ -69,8 +69,8 @@ struct FederatingServer: Sendable {
 
 /// A free TCP port on loopback for a server whose name must carry its port. Ports come from
 /// 10000–19999: below the kernel's ephemeral range (so no outgoing connection or port-0 listener
-/// takes one between our check and the server's bind) and below the dnsmasq tests' range; each is
-/// handed out once per test run.
+/// takes one between our check and the server's bind) and below the interop dnsmasq's range; each
+/// is handed out once per test run.
 enum FreePort {
     private static let given = Mutex<Set<Int>>([])
 
