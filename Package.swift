@@ -48,6 +48,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // Value types with no I/O: JSON, canonical JSON, identifiers, errors.
@@ -185,14 +187,19 @@ let package = Package(
             dependencies: ["MatrixModel", "MatrixSigning", "KeyportStore", "KeyportStoreSQLite", "KeyportServices"],
             swiftSettings: strictSettings
         ),
-        // Helpers shared by test targets: real dnsmasq and a static HTTP server on loopback.
+        // Helpers shared by test targets: an in-process DNS responder, real dnsmasq for the interop
+        // step, a static HTTP server on loopback, certificates made in Swift, scoped HTTP clients.
         .target(
             name: "KeyportTestSupport",
             dependencies: [
                 "KeyportFederation",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/KeyportTestSupport",
             swiftSettings: strictSettings
@@ -215,7 +222,7 @@ let package = Package(
             dependencies: [
                 "MatrixModel", "MatrixSigning", "KeyportServer", "KeyportServices", "KeyportStore",
                 "KeyportStoreSQLite",
-                "KeyportFederation",
+                "KeyportFederation", "KeyportTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -15,18 +15,16 @@ import Testing
     private func fetch(
         _ routes: [String: StaticHTTPServer.Response], scheme: String = "http"
     ) async throws -> (result: WellKnownResult, cacheFor: Duration) {
-        let server = try await StaticHTTPServer.start(routes: routes)
-        let client = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
-        let fetcher =
-            scheme == "https"
-            ? HTTPWellKnownFetcher(client: client, port: server.port)
-            : HTTPWellKnownFetcher(client: client, port: server.port, scheme: scheme)
-        let answer = await fetcher.fetch(hostname: "127.0.0.1")
-        try await client.shutdown()
-        await server.stop()
-        return answer
+        try await withStaticHTTPServer(routes: routes) { server in
+            try await withHTTPClient(configuration: HTTPClient.Configuration(redirectConfiguration: .disallow)) {
+                client in
+                let fetcher =
+                    scheme == "https"
+                    ? HTTPWellKnownFetcher(client: client, port: server.port)
+                    : HTTPWellKnownFetcher(client: client, port: server.port, scheme: scheme)
+                return await fetcher.fetch(hostname: "127.0.0.1")
+            }
+        }
     }
 
     private func json(_ body: String, headers: [(name: String, value: String)] = []) -> StaticHTTPServer.Response {
@@ -113,16 +111,15 @@ import Testing
     }
 
     @Test func refusedConnectionsGiveNoneForAnHour() async throws {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let server = try await StaticHTTPServer.start(routes: [:])
-        let closedPort = server.port
-        await server.stop()
-        // AsyncHTTPClient retries refused connections until the 10-second deadline.
-        let started = ContinuousClock.now
-        let refused = await HTTPWellKnownFetcher(client: client, port: closedPort, scheme: "http")
-            .fetch(hostname: "127.0.0.1")
-        #expect(ContinuousClock.now - started < .seconds(12))
-        try await client.shutdown()
-        #expect(refused.result == .none && refused.cacheFor == Self.hour)
+        // A port that was just listened on and is closed again.
+        let closedPort = try await withStaticHTTPServer(routes: [:]) { $0.port }
+        try await withHTTPClient { client in
+            // AsyncHTTPClient retries refused connections until the 10-second deadline.
+            let started = ContinuousClock.now
+            let refused = await HTTPWellKnownFetcher(client: client, port: closedPort, scheme: "http")
+                .fetch(hostname: "127.0.0.1")
+            #expect(ContinuousClock.now - started < .seconds(12))
+            #expect(refused.result == .none && refused.cacheFor == Self.hour)
+        }
     }
 }

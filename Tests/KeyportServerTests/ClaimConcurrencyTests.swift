@@ -19,21 +19,20 @@ import Testing
             let bob = try await client.register("bob")
 
             // Several connections, so claims really run side by side rather than pipelined on one.
-            let port = try #require(client.client.port)
-            let connections = (0..<10).map { _ in ExtraConnection(port: port) }
             let userID = alice.user.userID
             let deviceID = alice.user.deviceID
             let body: JSONValue = ["one_time_keys": [userID: [deviceID: "signed_curve25519"]]]
-            let replies = try await withThrowingTaskGroup(of: (status: Int, body: JSONValue).self) { group in
-                for index in 0..<500 {
-                    let connection = connections[index % connections.count]
-                    group.addTask { try await connection.post("/keys/claim", token: bob.token, body: body) }
+            let replies = try await client.withExtraConnections(10) { connections in
+                try await withThrowingTaskGroup(of: MatrixClient.Reply.self) { group in
+                    for index in 0..<500 {
+                        let connection = connections[index % connections.count]
+                        group.addTask { try await connection.send(.post, "/keys/claim", token: bob.token, body: body) }
+                    }
+                    var replies: [MatrixClient.Reply] = []
+                    for try await reply in group { replies.append(reply) }
+                    return replies
                 }
-                var replies: [(status: Int, body: JSONValue)] = []
-                for try await reply in group { replies.append(reply) }
-                return replies
             }
-            for connection in connections { try await connection.close() }
 
             #expect(replies.count == 500)
             #expect(replies.allSatisfy { $0.status == 200 })

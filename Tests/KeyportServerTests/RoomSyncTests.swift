@@ -346,20 +346,18 @@ import Testing
             let since = try #require(try await client.syncRooms(alice)["next_batch"]?.stringValue)
 
             // Bob sends on a second connection while alice's long poll holds the first.
-            let port = try #require(client.client.port)
-            let connection = ExtraConnection(port: port)
-            let sender = Task { () -> (status: Int, body: JSONValue) in
-                try await Task.sleep(for: .milliseconds(300))
-                return try await connection.send(
-                    .put, "/rooms/\(room)/send/m.room.message/long-poll", token: bob.token,
-                    body: ["msgtype": "m.text", "body": "wake up"])
+            let (sync, elapsed, sent) = try await client.withExtraConnection { connection in
+                async let sent = {
+                    try await Task.sleep(for: .milliseconds(300))
+                    return try await connection.send(
+                        .put, "/rooms/\(room)/send/m.room.message/long-poll", token: bob.token,
+                        body: ["msgtype": "m.text", "body": "wake up"])
+                }()
+                let clock = ContinuousClock()
+                let start = clock.now
+                let sync = try await client.syncRooms(alice, since: since, timeout: 10_000)
+                return (sync, clock.now - start, try await sent)
             }
-            let clock = ContinuousClock()
-            let start = clock.now
-            let sync = try await client.syncRooms(alice, since: since, timeout: 10_000)
-            let elapsed = clock.now - start
-            let sent = try await sender.value
-            try await connection.close()
 
             #expect(sent.status == 200, "\(sent.body)")
             #expect(elapsed < .seconds(5), "long poll took \(elapsed)")
@@ -377,19 +375,17 @@ import Testing
             let room = try await client.createRoom(alice)
             let since = try #require(try await client.syncRooms(bob)["next_batch"]?.stringValue)
 
-            let port = try #require(client.client.port)
-            let connection = ExtraConnection(port: port)
-            let inviter = Task { () -> (status: Int, body: JSONValue) in
-                try await Task.sleep(for: .milliseconds(300))
-                return try await connection.send(
-                    .post, "/rooms/\(room)/invite", token: alice.token, body: ["user_id": .string(bob.userID)])
+            let (sync, elapsed, invited) = try await client.withExtraConnection { connection in
+                async let invited = {
+                    try await Task.sleep(for: .milliseconds(300))
+                    return try await connection.send(
+                        .post, "/rooms/\(room)/invite", token: alice.token, body: ["user_id": .string(bob.userID)])
+                }()
+                let clock = ContinuousClock()
+                let start = clock.now
+                let sync = try await client.syncRooms(bob, since: since, timeout: 10_000)
+                return (sync, clock.now - start, try await invited)
             }
-            let clock = ContinuousClock()
-            let start = clock.now
-            let sync = try await client.syncRooms(bob, since: since, timeout: 10_000)
-            let elapsed = clock.now - start
-            let invited = try await inviter.value
-            try await connection.close()
 
             #expect(invited.status == 200, "\(invited.body)")
             #expect(elapsed < .seconds(5), "long poll took \(elapsed)")

@@ -82,20 +82,20 @@ import Testing
             let alice = try await client.register("alice")
             let bob = try await client.register("bob")
             let start = try await client.position(bob)
-            let other = try client.secondConnection()
-            let sender = Task {
-                try await Task.sleep(for: .milliseconds(300))
-                _ = try await other.client(
-                    .put, "/sendToDevice/my.test.type/wake", token: alice.token,
-                    body: ["messages": .object([bob.userID: .object(["*": ["hello": "bob"]])])])
+            try await client.withExtraConnection { other in
+                async let sent = {
+                    try await Task.sleep(for: .milliseconds(300))
+                    return try await other.send(
+                        .put, "/sendToDevice/my.test.type/wake", token: alice.token,
+                        body: ["messages": .object([bob.userID: .object(["*": ["hello": "bob"]])])])
+                }()
+                let clock = ContinuousClock()
+                let began = clock.now
+                let reply = try await client.sync(bob, since: start, timeout: 20_000)
+                #expect(clock.now - began < .seconds(10))
+                #expect(reply.toDeviceEvents.count == 1)
+                #expect(try await sent.status == 200)
             }
-            let clock = ContinuousClock()
-            let began = clock.now
-            let reply = try await client.sync(bob, since: start, timeout: 20_000)
-            #expect(clock.now - began < .seconds(10))
-            #expect(reply.toDeviceEvents.count == 1)
-            try await sender.value
-            try await other.close()
         }
     }
 

@@ -5,11 +5,24 @@ import KeyportFederation
     import Glibc
 #endif
 
-/// A dnsmasq process answering on 127.0.0.1 with fixed SRV records, for tests that need a real
-/// DNS server. Names under `.test` that it has no records for get NXDOMAIN.
+/// Runs `body` with a dnsmasq serving `srvHosts` (see ``DNSMasqServer``) and kills it afterwards,
+/// also when `body` throws. Throws when dnsmasq is missing or does not answer `probe`.
+public func withDNSMasq<Result>(
+    srvHosts: [String],
+    probe: String,
+    _ body: (DNSMasqServer) async throws -> Result
+) async throws -> Result {
+    let server = try await DNSMasqServer.start(srvHosts: srvHosts, probe: probe)
+    return try await withOwned(server, release: { $0.stop() }, body)
+}
+
+/// A dnsmasq process answering on 127.0.0.1 with fixed SRV records: the real DNS server of the
+/// interop step, which checks that our DNS client reads another implementation's answers. Every
+/// other test uses the in-process ``DNSResponder``. Names under `.test` that it has no records for
+/// get NXDOMAIN.
 ///
 /// dnsmasq comes from the Debian package `dnsmasq-base`. Starting fails (and so does the test)
-/// when it is missing or does not answer.
+/// when it is missing or does not answer. Tests get one through ``withDNSMasq(srvHosts:probe:_:)``.
 ///
 /// The process is started with `posix_spawn` rather than Foundation's `Process`: on Linux,
 /// `Process` hands children a signal mask that blocks SIGTERM, and its `waitUntilExit` blocks a
@@ -27,7 +40,7 @@ public final class DNSMasqServer {
 
     /// Starts dnsmasq on a free high port with `--srv-host` entries, and waits until it answers
     /// an SRV query for `probe` with at least one record.
-    public static func start(srvHosts: [String], probe: String) async throws -> DNSMasqServer {
+    static func start(srvHosts: [String], probe: String) async throws -> DNSMasqServer {
         let executable = try locateExecutable()
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("dnsmasq-\(UUID()).log").path
         defer { try? FileManager.default.removeItem(atPath: logPath) }
@@ -55,7 +68,7 @@ public final class DNSMasqServer {
     }
 
     /// Kills dnsmasq and reaps it.
-    public func stop() {
+    func stop() {
         guard !exited else { return }
         kill(pid, SIGKILL)
         var status: Int32 = 0

@@ -1,8 +1,18 @@
 import NIOCore
 import NIOPosix
 
+/// Runs `body` with a ``StaticHTTPServer`` serving `routes` and stops the server afterwards, also
+/// when `body` throws.
+public func withStaticHTTPServer<Result>(
+    routes: [String: StaticHTTPServer.Response],
+    _ body: (StaticHTTPServer) async throws -> Result
+) async throws -> Result {
+    let server = try await StaticHTTPServer.start(routes: routes)
+    return try await withOwned(server, release: { await $0.stop() }, body)
+}
+
 /// A tiny HTTP/1.1 server on 127.0.0.1 that answers each request path with a fixed response and
-/// closes the connection; unknown paths get 404.
+/// closes the connection; unknown paths get 404. Tests get one through ``withStaticHTTPServer``.
 public final class StaticHTTPServer: Sendable {
     public struct Response: Sendable {
         var status: Int
@@ -24,7 +34,7 @@ public final class StaticHTTPServer: Sendable {
         self.channel = channel
     }
 
-    public static func start(routes: [String: Response]) async throws -> StaticHTTPServer {
+    static func start(routes: [String: Response]) async throws -> StaticHTTPServer {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -32,11 +42,14 @@ public final class StaticHTTPServer: Sendable {
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        guard let port = channel.localAddress?.port else { throw ChannelError.unknownLocalAddress }
+        guard let port = channel.localAddress?.port else {
+            try? await channel.close()
+            throw ChannelError.unknownLocalAddress
+        }
         return StaticHTTPServer(port: port, channel: channel)
     }
 
-    public func stop() async {
+    func stop() async {
         try? await channel.close()
     }
 }

@@ -8,8 +8,8 @@ import Testing
 
 @testable import KeyportFederation
 
-/// Server discovery between two Keyports: the peer is found through an SRV record served by a
-/// real dnsmasq, through `.well-known/matrix/server` delegation, and on the default port 8448.
+/// Server discovery between two Keyports: the peer is found through an SRV record served by the
+/// in-process DNS responder, through `.well-known/matrix/server` delegation, and on the default port 8448.
 /// Each test then exchanges keys and a to-device message in both directions, so discovery also
 /// carries the key fetch that checks the peer's signatures.
 @Suite(.serialized)
@@ -45,46 +45,40 @@ struct FederationDiscoveryTests {
 
     @Test func srvRecordLeadsToThePeer() async throws {
         let tlsPort = try FreePort.next()
-        let dns = try await DNSMasqServer.start(
-            srvHosts: ["_matrix-fed._tcp.srv.test,localhost,\(tlsPort),10,5"], probe: "_matrix-fed._tcp.srv.test")
-        defer { dns.stop() }
-        let serverB = try FederatingServer(name: "srv.test", tlsPort: tlsPort)
-        let serverA = try FederatingServer(resolver: ServerResolver(srv: dns.client(), wellKnown: NoWellKnown()))
-        try await Self.exchange(serverA, serverB)
+        let zone = try DNSZone([
+            "_matrix-fed._tcp.srv.test": [.srv(SRVRecord(priority: 10, weight: 5, port: tlsPort, target: "localhost"))]
+        ])
+        try await withDNSResponder(zone) { dns in
+            let serverB = try FederatingServer(name: "srv.test", tlsPort: tlsPort)
+            let serverA = try FederatingServer(resolver: ServerResolver(srv: dns.client(), wellKnown: NoWellKnown()))
+            try await Self.exchange(serverA, serverB)
+        }
     }
 
     @Test func wellKnownDelegatesToThePeer() async throws {
         let serverBPort = try FreePort.next()
-        let wellKnown = try await StaticHTTPServer.start(routes: [
+        let routes: [String: StaticHTTPServer.Response] = [
             "/.well-known/matrix/server": .init(
                 headers: [("Content-Type", "application/json")], body: #"{"m.server": "localhost:\#(serverBPort)"}"#)
-        ])
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let dns = try await DNSMasqServer.start(
-            srvHosts: ["_matrix-fed._tcp.probe.test,localhost,1"], probe: "_matrix-fed._tcp.probe.test")
-        let resolver = ServerResolver(
-            srv: dns.client(), wellKnown: HTTPWellKnownFetcher(client: client, port: wellKnown.port, scheme: "http"))
-        let serverB = try FederatingServer(name: "localhost", tlsPort: serverBPort)
-        let serverA = try FederatingServer(resolver: resolver)
-        let outcome = await Result(catching: { try await Self.exchange(serverA, serverB) })
-        dns.stop()
-        await wellKnown.stop()
-        try await client.shutdown()
-        try outcome.get()
+        ]
+        try await withStaticHTTPServer(routes: routes) { wellKnown in
+            try await withHTTPClient { client in
+                // No SRV records anywhere: the delegation alone must lead to the peer.
+                try await withDNSResponder(DNSZone()) { dns in
+                    let fetcher = HTTPWellKnownFetcher(client: client, port: wellKnown.port, scheme: "http")
+                    let serverB = try FederatingServer(name: "localhost", tlsPort: serverBPort)
+                    let serverA = try FederatingServer(resolver: ServerResolver(srv: dns.client(), wellKnown: fetcher))
+                    try await Self.exchange(serverA, serverB)
+                }
+            }
+        }
     }
 
     @Test func port8448IsTheFallback() async throws {
-        let dns = try await DNSMasqServer.start(
-            srvHosts: ["_matrix-fed._tcp.probe.test,localhost,1"], probe: "_matrix-fed._tcp.probe.test")
-        defer { dns.stop() }
-        let serverB = try FederatingServer(name: "localhost", tlsPort: 8448)
-        let serverA = try FederatingServer(resolver: ServerResolver(srv: dns.client(), wellKnown: NoWellKnown()))
-        try await Self.exchange(serverA, serverB)
-    }
-}
-
-extension Result where Failure == any Error {
-    init(catching body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
+        try await withDNSResponder(DNSZone()) { dns in
+            let serverB = try FederatingServer(name: "localhost", tlsPort: 8448)
+            let serverA = try FederatingServer(resolver: ServerResolver(srv: dns.client(), wellKnown: NoWellKnown()))
+            try await Self.exchange(serverA, serverB)
+        }
     }
 }

@@ -4,6 +4,7 @@ import Hummingbird
 import KeyportFederation
 import KeyportServer
 import KeyportServices
+import KeyportTestSupport
 import Logging
 import MatrixModel
 import MatrixSigning
@@ -14,17 +15,20 @@ import Synchronization
 import Testing
 
 /// A Keyport that federates over TLS on loopback: server name `localhost:<tlsPort>`, a plain
-/// listener on port 0 for the test's client, a certificate made at test time with openssl and
-/// trusted through `federation_custom_ca_list`, and short retry intervals.
+/// listener on port 0 for the test's client, a certificate from the test run's own CA (made in
+/// Swift, see ``FederationCertificates``) with that CA trusted through `federation_custom_ca_list`,
+/// and short retry intervals.
 struct FederatingServer: Sendable {
     let dataDirectory: String
     let tlsPort: Int
     let serverName: String
     /// Server discovery for this server's outbound requests; nil for the real one.
     let resolver: ServerResolver?
+    let certificates: TestCertificates
 
     /// A server named `localhost:<tlsPort>`, or `name` when given (e.g. a name found through SRV).
     init(name: String? = nil, tlsPort: Int? = nil, resolver: ServerResolver? = nil) throws {
+        certificates = try FederationCertificates.shared()
         dataDirectory = TestServer.temporaryDirectory()
         let port = try tlsPort ?? FreePort.next()
         self.tlsPort = port
@@ -35,9 +39,9 @@ struct FederatingServer: Sendable {
     var config: KeyportConfig {
         var config = TestServer.config(dataDirectory: dataDirectory, serverName: serverName)
         config.listeners = [.init(port: 0), .init(port: tlsPort, tls: true)]
-        config.tlsCertificatePath = TestCertificate.shared.certificatePath
-        config.tlsPrivateKeyPath = TestCertificate.shared.keyPath
-        config.federationCustomCAList = [TestCertificate.shared.certificatePath]
+        config.tlsCertificatePath = certificates.certificateChainPath
+        config.tlsPrivateKeyPath = certificates.privateKeyPath
+        config.federationCustomCAList = [certificates.authorityPath]
         config.ipRangeBlacklist = []
         config.federationRetry = RetrySchedule(minimum: .milliseconds(200), multiplier: 1, maximum: .milliseconds(500))
         return config
@@ -68,8 +72,8 @@ struct FederatingServer: Sendable {
 
 /// A free TCP port on loopback for a server whose name must carry its port. Ports come from
 /// 10000–19999: below the kernel's ephemeral range (so no outgoing connection or port-0 listener
-/// takes one between our check and the server's bind) and below the dnsmasq tests' range; each is
-/// handed out once per test run.
+/// takes one between our check and the server's bind) and below the interop dnsmasq's range; each
+/// is handed out once per test run.
 enum FreePort {
     private static let given = Mutex<Set<Int>>([])
 
@@ -110,29 +114,15 @@ enum FreePort {
     }
 }
 
-/// One self-signed certificate for `localhost` / 127.0.0.1, made with openssl once per test run.
-final class TestCertificate: Sendable {
-    let certificatePath: String
-    let keyPath: String
-
-    static let shared = TestCertificate()
-
-    private init() {
-        let directory = TestServer.temporaryDirectory()
-        certificatePath = directory + "/cert.pem"
-        keyPath = directory + "/key.pem"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", keyPath, "-out", certificatePath,
-            "-days", "2", "-subj", "/CN=localhost", "-addext",
-            "subjectAltName=DNS:localhost,DNS:srv.test,IP:127.0.0.1",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try? process.run()
-        process.waitUntilExit()
+/// One CA and one certificate for `localhost` and `srv.test`, made once per test run. No IP address
+/// is named: NIOSSL accepts an IP entry for any name on that address, and the tests should see a
+/// peer's name checked.
+enum FederationCertificates {
+    private static let made = Result {
+        try TestCertificates.make(in: TestServer.temporaryDirectory(), dnsNames: ["localhost", "srv.test"])
     }
+
+    static func shared() throws -> TestCertificates { try made.get() }
 }
 
 /// Sends federation requests the way another server would, signed (or forged) by the test.
@@ -143,16 +133,9 @@ struct FederationProbe: Sendable {
     static func with(_ body: (FederationProbe) async throws -> Void) async throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
-        let probe = FederationProbe(client: HTTPClient(configuration: .init(tlsConfiguration: tls)))
-        let outcome: Result<Void, any Error>
-        do {
-            try await body(probe)
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
+        try await withHTTPClient(configuration: .init(tlsConfiguration: tls)) { client in
+            try await body(FederationProbe(client: client))
         }
-        try await probe.client.shutdown()
-        try outcome.get()
     }
 
     /// Sends `method path` to `port` with the given Authorization header value (if any).

@@ -100,33 +100,3 @@ actor Captured<Value: Sendable> {
 
     func set(_ value: Value) { self.value = value }
 }
-
-/// An extra keep-alive connection to a live test server, so requests can really run in parallel
-/// (one `TestClient` pipelines its requests on a single connection).
-struct ExtraConnection: Sendable {
-    let client: TestClient
-
-    init(port: Int) {
-        client = TestClient(host: "localhost", port: port, configuration: .init(timeout: .seconds(120)))
-        client.connect()
-    }
-
-    /// POSTs JSON to `/_matrix/client/v3` + path and returns the status and parsed body.
-    func post(_ path: String, token: String, body: JSONValue) async throws -> (status: Int, body: JSONValue) {
-        var headers: HTTPFields = [:]
-        headers[.authorization] = "Bearer \(token)"
-        headers[.contentType] = "application/json"
-        headers[.connection] = "keep-alive"
-        let request = TestClient.Request(
-            "/_matrix/client/v3" + path, method: .post, authority: "localhost", headers: headers,
-            body: ByteBuffer(bytes: JSONWriter.bytes(body)))
-        let response = try await client.execute(request)
-        let bytes = response.body.map { Array($0.readableBytesView) } ?? []
-        let json = bytes.isEmpty ? JSONValue.null : try JSONParser(options: .lenient).parse(bytes)
-        return (Int(response.status.code), json)
-    }
-
-    func close() async throws {
-        try await client.shutdown()
-    }
-}

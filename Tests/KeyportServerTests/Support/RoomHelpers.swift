@@ -109,26 +109,3 @@ func stateKeys(_ events: [JSONValue]) -> Set<String> {
             return "\(type)|\(key)"
         })
 }
-
-extension ExtraConnection {
-    /// Any method on `/_matrix/client/v3` + path over this connection; status and parsed body.
-    func send(_ method: HTTPRequest.Method, _ path: String, token: String, body: JSONValue? = nil) async throws
-        -> (status: Int, body: JSONValue)
-    {
-        var headers: HTTPFields = [:]
-        headers[.authorization] = "Bearer \(token)"
-        headers[.connection] = "keep-alive"
-        var buffer: ByteBuffer?
-        if let body {
-            headers[.contentType] = "application/json"
-            buffer = ByteBuffer(bytes: JSONWriter.bytes(body))
-        }
-        let request = TestClient.Request(
-            "/_matrix/client/v3" + path, method: method, authority: "localhost", headers: headers,
-            body: buffer)
-        let response = try await client.execute(request)
-        let bytes = response.body.map { Array($0.readableBytesView) } ?? []
-        let json = bytes.isEmpty ? JSONValue.null : try JSONParser(options: .lenient).parse(bytes)
-        return (Int(response.status.code), json)
-    }
-}

@@ -18,44 +18,6 @@ extension MatrixClient {
     func position(_ user: TestUser, since: String? = nil) async throws -> String {
         try #require(try await sync(user, since: since)["next_batch"]?.stringValue)
     }
-
-    /// A second connection to the same server, for requests that must run beside a waiting one.
-    func secondConnection() throws -> RawConnection {
-        RawConnection(port: try #require(client.port))
-    }
-}
-
-/// A plain HTTP/1.1 connection to the live test server, beside the test framework's own.
-struct RawConnection: Sendable {
-    let client: TestClient
-
-    init(port: Int) {
-        client = TestClient(host: "localhost", port: port, configuration: .init(timeout: .seconds(120)))
-        client.connect()
-    }
-
-    /// `/_matrix/client/v3` + path, as ``MatrixClient/client(_:_:token:body:raw:)``.
-    func client(
-        _ method: HTTPRequest.Method, _ path: String, token: String? = nil, body: JSONValue? = nil
-    ) async throws -> MatrixClient.Reply {
-        var headers: HTTPFields = [.connection: "keep-alive"]
-        if let token { headers[.authorization] = "Bearer \(token)" }
-        var buffer: ByteBuffer?
-        if let body {
-            buffer = ByteBuffer(bytes: JSONWriter.bytes(body))
-            headers[.contentType] = "application/json"
-        }
-        let request = TestClient.Request(
-            "/_matrix/client/v3" + path, method: method, authority: "localhost", headers: headers, body: buffer)
-        let response = try await client.execute(request)
-        let bytes = response.body.map { Array($0.readableBytesView) } ?? []
-        let json = bytes.isEmpty ? JSONValue.null : try JSONParser(options: .lenient).parse(bytes)
-        return MatrixClient.Reply(status: Int(response.status.code), body: json, headers: response.head.headerFields)
-    }
-
-    func close() async throws {
-        try await client.shutdown()
-    }
 }
 
 extension String {
