@@ -97,7 +97,8 @@ public struct RemoteKeyDirectory: RemoteKeyQuerying {
         if !toAsk.isEmpty {
             let answer = try await client.request(
                 server, method: "POST", path: "/_matrix/federation/v1/user/keys/query",
-                body: ["device_keys": .object(toAsk)], timeout: timeout)
+                body: ["device_keys": .object(toAsk)], timeout: timeout,
+                maxResponseBytes: FederationResponseLimit.keysQuery)
             for (userID, devices) in answer["device_keys"]?.objectValue ?? [:]
             where toAsk[userID] != nil && RemoteKeyValidation.belongs(userID, to: server) {
                 var entries: JSONObject = [:]
@@ -138,7 +139,8 @@ public struct RemoteKeyDirectory: RemoteKeyQuerying {
             }
             let answer = try await client.request(
                 server, method: "POST", path: "/_matrix/federation/v1/user/keys/claim",
-                body: ["one_time_keys": .object(JSONObject(request.mapValues { .object($0) }))], timeout: timeout)
+                body: ["one_time_keys": .object(JSONObject(request.mapValues { .object($0) }))], timeout: timeout,
+                maxResponseBytes: FederationResponseLimit.keysClaim)
             var keys: JSONObject = [:]
             for (userID, devices) in answer["one_time_keys"]?.objectValue ?? [:]
             where request[userID] != nil && RemoteKeyValidation.belongs(userID, to: server) {

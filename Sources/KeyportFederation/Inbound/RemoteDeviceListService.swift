@@ -76,7 +76,8 @@ public actor RemoteDeviceListService {
             try await store.markRemoteDeviceListStale(userID: userID)
             let encoded = userID.addingPercentEncodingForPath()
             let answer = try await client.request(
-                server, method: "GET", path: "/_matrix/federation/v1/user/devices/\(encoded)", timeout: timeout)
+                server, method: "GET", path: "/_matrix/federation/v1/user/devices/\(encoded)", timeout: timeout,
+                maxResponseBytes: FederationResponseLimit.userDevices)
             guard let list = Self.parseDeviceList(answer, userID: userID) else {
                 throw FederationError.invalidResponse("malformed /user/devices answer")
             }

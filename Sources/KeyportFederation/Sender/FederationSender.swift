@@ -91,7 +91,7 @@ public actor FederationSender {
             do {
                 _ = try await client.request(
                     destination, method: "PUT", path: "/_matrix/federation/v1/send/\(transactionID)", body: body,
-                    timeout: .seconds(60))
+                    timeout: .seconds(60), maxResponseBytes: FederationResponseLimit.transaction)
                 try await store.deleteQueuedEDUs(ids: edus.map(\.id))
                 failures[destination] = nil
                 retryAt[destination] = nil
