@@ -133,20 +133,16 @@ public struct RemoteKeyDirectory: RemoteKeyQuerying {
         let byServer = Self.group(targets.map(\.userID))
         let answers = await forEachServer(byServer) {
             (server: String, _: [String]) async throws(FederationError) -> JSONObject in
+            let asked = targets.filter { RemoteKeyValidation.belongs($0.userID, to: server) }
             var request: [String: JSONObject] = [:]
-            for target in targets where RemoteKeyValidation.belongs(target.userID, to: server) {
+            for target in asked {
                 request[target.userID, default: [:]][target.deviceID] = .string(target.algorithm)
             }
             let answer = try await client.request(
                 server, method: "POST", path: "/_matrix/federation/v1/user/keys/claim",
                 body: ["one_time_keys": .object(JSONObject(request.mapValues { .object($0) }))], timeout: timeout,
                 maxResponseBytes: FederationResponseLimit.keysClaim)
-            var keys: JSONObject = [:]
-            for (userID, devices) in answer["one_time_keys"]?.objectValue ?? [:]
-            where request[userID] != nil && RemoteKeyValidation.belongs(userID, to: server) {
-                keys[userID] = devices
-            }
-            return keys
+            return RemoteKeyValidation.claimedKeys(answer, asked: asked, server: server)
         }
         var oneTimeKeys: JSONObject = [:]
         var failures: JSONObject = [:]
