@@ -65,7 +65,8 @@ public enum KeyportApplication {
             queries: FederationQueryService(store: storage, identity: identity, keys: services.keys),
             transactions: TransactionService(
                 store: storage, identity: identity, deviceLists: deviceLists, notifications: notifications,
-                clock: clock, logger: logger)
+                clock: clock, logger: logger),
+            claimLimiter: RateLimiter(limit: config.federationKeyClaimRateLimit)
         ).register(into: &router)
         let responder = KeyportResponder(
             router: router, accounts: services.accounts, maxRequestSize: config.maxRequestSize, logger: logger,
