@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 public import Hummingbird
 import HummingbirdTLS
 public import KeyportFederation
@@ -34,15 +33,12 @@ public enum KeyportApplication {
         let settings = FederationClientSettings(
             verifyCertificates: config.federationVerifyCertificates, customCAFiles: config.federationCustomCAList,
             blacklist: try IPRangeSet(config.ipRangeBlacklist), whitelist: try IPRangeSet(config.ipRangeWhitelist))
-        let wellKnownClient = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(tlsConfiguration: settings.tlsConfiguration, redirectConfiguration: .disallow))
+        // One set of checked connections for federation requests and `.well-known` discovery.
+        let connections = FederationConnections(settings: settings)
         let resolver =
             resolver
-            ?? ServerResolver(
-                srv: DNSClient.system(),
-                wellKnown: CheckedWellKnownFetcher(HTTPWellKnownFetcher(client: wellKnownClient), settings: settings))
-        let client = FederationClient(identity: identity, resolver: resolver, settings: settings, logger: logger)
+            ?? ServerResolver(srv: DNSClient.system(), wellKnown: HTTPWellKnownFetcher(connections: connections))
+        let client = FederationClient(identity: identity, resolver: resolver, connections: connections, logger: logger)
         let deviceLists = RemoteDeviceListService(
             store: storage, client: client, identity: identity, notifications: notifications, logger: logger)
         let services = Services(
@@ -54,7 +50,9 @@ public enum KeyportApplication {
             remoteKeys: RemoteKeyDirectory(store: storage, client: client, deviceLists: deviceLists),
             failedPasswordAttempts: config.failedLoginRateLimit)
         let keyRing = ServerKeyRing(store: storage, clock: clock, logger: logger) { server in
-            try await client.request(server, method: "GET", path: "/_matrix/key/v2/server", timeout: .seconds(10))
+            try await client.request(
+                server, method: "GET", path: "/_matrix/key/v2/server", timeout: .seconds(10),
+                maxResponseBytes: FederationResponseLimit.serverKeys)
         }
         let sender = FederationSender(
             store: storage, client: client, identity: identity, keys: services.keys, signal: outbound,
@@ -68,7 +66,8 @@ public enum KeyportApplication {
             queries: FederationQueryService(store: storage, identity: identity, keys: services.keys),
             transactions: TransactionService(
                 store: storage, identity: identity, deviceLists: deviceLists, notifications: notifications,
-                clock: clock, logger: logger)
+                clock: clock, logger: logger),
+            claimLimiter: RateLimiter(limit: config.federationKeyClaimRateLimit)
         ).register(into: &router)
         let responder = KeyportResponder(
             router: router, accounts: services.accounts, maxRequestSize: config.maxRequestSize, logger: logger,
@@ -84,8 +83,7 @@ public enum KeyportApplication {
         }
         let tls = try tlsConfiguration(config)
         var background: [any Service] = [
-            FederationBackground(
-                sender: sender, deviceLists: deviceLists, client: client, wellKnownClient: wellKnownClient)
+            FederationBackground(sender: sender, deviceLists: deviceLists, client: client)
         ]
         for (listener, address) in endpoints.dropFirst() {
             background.append(try application(responder, listener, address, tls: tls, logger: logger, services: []))
@@ -151,7 +149,6 @@ struct FederationBackground: Service {
     let sender: FederationSender
     let deviceLists: RemoteDeviceListService
     let client: FederationClient
-    let wellKnownClient: HTTPClient
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -161,6 +158,5 @@ struct FederationBackground: Service {
             }
         }
         await client.shutdown()
-        try? await wellKnownClient.shutdown()
     }
 }

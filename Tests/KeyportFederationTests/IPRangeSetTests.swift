@@ -49,7 +49,6 @@ import Testing
         #expect(set.contains("::ffff:7f00:1"))
         #expect(set.contains("0:0:0:0:0:ffff:127.1.2.3"))
         #expect(!set.contains("::ffff:8.8.8.8"))
-        #expect(!set.contains("::127.0.0.1"))
         let mappedRange = try IPRangeSet(["::ffff:192.168.0.0/112"])
         #expect(mappedRange.contains("192.168.3.4"))
         #expect(mappedRange.contains("::ffff:192.168.3.4"))
@@ -68,7 +67,46 @@ import Testing
         for address in ["8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "2606:4700::1111", "::ffff:8.8.4.4"] {
             #expect(!set.contains(address), "\(address) should be allowed")
         }
-        #expect(IPRangeSet.defaultBlacklist.count == 19)
+        #expect(IPRangeSet.defaultBlacklist.count == 21)
+    }
+
+    /// Synapse's `DEFAULT_IP_RANGE_BLOCKLIST` (synapse/config/server.py) entry for entry, plus the
+    /// two addresses Synapse adds to every blacklist (`generate_ip_set(..., ["0.0.0.0", "::"])`).
+    @Test func defaultBlacklistIsSynapses() throws {
+        let synapse = [
+            "127.0.0.0/8", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "192.0.0.0/24",
+            "169.254.0.0/16", "192.88.99.0/24", "198.18.0.0/15", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
+            "224.0.0.0/4", "::1/128", "fe80::/10", "fc00::/7", "2001:db8::/32", "ff00::/8", "fec0::/10",
+        ]
+        #expect(Set(IPRangeSet.defaultBlacklist) == Set(synapse + ["0.0.0.0/32", "::/128"]))
+        let set = try IPRangeSet(IPRangeSet.defaultBlacklist)
+        for address in ["0.0.0.0", "::", "0:0:0:0:0:0:0:0", "::ffff:0.0.0.0"] {
+            #expect(set.contains(address), "\(address) reaches this host on Linux and must be blacklisted")
+        }
+        #expect(!set.contains("0.0.0.1"))
+    }
+
+    /// Every IPv6 form Synapse derives from an IPv4 range (compatible, mapped, 6to4), and NAT64.
+    @Test func ipv6FormsOfBlockedIPv4AddressesAreBlocked() throws {
+        let set = try IPRangeSet(["127.0.0.0/8", "10.0.0.0/8"])
+        for address in [
+            "::ffff:127.0.0.1", "::ffff:7f00:1", "::127.0.0.1", "::7f00:1", "2002:7f00:1::", "2002:7f00:0001:1:2:3:4:5",
+            "2002:a00:1::1", "64:ff9b::127.0.0.1", "64:ff9b::a00:1",
+        ] {
+            #expect(set.contains(address), "\(address) carries a blocked IPv4 address")
+        }
+        for address in ["::ffff:8.8.8.8", "::8.8.8.8", "2002:808:808::", "64:ff9b::808:808", "2003:7f00:1::"] {
+            #expect(!set.contains(address), "\(address) carries no blocked address")
+        }
+    }
+
+    /// Only strict dotted decimal is an IPv4 address: a leading zero is octal to `inet_aton`.
+    @Test func ipv4TextIsStrict() {
+        #expect(IPRangeSet.defaultBlacklist.allSatisfy { !$0.contains("0x") })
+        for text in ["012.0.0.1", "127.00.0.1", "127.0.0.01", "0177.0.0.1", "127.1", "2130706433", "0x7f.0.0.1"] {
+            #expect(throws: IPRangeSetError.self, "\(text) is not strict dotted decimal") { try IPRangeSet([text]) }
+        }
+        #expect(throws: Never.self) { try IPRangeSet(["0.0.0.0", "10.0.0.0/8", "255.255.255.255"]) }
     }
 
     @Test func invalidRangesAreRejected() {

@@ -18,11 +18,8 @@ import Testing
         try await withStaticHTTPServer(routes: routes) { server in
             try await withHTTPClient(configuration: HTTPClient.Configuration(redirectConfiguration: .disallow)) {
                 client in
-                let fetcher =
-                    scheme == "https"
-                    ? HTTPWellKnownFetcher(client: client, port: server.port)
-                    : HTTPWellKnownFetcher(client: client, port: server.port, scheme: scheme)
-                return await fetcher.fetch(hostname: "127.0.0.1")
+                await HTTPWellKnownFetcher(client: client, port: server.port, scheme: scheme)
+                    .fetch(hostname: "127.0.0.1")
             }
         }
     }
@@ -105,7 +102,7 @@ import Testing
     }
 
     @Test func tlsFailuresGiveNoneForAnHour() async throws {
-        // The public initialiser speaks HTTPS, which a plain HTTP server cannot answer.
+        // HTTPS, which a plain HTTP server cannot answer.
         let tlsMismatch = try await fetch([Self.path: json(#"{"m.server": "a.example.org"}"#)], scheme: "https")
         #expect(tlsMismatch.result == .none && tlsMismatch.cacheFor == Self.hour)
     }
@@ -120,6 +117,72 @@ import Testing
                 .fetch(hostname: "127.0.0.1")
             #expect(ContinuousClock.now - started < .seconds(12))
             #expect(refused.result == .none && refused.cacheFor == Self.hour)
+        }
+    }
+
+    /// Fetches through checked connections (plain HTTP): hosts are looked up in `addresses`
+    /// (any other host has none), and the IP range lists are `blacklist` and no whitelist.
+    private func fetchChecked(
+        _ routes: [String: StaticHTTPServer.Response], host: String = "wk.test",
+        addresses: [String: [UInt8]] = ["wk.test": [127, 0, 0, 1]], blacklist: [String] = ["10.0.0.0/8"]
+    ) async throws -> (answer: (result: WellKnownResult, cacheFor: Duration), lookups: [String]) {
+        let lookups = LookupCounter()
+        var settings = FederationClientSettings(blacklist: try IPRangeSet(blacklist), whitelist: try IPRangeSet([]))
+        settings.lookup = { host throws(FederationError) in
+            await lookups.count(host)
+            guard let address = addresses[host] else { throw .unreachable("no address for \(host)") }
+            return [address]
+        }
+        let connections = FederationConnections(settings: settings, scheme: "http")
+        let answer = try await withOwned(connections, release: { await $0.shutdown() }) { connections in
+            try await withStaticHTTPServer(routes: routes) { server in
+                await HTTPWellKnownFetcher(connections: connections, port: server.port).fetch(hostname: host)
+            }
+        }
+        return (answer, await lookups.hosts)
+    }
+
+    @Test func theFetchGoesToTheCheckedAddress() async throws {
+        // "wk.test" has no address in the system resolver: only the checked one can be reached.
+        let (answer, lookups) = try await fetchChecked([Self.path: json(#"{"m.server": "matrix.example.org"}"#)])
+        #expect(answer.result == .delegated("matrix.example.org"))
+        #expect(lookups == ["wk.test"])
+        let (blocked, _) = try await fetchChecked(
+            [Self.path: json(#"{"m.server": "matrix.example.org"}"#)], blacklist: ["127.0.0.0/8"])
+        #expect(blocked.result == .none && blocked.cacheFor == Self.hour)
+    }
+
+    @Test func everyRedirectTargetIsChecked() async throws {
+        let final = ["/final": json(#"{"m.server": "reached.example.org"}"#)]
+        func redirect(to location: String) -> [String: StaticHTTPServer.Response] {
+            final.merging([Self.path: StaticHTTPServer.Response(status: 302, headers: [("Location", location)])]) {
+                $1
+            }
+        }
+        let addresses: [String: [UInt8]] = [
+            "wk.test": [127, 0, 0, 1], "public.test": [127, 0, 0, 1], "internal.test": [10, 0, 0, 7],
+        ]
+        // A relative redirect and one to another allowed host are followed.
+        let (relative, _) = try await fetchChecked(redirect(to: "/final"), addresses: addresses)
+        #expect(relative.result == .delegated("reached.example.org"))
+        // Targets that are blocked, or IPv4 in another notation, are not contacted.
+        for location in [
+            "http://internal.test:PORT/final", "http://0.0.0.0:PORT/final", "http://[::]:PORT/final",
+            "http://127.1:PORT/final", "http://2130706433:PORT/final", "http://0x7f.0.0.1:PORT/final",
+            "http://unknown.test:PORT/final",
+        ] {
+            try await withStaticHTTPServer(routes: final) { server in
+                let target = location.replacingOccurrences(of: "PORT", with: "\(server.port)")
+                let (answer, lookups) = try await fetchChecked(redirect(to: target), addresses: addresses)
+                #expect(answer.result == .none, "\(target) was followed")
+                #expect(!lookups.isEmpty)
+            }
+        }
+        try await withStaticHTTPServer(routes: final) { server in
+            let (followed, lookups) = try await fetchChecked(
+                redirect(to: "http://public.test:\(server.port)/final"), addresses: addresses)
+            #expect(followed.result == .delegated("reached.example.org"))
+            #expect(lookups == ["wk.test", "public.test"])
         }
     }
 }

@@ -2,7 +2,8 @@ public import MatrixModel
 
 /// Why an outbound federation request failed.
 public enum FederationError: Error, Sendable, CustomStringConvertible {
-    /// Every address of the destination is refused by `ip_range_blacklist`.
+    /// An address of the destination is refused by `ip_range_blacklist`, or its host is a
+    /// non-canonical IP address.
     case blocked(String)
     /// No connection, TLS failure, or the request did not finish in time.
     case unreachable(String)
@@ -10,6 +11,10 @@ public enum FederationError: Error, Sendable, CustomStringConvertible {
     case status(Int, JSONObject?)
     /// The destination answered 200 with a body that is not a JSON object.
     case invalidResponse(String)
+    /// The answer was longer than the limit for its kind of request.
+    case tooLarge(String)
+    /// Too many bytes of answers were being read at once across all requests.
+    case overloaded(String)
 
     public var description: String {
         switch self {
@@ -17,6 +22,8 @@ public enum FederationError: Error, Sendable, CustomStringConvertible {
         case .unreachable(let reason): "unreachable: \(reason)"
         case .status(let code, let body): "HTTP \(code) \(body.map { JSONValue.object($0).encodedString() } ?? "")"
         case .invalidResponse(let reason): "invalid response: \(reason)"
+        case .tooLarge(let reason): "answer too large: \(reason)"
+        case .overloaded(let reason): "overloaded: \(reason)"
         }
     }
 
@@ -25,6 +32,17 @@ public enum FederationError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .status(let code, _): code
         default: 503
+        }
+    }
+
+    /// The same failure, its reason prefixed with the destination it concerns.
+    func about(_ destination: String) -> FederationError {
+        switch self {
+        case .blocked(let reason): .blocked("\(destination): \(reason)")
+        case .unreachable(let reason): .unreachable("\(destination): \(reason)")
+        case .tooLarge(let reason): .tooLarge("\(destination): \(reason)")
+        case .overloaded(let reason): .overloaded(reason)
+        case .status, .invalidResponse: self
         }
     }
 }

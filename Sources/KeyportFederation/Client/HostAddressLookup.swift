@@ -6,20 +6,32 @@ import NIOPosix
     import Darwin
 #endif
 
-/// Host name → IP addresses through the system resolver (`getaddrinfo`), run on NIO's thread pool
-/// so the cooperative pool never blocks. The federation client checks every address against the IP
-/// range lists and then connects to the address it checked, never re-resolving.
+/// Host name → IP addresses, as bytes. An IP literal is taken as it is; a DNS name goes through
+/// the system resolver (`getaddrinfo`), run on NIO's thread pool so the cooperative pool never
+/// blocks. A host that `getaddrinfo` would read as an IPv4 address in another notation (`127.1`,
+/// `0x7f.1`, `2130706433`, `0177.0.0.1`) is refused: such a name has one meaning for us and
+/// another for the socket. The caller checks every address and connects to the canonical text of
+/// the one it checked (``IPAddressText/text(_:)``), never to the name again.
 enum HostAddressLookup {
-    static func addresses(of host: String) async throws -> [String] {
-        if IPAddressText.bytes(host) != nil { return [host] }
-        return try await NIOThreadPool.singleton.runIfActive { try lookup(host) }
+    /// Every address of `host`; throws ``FederationError/blocked(_:)`` for a numeric host that is
+    /// not a strict IP literal, ``FederationError/unreachable(_:)`` when the name does not resolve.
+    static func addresses(of host: String) async throws(FederationError) -> [[UInt8]] {
+        if let bytes = IPAddressText.bytes(host) { return [bytes] }
+        if host.contains(":") || IPAddressText.looksNumeric(host) {
+            throw .blocked("\(host) is not an IP address in its canonical form")
+        }
+        do {
+            return try await NIOThreadPool.singleton.runIfActive { try lookup(host) }
+        } catch {
+            throw .unreachable("\(error)")
+        }
     }
 
     struct LookupFailed: Error, CustomStringConvertible {
         var description: String
     }
 
-    private static func lookup(_ host: String) throws -> [String] {
+    private static func lookup(_ host: String) throws -> [[UInt8]] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         #if canImport(Glibc)
@@ -33,23 +45,22 @@ enum HostAddressLookup {
             throw LookupFailed(description: "cannot resolve \(host) (getaddrinfo error \(status))")
         }
         defer { freeaddrinfo(first) }
-        var addresses: [String] = []
+        var addresses: [[UInt8]] = []
         var cursor: UnsafeMutablePointer<addrinfo>? = first
         while let entry = cursor {
-            var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            var bytes: [UInt8] = []
             if entry.pointee.ai_family == AF_INET, let address = entry.pointee.ai_addr {
                 address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { pointer in
                     var raw = pointer.pointee.sin_addr
-                    _ = inet_ntop(AF_INET, &raw, &buffer, socklen_t(buffer.count))
+                    bytes = withUnsafeBytes(of: &raw) { Array($0) }
                 }
             } else if entry.pointee.ai_family == AF_INET6, let address = entry.pointee.ai_addr {
                 address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
                     var raw = pointer.pointee.sin6_addr
-                    _ = inet_ntop(AF_INET6, &raw, &buffer, socklen_t(buffer.count))
+                    bytes = withUnsafeBytes(of: &raw) { Array($0) }
                 }
             }
-            let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if !text.isEmpty, !addresses.contains(text) { addresses.append(text) }
+            if !bytes.isEmpty, !addresses.contains(bytes) { addresses.append(bytes) }
             cursor = entry.pointee.ai_next
         }
         return addresses

@@ -97,7 +97,8 @@ public struct RemoteKeyDirectory: RemoteKeyQuerying {
         if !toAsk.isEmpty {
             let answer = try await client.request(
                 server, method: "POST", path: "/_matrix/federation/v1/user/keys/query",
-                body: ["device_keys": .object(toAsk)], timeout: timeout)
+                body: ["device_keys": .object(toAsk)], timeout: timeout,
+                maxResponseBytes: FederationResponseLimit.keysQuery)
             for (userID, devices) in answer["device_keys"]?.objectValue ?? [:]
             where toAsk[userID] != nil && RemoteKeyValidation.belongs(userID, to: server) {
                 var entries: JSONObject = [:]
@@ -132,19 +133,16 @@ public struct RemoteKeyDirectory: RemoteKeyQuerying {
         let byServer = Self.group(targets.map(\.userID))
         let answers = await forEachServer(byServer) {
             (server: String, _: [String]) async throws(FederationError) -> JSONObject in
+            let asked = targets.filter { RemoteKeyValidation.belongs($0.userID, to: server) }
             var request: [String: JSONObject] = [:]
-            for target in targets where RemoteKeyValidation.belongs(target.userID, to: server) {
+            for target in asked {
                 request[target.userID, default: [:]][target.deviceID] = .string(target.algorithm)
             }
             let answer = try await client.request(
                 server, method: "POST", path: "/_matrix/federation/v1/user/keys/claim",
-                body: ["one_time_keys": .object(JSONObject(request.mapValues { .object($0) }))], timeout: timeout)
-            var keys: JSONObject = [:]
-            for (userID, devices) in answer["one_time_keys"]?.objectValue ?? [:]
-            where request[userID] != nil && RemoteKeyValidation.belongs(userID, to: server) {
-                keys[userID] = devices
-            }
-            return keys
+                body: ["one_time_keys": .object(JSONObject(request.mapValues { .object($0) }))], timeout: timeout,
+                maxResponseBytes: FederationResponseLimit.keysClaim)
+            return RemoteKeyValidation.claimedKeys(answer, asked: asked, server: server)
         }
         var oneTimeKeys: JSONObject = [:]
         var failures: JSONObject = [:]

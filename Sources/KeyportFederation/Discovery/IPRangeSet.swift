@@ -2,8 +2,9 @@
 /// `ip_range_blacklist` and `ip_range_whitelist` to decide which addresses outbound requests may reach.
 ///
 /// An entry without a prefix length is a single address. Bits past the prefix are ignored, so
-/// `10.1.2.3/8` means `10.0.0.0/8`. An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) is checked as
-/// the IPv4 address it carries, as well as against the IPv6 ranges.
+/// `10.1.2.3/8` means `10.0.0.0/8`. An IPv6 address that carries an IPv4 address (IPv4-mapped,
+/// IPv4-compatible, 6to4, NAT64) is checked as that IPv4 address too, as Synapse's
+/// `generate_ip_set` adds those IPv6 forms of every IPv4 range.
 public struct IPRangeSet: Sendable {
     /// One range: the network's bytes (4 or 16) and how many leading bits must match.
     private struct Range: Sendable {
@@ -34,39 +35,64 @@ public struct IPRangeSet: Sendable {
         self.ranges = ranges
     }
 
+    private init(ranges: [Range]) {
+        self.ranges = ranges
+    }
+
     /// Whether the textual IPv4 or IPv6 `address` falls in any range; false for text that is not an address.
     public func contains(_ address: String) -> Bool {
         guard let bytes = IPAddressText.bytes(address) else { return false }
-        if ranges.contains(where: { $0.contains(bytes) }) { return true }
-        if let mapped = IPAddressText.mappedIPv4(bytes) {
-            return ranges.contains(where: { $0.contains(mapped) })
-        }
-        return false
+        return contains(bytes: bytes)
     }
 
-    /// Synapse's default `ip_range_blacklist`: loopback, private, carrier-grade NAT, link-local,
-    /// documentation, benchmarking, multicast and other special-purpose ranges.
-    public static let defaultBlacklist: [String] = [
-        "127.0.0.0/8",
-        "10.0.0.0/8",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "100.64.0.0/10",
-        "192.0.0.0/24",
-        "169.254.0.0/16",
-        "192.88.99.0/24",
-        "198.18.0.0/15",
-        "192.0.2.0/24",
-        "198.51.100.0/24",
-        "203.0.113.0/24",
-        "224.0.0.0/4",
-        "::1/128",
-        "fe80::/10",
-        "fc00::/7",
-        "2001:db8::/32",
-        "ff00::/8",
-        "fec0::/10",
-    ]
+    /// Whether an address given as its 4 or 16 bytes, or an IPv4 address it carries, is in any range.
+    func contains(bytes: [UInt8]) -> Bool {
+        if ranges.contains(where: { $0.contains(bytes) }) { return true }
+        return IPAddressText.embeddedIPv4(bytes).contains { embedded in
+            ranges.contains(where: { $0.contains(embedded) })
+        }
+    }
+
+    /// Both sets' ranges.
+    public func union(_ other: IPRangeSet) -> IPRangeSet {
+        IPRangeSet(ranges: ranges + other.ranges)
+    }
+
+    /// What Synapse blocks whatever `ip_range_blacklist` says: `0.0.0.0` and `::`, which on Linux
+    /// reach this host.
+    public static let alwaysBlocked: [String] = ["0.0.0.0/32", "::/128"]
+
+    /// ``alwaysBlocked`` as a set, added to every configured blacklist by ``FederationClientSettings``.
+    static let alwaysBlockedSet = IPRangeSet(ranges: [
+        Range(network: [0, 0, 0, 0], prefixLength: 32),
+        Range(network: [UInt8](repeating: 0, count: 16), prefixLength: 128),
+    ])
+
+    /// The default `ip_range_blacklist`: Synapse's `DEFAULT_IP_RANGE_BLOCKLIST` (loopback,
+    /// private, carrier-grade NAT, link-local, documentation, benchmarking, multicast and other
+    /// special-purpose ranges) and ``alwaysBlocked``.
+    public static let defaultBlacklist: [String] =
+        [
+            "127.0.0.0/8",
+            "10.0.0.0/8",
+            "172.16.0.0/12",
+            "192.168.0.0/16",
+            "100.64.0.0/10",
+            "192.0.0.0/24",
+            "169.254.0.0/16",
+            "192.88.99.0/24",
+            "198.18.0.0/15",
+            "192.0.2.0/24",
+            "198.51.100.0/24",
+            "203.0.113.0/24",
+            "224.0.0.0/4",
+            "::1/128",
+            "fe80::/10",
+            "fc00::/7",
+            "2001:db8::/32",
+            "ff00::/8",
+            "fec0::/10",
+        ] + alwaysBlocked
 
     /// The range for one entry, plus its IPv4 equivalent when it lies inside `::ffff:0:0/96`.
     private static func parse(_ cidr: String) throws -> [Range] {

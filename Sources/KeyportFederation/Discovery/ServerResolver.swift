@@ -17,8 +17,9 @@ public actor ServerResolver {
         var expires: ContinuousClock.Instant
     }
 
-    /// Above this many cached hostnames, expired entries are dropped.
-    private static let cachePruneThreshold = 4096
+    /// Above this many cached hostnames, expired entries are dropped, and if that is not enough
+    /// (made-up names all answered within the hour) those expiring soonest, down to three quarters.
+    static let cacheCapacity = 4096
 
     private let srv: any SRVResolving
     private let wellKnown: any WellKnownFetching
@@ -111,9 +112,16 @@ public actor ServerResolver {
 
     private func store(_ result: WellKnownResult, for key: String, lifetime: Duration) {
         let instant = now()
-        if cache.count >= Self.cachePruneThreshold {
+        if cache.count >= Self.cacheCapacity {
             cache = cache.filter { $0.value.expires > instant }
+        }
+        if cache.count >= Self.cacheCapacity {
+            let keep = cache.sorted { $0.value.expires > $1.value.expires }.prefix(Self.cacheCapacity * 3 / 4)
+            cache = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
         }
         cache[key] = CachedWellKnown(result: result, expires: instant + lifetime)
     }
+
+    /// How many hostnames the well-known cache holds (for tests).
+    var cachedHostnames: Int { cache.count }
 }

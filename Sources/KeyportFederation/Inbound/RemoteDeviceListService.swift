@@ -76,10 +76,9 @@ public actor RemoteDeviceListService {
             try await store.markRemoteDeviceListStale(userID: userID)
             let encoded = userID.addingPercentEncodingForPath()
             let answer = try await client.request(
-                server, method: "GET", path: "/_matrix/federation/v1/user/devices/\(encoded)", timeout: timeout)
-            guard let list = Self.parseDeviceList(answer, userID: userID) else {
-                throw FederationError.invalidResponse("malformed /user/devices answer")
-            }
+                server, method: "GET", path: "/_matrix/federation/v1/user/devices/\(encoded)", timeout: timeout,
+                maxResponseBytes: FederationResponseLimit.userDevices)
+            let list = try Self.parseDeviceList(answer, userID: userID)
             try await store.replaceRemoteDeviceList(list)
             backoff[server] = nil
             try await notifications.deviceListChanged(of: userID)
@@ -117,9 +116,20 @@ public actor RemoteDeviceListService {
         backoff[server] = nil
     }
 
-    /// A `GET /user/devices` answer checked and shaped for the cache; nil if it is not for `userID`.
-    static func parseDeviceList(_ answer: JSONObject, userID: String) -> RemoteDeviceList? {
-        guard answer["user_id"]?.stringValue == userID, let devices = answer["devices"]?.arrayValue else { return nil }
+    /// The most devices a `/user/devices` answer may list, as Synapse (`device.py`: a list of more
+    /// than 1,000 devices is "something going horribly wrong" and is not cached).
+    public static let maxDevices = 1000
+
+    /// A `GET /user/devices` answer checked and shaped for the cache. Refused when it is not for
+    /// `userID`, or lists more than ``maxDevices`` devices: a longer list is not cached, the user
+    /// stays stale (so the cached list is reported as such) and is retried with the server's backoff.
+    static func parseDeviceList(_ answer: JSONObject, userID: String) throws(FederationError) -> RemoteDeviceList {
+        guard answer["user_id"]?.stringValue == userID, let devices = answer["devices"]?.arrayValue else {
+            throw .invalidResponse("malformed /user/devices answer")
+        }
+        guard devices.count <= maxDevices else {
+            throw .invalidResponse("/user/devices lists \(devices.count) devices, more than \(maxDevices)")
+        }
         var parsed: [RemoteDevice] = []
         for entry in devices {
             guard let object = entry.objectValue, let deviceID = object["device_id"]?.stringValue else { continue }

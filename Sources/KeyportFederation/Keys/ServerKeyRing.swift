@@ -6,26 +6,35 @@ public import MatrixModel
 /// Other servers' signing keys: from memory, else from the durable cache, else fetched from the
 /// server's own `/_matrix/key/v2/server` and checked (name, validity, self-signature). A key is
 /// used for requests only while its `valid_until_ts` is in the future.
+///
+/// Every inbound request names its origin, and anyone can make one up, so what is kept in memory
+/// per server is bounded: the keys of at most `capacity` servers (the least recently used are
+/// dropped, and read again from the store when needed) and as many fetch times.
 public actor ServerKeyRing {
     let store: any ServerKeyStore
     let fetcher: @Sendable (String) async throws -> JSONObject
     let clock: ServerClock
     let logger: Logger
-    var cache: [String: [String: ServerKeyRecord]] = [:]
+    /// Keys by server and key ID; an empty map for a server the store knows nothing of.
+    var cache: BoundedCache<String, [String: ServerKeyRecord]>
     /// When each server's keys were last fetched: a miss refetches at most every 10 seconds, so a
     /// flood of requests with made-up key IDs cannot turn into a flood of fetches.
-    var lastFetch: [String: Int64] = [:]
+    var lastFetch: BoundedCache<String, Int64>
     var fetches: [String: Task<Void, Never>] = [:]
     static let refetchInterval: Int64 = 10_000
+    /// Servers whose keys and fetch times are kept in memory, by default.
+    public static let defaultCapacity = 10_000
 
     public init(
-        store: any ServerKeyStore, clock: ServerClock, logger: Logger,
+        store: any ServerKeyStore, clock: ServerClock, logger: Logger, capacity: Int = defaultCapacity,
         fetcher: @escaping @Sendable (String) async throws -> JSONObject
     ) {
         self.store = store
         self.clock = clock
         self.logger = logger
         self.fetcher = fetcher
+        self.cache = BoundedCache(capacity: capacity)
+        self.lastFetch = BoundedCache(capacity: capacity)
     }
 
     /// The public key (unpadded base64) of `keyID` of `serverName`, valid now; nil if none.
@@ -59,17 +68,17 @@ public actor ServerKeyRing {
                 return
             }
             try await store.storeServerKeys(records)
-            for record in records { cache[serverName, default: [:]][record.keyID] = record }
+            var keys = cache[serverName] ?? [:]
+            for record in records { keys[record.keyID] = record }
+            cache[serverName] = keys
         } catch {
             logger.warning("cannot fetch server keys", metadata: ["server": "\(serverName)", "error": "\(error)"])
         }
     }
 
     private func cachedKey(serverName: String, keyID: String) async -> ServerKeyRecord? {
-        if let key = cache[serverName]?[keyID] { return key }
-        guard cache[serverName] == nil, let stored = try? await store.serverKeys(serverName: serverName) else {
-            return nil
-        }
+        if let keys = cache[serverName] { return keys[keyID] }
+        guard let stored = try? await store.serverKeys(serverName: serverName) else { return nil }
         var keys: [String: ServerKeyRecord] = [:]
         for record in stored { keys[record.keyID] = record }
         cache[serverName] = keys

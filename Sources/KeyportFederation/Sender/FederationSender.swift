@@ -8,6 +8,11 @@ import MatrixModel
 /// EDUs deleted only after the destination answered 200, backoff between failures, and an
 /// immediate retry when the destination is heard from again. Local device-list changes are fanned
 /// out to every server sharing a room with the user before each round.
+///
+/// A destination that refuses a transaction for what it carries (``TransactionOutcome``) would
+/// refuse it again forever and hold up everything queued behind it, so the transaction is split
+/// in halves, each sent on its own, until the EDU that is refused alone is found; that one is
+/// dropped with a warning and the rest keep flowing.
 public actor FederationSender {
     let store: any KeyportStorage
     let client: FederationClient
@@ -81,21 +86,36 @@ public actor FederationSender {
                 return
             }
             if edus.isEmpty { return }
-            transactionCounter += 1
-            let transactionID = "\(clock.now())-\(transactionCounter)"
-            let body: JSONObject = [
-                "origin": .string(identity.serverName.rawValue), "origin_server_ts": .int(clock.now()),
-                "pdus": .array([]),
-                "edus": .array(edus.map { .object(["edu_type": .string($0.type), "content": .object($0.content)]) }),
-            ]
-            do {
-                _ = try await client.request(
-                    destination, method: "PUT", path: "/_matrix/federation/v1/send/\(transactionID)", body: body,
-                    timeout: .seconds(60))
-                try await store.deleteQueuedEDUs(ids: edus.map(\.id))
+            guard await deliver(edus, to: destination) else { return }
+        }
+    }
+
+    /// Sends `edus` in order, splitting any part the destination refuses for its content until
+    /// the refused EDU stands alone, and drops that one. Returns false after a failure that is not
+    /// about the content (the destination is backed off) or when the queue cannot be updated.
+    private func deliver(_ edus: [QueuedEDU], to destination: String) async -> Bool {
+        // A stack of parts still to send: the first part on top, so the order is kept.
+        var parts: [ArraySlice<QueuedEDU>] = [edus[...]]
+        while let part = parts.popLast() {
+            let outcome = TransactionOutcome(await send(part, to: destination))
+            switch outcome {
+            case .delivered:
+                guard await remove(part, from: destination) else { return false }
                 failures[destination] = nil
                 retryAt[destination] = nil
-            } catch {
+            case .refused(let error) where part.count == 1:
+                logger.warning(
+                    "destination refused an EDU for its content; dropped",
+                    metadata: [
+                        "destination": "\(destination)", "edu_type": "\(part[part.startIndex].type)",
+                        "error": "\(error)",
+                    ])
+                guard await remove(part, from: destination) else { return false }
+            case .refused:
+                let middle = part.startIndex + part.count / 2
+                parts.append(part[middle...])
+                parts.append(part[..<middle])
+            case .failed(let error):
                 let count = (failures[destination] ?? 0) + 1
                 failures[destination] = count
                 let delay = schedule.delay(afterFailures: count)
@@ -104,8 +124,41 @@ public actor FederationSender {
                     "transaction failed; will retry",
                     metadata: ["destination": "\(destination)", "error": "\(error)", "retry_in": "\(delay)"])
                 await signal.signal()
-                return
+                return false
             }
+        }
+        return true
+    }
+
+    /// One transaction carrying `edus`; nil when the destination answered 200.
+    private func send(_ edus: ArraySlice<QueuedEDU>, to destination: String) async -> FederationError? {
+        transactionCounter += 1
+        let transactionID = "\(clock.now())-\(transactionCounter)"
+        let body: JSONObject = [
+            "origin": .string(identity.serverName.rawValue), "origin_server_ts": .int(clock.now()),
+            "pdus": .array([]),
+            "edus": .array(edus.map { .object(["edu_type": .string($0.type), "content": .object($0.content)]) }),
+        ]
+        do {
+            _ = try await client.request(
+                destination, method: "PUT", path: "/_matrix/federation/v1/send/\(transactionID)", body: body,
+                timeout: .seconds(60), maxResponseBytes: FederationResponseLimit.transaction)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Deletes sent or dropped EDUs from the queue; false (logged) when the store fails.
+    private func remove(_ edus: ArraySlice<QueuedEDU>, from destination: String) async -> Bool {
+        do {
+            try await store.deleteQueuedEDUs(ids: edus.map(\.id))
+            return true
+        } catch {
+            logger.error(
+                "cannot delete sent EDUs from the outbound queue",
+                metadata: ["destination": "\(destination)", "error": "\(error)"])
+            return false
         }
     }
 }

@@ -35,6 +35,8 @@ extension KeyportConfig {
         rc_login: {per_second: 0.17, burst_count: 3}
         rc_registration: {per_second: 0.17, burst_count: 3}
         rc_key_claim: {per_second: 10, burst_count: 50}
+        # Federation /user/keys/claim requests per origin server (Keyport's own setting).
+        rc_federation_key_claim: {per_second: 20, burst_count: 100}
 
         password_config:
           pbkdf2_rounds: 600000

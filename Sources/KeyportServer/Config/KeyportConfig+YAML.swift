@@ -9,7 +9,8 @@ extension KeyportConfig {
     static let knownKeys: Set<String> = [
         "server_name", "listeners", "database", "signing_key_path", "enable_registration",
         "enable_registration_without_verification", "registration_shared_secret", "max_request_size", "rc_login",
-        "rc_registration", "rc_key_claim", "password_config", "log_level", "report_stats", "pid_file",
+        "rc_registration", "rc_key_claim", "rc_federation_key_claim", "password_config", "log_level", "report_stats",
+        "pid_file",
         "tls_certificate_path", "tls_private_key_path", "old_signing_keys", "key_refresh_interval",
         "federation_verify_certificates", "federation_custom_ca_list", "ip_range_blacklist", "ip_range_whitelist",
         "federation", "trusted_key_servers", "suppress_key_server_warning",
@@ -49,6 +50,8 @@ extension KeyportConfig {
         try Self.loginRateLimits(reader, into: &config)
         config.registrationRateLimit = try reader.rateLimit("rc_registration") ?? config.registrationRateLimit
         config.keyClaimRateLimit = try reader.rateLimit("rc_key_claim") ?? config.keyClaimRateLimit
+        config.federationKeyClaimRateLimit =
+            try reader.rateLimit("rc_federation_key_claim") ?? config.federationKeyClaimRateLimit
         if let passwordConfig = try reader.object("password_config") {
             if let rounds = try passwordConfig.int("pbkdf2_rounds") {
                 guard rounds >= 1 else { throw ConfigError("password_config.pbkdf2_rounds must be at least 1") }

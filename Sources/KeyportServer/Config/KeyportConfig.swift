@@ -44,6 +44,10 @@ public struct KeyportConfig: Sendable {
     public var registrationRateLimit: RateLimit
     /// `rc_key_claim`: `/keys/claim` requests per user.
     public var keyClaimRateLimit: RateLimit
+    /// `rc_federation_key_claim`: federation `/user/keys/claim` requests per origin server.
+    /// Keyport's own key: Synapse has no limit for this endpoint alone. The default is Synapse's
+    /// for the other per-origin key limit, `rc_key_requests` (20 per second, bursts of 100).
+    public var federationKeyClaimRateLimit: RateLimit
     /// `password_config.pbkdf2_rounds`.
     public var passwordRounds: Int
     /// `log_level`: trace, debug, info, notice, warning, error, critical.
@@ -81,6 +85,7 @@ public struct KeyportConfig: Sendable {
             failedLoginRateLimit: RateLimit(perSecond: 0.17, burst: 3),
             registrationRateLimit: RateLimit(perSecond: 0.17, burst: 3),
             keyClaimRateLimit: RateLimit(perSecond: 10, burst: 50),
+            federationKeyClaimRateLimit: RateLimit(perSecond: 20, burst: 100),
             passwordRounds: 600_000,
             logLevel: "info",
             tlsCertificatePath: nil,

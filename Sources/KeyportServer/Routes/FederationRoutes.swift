@@ -1,10 +1,13 @@
 import KeyportFederation
+import KeyportServices
 import MatrixModel
 
 /// The federation endpoints for devices, keys and transactions. Every route checks `X-Matrix`.
 struct FederationRoutes {
     let queries: FederationQueryService
     let transactions: TransactionService
+    /// `rc_federation_key_claim`, per origin server: every claim uses up keys a peer cannot give back.
+    let claimLimiter: RateLimiter
 
     func register(into router: inout MatrixRouter) {
         let prefix = "/_matrix/federation/v1"
@@ -18,7 +21,8 @@ struct FederationRoutes {
         }
         /// # `POST /user/keys/claim`
         router.add("POST", prefix + "/user/keys/claim", access: .federation) { request in
-            MatrixResponse(.object(try await queries.claimKeys(body: request.bodyOrEmpty)))
+            try await claimLimiter.acquire(try request.requireOrigin())
+            return MatrixResponse(.object(try await queries.claimKeys(body: request.bodyOrEmpty)))
         }
         /// # `PUT /send/{txnId}`
         router.add("PUT", prefix + "/send/{txnId}", access: .federation) { request in

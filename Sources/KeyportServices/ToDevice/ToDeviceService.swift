@@ -21,37 +21,11 @@ public struct ToDeviceService: Sendable {
         self.notifications = notifications
     }
 
-    /// The largest `m.direct_to_device` EDU content we send; bigger batches are split by recipient.
-    public static let maxEDUBytes = 60 * 1024
-
-    /// `m.direct_to_device` EDU contents for one destination, each under ``maxEDUBytes`` (a single
-    /// message is at most ``maxContentBytes``, so each recipient device fits), each with its own
-    /// `message_id`.
+    /// `m.direct_to_device` EDU contents for one destination, each with its own `message_id`,
+    /// packed so that every whole EDU is under the 64 KiB limit (see ``DirectToDeviceEDUs``).
+    /// `send` refuses a message that cannot fit alone, so every message here goes out.
     static func directToDeviceEDUs(sender: String, type: String, messages: [String: JSONValue]) -> [JSONObject] {
-        func edu(_ messages: [String: JSONObject]) -> JSONObject {
-            [
-                "sender": .string(sender), "type": .string(type),
-                "message_id": .string(SecureTokens.random(length: 24)),
-                "messages": .object(JSONObject(messages.mapValues { .object($0) })),
-            ]
-        }
-        var result: [JSONObject] = []
-        var current: [String: JSONObject] = [:]
-        var size = 0
-        for (userID, devices) in messages.sorted(by: { $0.key < $1.key }) {
-            for (deviceID, content) in devices.objectValue?.sortedMembers() ?? [] {
-                let bytes = JSONWriter.bytes(content).count + userID.utf8.count + deviceID.utf8.count + 16
-                if size + bytes > maxEDUBytes, !current.isEmpty {
-                    result.append(edu(current))
-                    current = [:]
-                    size = 0
-                }
-                current[userID, default: [:]][deviceID] = content
-                size += bytes
-            }
-        }
-        if !current.isEmpty { result.append(edu(current)) }
-        return result
+        DirectToDeviceEDUs(sender: sender, type: type).pack(messages).edus
     }
 
     public func send(session: SessionRecord, type: String, transactionID: String, body: JSONObject) async throws {
@@ -77,6 +51,16 @@ public struct ToDeviceService: Sendable {
                 if identity.isLocal(user) {
                     local.append(.init(userID: userID, deviceID: deviceID, content: content))
                 } else {
+                    // Over federation the message travels inside an EDU with its envelope, and
+                    // the whole EDU must stay under 64 KiB: one that cannot is refused here, as
+                    // Synapse refuses oversized messages, rather than queued to fail forever.
+                    let alone = DirectToDeviceEDUs(sender: session.userID, type: type)
+                        .size(ofOneMessageTo: userID, deviceID: deviceID, contentBytes: bytes.count)
+                    guard alone < DirectToDeviceEDUs.maxEDUBytes else {
+                        throw MatrixError.tooLarge(
+                            "The to-device message for \(userID) \(deviceID) does not fit in a federation EDU (\(alone) bytes of \(DirectToDeviceEDUs.maxEDUBytes))"
+                        )
+                    }
                     var byUser = remote[user.serverName.rawValue]?[userID]?.objectValue ?? [:]
                     byUser[deviceID] = .object(content)
                     remote[user.serverName.rawValue, default: [:]][userID] = .object(byUser)
