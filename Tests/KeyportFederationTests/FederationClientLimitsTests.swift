@@ -27,7 +27,7 @@ import Testing
         let client = FederationClient(
             identity: identity, resolver: ServerResolver(srv: NoSRV(), wellKnown: NoWellKnown()),
             connections: connections, logger: Logger(label: "test"))
-        try await withOwned(client, release: { await $0.shutdown() }) { try await body($0, connections) }
+        try await withOwned(client, release: { await $0.shutdown() }, { try await body($0, connections) })
     }
 
     static func open(maxBytesInFlight: Int = FederationResponseLimit.bytesInFlight) throws -> FederationClientSettings {

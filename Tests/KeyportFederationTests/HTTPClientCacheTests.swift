@@ -10,8 +10,8 @@ import Testing
 @Suite struct HTTPClientCacheTests {
     /// Runs `body` with a new cache and shuts it down afterwards, also when `body` fails early, so a
     /// failing check here cannot leave a client behind to trap. Shutting down twice is harmless.
-    private func withCache(_ body: (HTTPClientCache) async throws -> Void) async throws {
-        let cache = HTTPClientCache(tls: .makeClientConfiguration(), connectTimeout: .seconds(1))
+    private func withCache(capacity: Int = 256, _ body: (HTTPClientCache) async throws -> Void) async throws {
+        let cache = HTTPClientCache(tls: .makeClientConfiguration(), connectTimeout: .seconds(1), capacity: capacity)
         try await withOwned(cache, release: { await $0.shutdown() }, body)
     }
 
@@ -32,8 +32,7 @@ import Testing
     }
 
     @Test func theClientCacheKeepsAtMostItsCapacity() async throws {
-        let cache = HTTPClientCache(tls: .makeClientConfiguration(), connectTimeout: .seconds(1), capacity: 4)
-        try await withOwned(cache, release: { await $0.shutdown() }) { cache in
+        try await withCache(capacity: 4) { cache in
             let held = try #require(await cache.lease(serverName: "held.test", address: "127.0.0.1"))
             for index in 0..<20 {
                 _ = await cache.lease(serverName: "s\(index).test", address: "127.0.0.\(index + 2)")

@@ -134,11 +134,13 @@ import Testing
             return [address]
         }
         let connections = FederationConnections(settings: settings, scheme: "http")
-        let answer = try await withOwned(connections, release: { await $0.shutdown() }) { connections in
-            try await withStaticHTTPServer(routes: routes) { server in
-                await HTTPWellKnownFetcher(connections: connections, port: server.port).fetch(hostname: host)
-            }
-        }
+        let answer = try await withOwned(
+            connections, release: { await $0.shutdown() },
+            { connections in
+                try await withStaticHTTPServer(routes: routes) { server in
+                    await HTTPWellKnownFetcher(connections: connections, port: server.port).fetch(hostname: host)
+                }
+            })
         return (answer, await lookups.hosts)
     }
 
