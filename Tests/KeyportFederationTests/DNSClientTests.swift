@@ -26,27 +26,32 @@ import Testing
         ])
     }
 
+    /// The SRV answers both DNS servers (the in-process responder and dnsmasq) are given.
+    static func expectSharedAnswers(_ client: DNSClient) async throws {
+        #expect(
+            try await client.lookupSRV("_matrix-fed._tcp.example.test") == [
+                SRVRecord(priority: 10, weight: 5, port: 8449, target: "target.example.test")
+            ])
+        #expect(
+            try await client.lookupSRV("_matrix._tcp.legacy.test") == [
+                SRVRecord(priority: 0, weight: 0, port: 8450, target: "old.example.test")
+            ])
+        let multi = try await client.lookupSRV("_matrix-fed._tcp.multi.test").sorted { $0.port < $1.port }
+        #expect(
+            multi == [
+                SRVRecord(priority: 20, weight: 5, port: 8001, target: "b.example.test"),
+                SRVRecord(priority: 10, weight: 1, port: 8002, target: "a.example.test"),
+                SRVRecord(priority: 10, weight: 9, port: 8003, target: "c.example.test"),
+            ])
+        #expect(try await client.lookupSRV("_matrix-fed._tcp.nothing.test") == [])
+    }
+
     @Test func answersComeBackExactly() async throws {
         try await withDNSResponder(try Self.zone()) { dns in
             let client = dns.client()
 
-            #expect(
-                try await client.lookupSRV("_matrix-fed._tcp.example.test") == [
-                    SRVRecord(priority: 10, weight: 5, port: 8449, target: "target.example.test")
-                ])
-            #expect(
-                try await client.lookupSRV("_matrix._tcp.legacy.test") == [
-                    SRVRecord(priority: 0, weight: 0, port: 8450, target: "old.example.test")
-                ])
-            let multi = try await client.lookupSRV("_matrix-fed._tcp.multi.test").sorted { $0.port < $1.port }
-            #expect(
-                multi == [
-                    SRVRecord(priority: 20, weight: 5, port: 8001, target: "b.example.test"),
-                    SRVRecord(priority: 10, weight: 1, port: 8002, target: "a.example.test"),
-                    SRVRecord(priority: 10, weight: 9, port: 8003, target: "c.example.test"),
-                ])
+            try await Self.expectSharedAnswers(client)
             #expect(try await client.lookupSRV("_matrix-fed._tcp.legacy.test") == [])
-            #expect(try await client.lookupSRV("_matrix-fed._tcp.nothing.test") == [])
             #expect(try await client.lookupSRV("_matrix-fed._tcp.address.test") == [])
         }
     }
