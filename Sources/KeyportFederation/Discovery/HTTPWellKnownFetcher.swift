@@ -46,7 +46,7 @@ public struct HTTPWellKnownFetcher: WellKnownFetching {
     }
 
     /// The `m.server` value of a body, when it is a valid server name.
-    static func delegation(in body: ByteBuffer) -> String? {
+    package static func delegation(in body: ByteBuffer) -> String? {
         let parser = JSONParser(options: .init(maxBytes: maximumBodyBytes, allowFloats: true))
         guard let value = try? parser.parse(body.readableBytesView),
             let server = value.objectValue?["m.server"]?.stringValue,
