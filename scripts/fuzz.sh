@@ -33,12 +33,18 @@ fi
 scratch=${FUZZ_SCRATCH:-.build-fuzz}
 configuration=${FUZZ_CONFIGURATION:-debug}
 
+# SwiftPM's --sanitize=fuzzer makes libFuzzer supply main (it then leaves the executable's entry
+# point alone) and instruments C code. It passes one -sanitize= per sanitizer to swiftc, whose
+# driver keeps only the last, so Swift code would get ASan without coverage: the explicit
+# -sanitize=fuzzer,address, appended after them, gives Swift code both.
+build=(swift build --package-path Fuzz --scratch-path "$scratch" -c "$configuration"
+    --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address)
+
 echo "== building the fuzz targets ($configuration, ASan + libFuzzer) in $scratch"
 started=$(date +%s)
 # The linker warns once per ASan helper symbol; those lines say nothing about this build.
 set +e
-swift build --package-path Fuzz --scratch-path "$scratch" -c "$configuration" \
-    --sanitize=fuzzer --sanitize=address 2>&1 | grep --line-buffered -v "Cannot export local symbol"
+"${build[@]}" 2>&1 | grep --line-buffered -v "Cannot export local symbol"
 build_status=${PIPESTATUS[0]}
 set -e
 if [ "$build_status" -ne 0 ]; then
@@ -46,7 +52,7 @@ if [ "$build_status" -ne 0 ]; then
     exit 1
 fi
 echo "== build took $(($(date +%s) - started)) s"
-bin=$(swift build --package-path Fuzz --scratch-path "$scratch" -c "$configuration" --show-bin-path)
+bin=$("${build[@]}" --show-bin-path)
 
 summary=()
 failed=0
