@@ -12,6 +12,8 @@
 # the committed folder as crash-<sha1> (or timeout-, oom-, leak-): fix the bug, then commit the
 # input under a name that says what it found, so that `swift test` replays it.
 #
+# Fuzz/Dictionaries/<target>.dict, when present, gives libFuzzer the target's tokens.
+#
 # Environment: FUZZ_SCRATCH (default .build-fuzz), FUZZ_CONFIGURATION (debug or release; debug).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,11 +67,13 @@ for target in "${targets[@]}"; do
         exit 64
     fi
     mkdir -p "$work" "$(dirname "$log")"
+    dictionary=()
+    if [ -f "Fuzz/Dictionaries/$target.dict" ]; then dictionary=("-dict=Fuzz/Dictionaries/$target.dict"); fi
     echo "== fuzz-$target ${limit[*]} over $seeds (log: $log)"
     status=0
     # The Swift runtime's own backtracer would race libFuzzer's crash handler; libFuzzer reports.
     SWIFT_BACKTRACE=enable=no "$bin/fuzz-$target" "${limit[@]}" \
-        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "${dictionary[@]}" \
         -artifact_prefix="$seeds/" "$work" "$seeds" >"$log" 2>&1 || status=$?
     executed=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     if [ "$status" -ne 0 ]; then
