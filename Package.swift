@@ -37,6 +37,8 @@ let package = Package(
     products: [
         .executable(name: "keyport", targets: ["keyport"]),
         .executable(name: "keyport-bench", targets: ["keyport-bench"]),
+        // For the libFuzzer executables of the Fuzz/ package, which depends on this one by path.
+        .library(name: "KeyportFuzzing", targets: ["KeyportFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -159,6 +161,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The fuzz targets' checks: each parser of outside input with the properties it must keep.
+        // libFuzzer drives them from Fuzz/; KeyportFuzzingTests replays the committed corpora.
+        .target(
+            name: "KeyportFuzzing",
+            dependencies: [
+                "MatrixModel", "KeyportServices", "KeyportFederation", "KeyportServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "MatrixModelTests",
             dependencies: ["MatrixModel"],
@@ -230,6 +242,11 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KeyportFuzzingTests",
+            dependencies: ["KeyportFuzzing"],
             swiftSettings: strictSettings
         ),
     ]

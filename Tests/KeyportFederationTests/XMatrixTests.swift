@@ -112,6 +112,17 @@ struct XMatrixTests {
         }
     }
 
+    /// Found by the x-matrix fuzz target's seeds (`Tests/FuzzCorpora/x-matrix/rfc9110-spacing`):
+    /// the writer put `"` and `\` into quoted strings unescaped, so its header did not parse.
+    @Test func writtenHeadersEscapeQuotedStrings() throws {
+        let authorization = XMatrixAuthorization(
+            origin: "o.example", destination: "d.example", keyID: #"ed25519:a"b"#, signature: #"c\d"#)
+        #expect(
+            authorization.headerValue
+                == #"X-Matrix origin="o.example",destination="d.example",key="ed25519:a\"b",sig="c\\d""#)
+        #expect(XMatrixAuthorization(header: authorization.headerValue) == authorization)
+    }
+
     @Test func serverKeyDocumentIsSelfSignedAndChecked() throws {
         let key = SigningKey.generate()
         let identity = ServerIdentity(serverName: try #require(ServerName("keys.example")), signingKey: key)

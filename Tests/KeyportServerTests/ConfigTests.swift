@@ -78,6 +78,10 @@ import Testing
         "server_name: a.example\nrc_login: {failed_attempts: {burst_count: 0}}",
         "server_name: a.example\nlog_level: loud",
         "server_name: [unclosed",
+        // Once an overflow trap: a size or a duration whose unit multiplies it past Int64.
+        "server_name: a.example\nmax_request_size: 99999999999G",
+        "server_name: a.example\nkey_refresh_interval: 999999999999y",
+        "server_name: a.example\nfederation: {destination_max_retry_interval: 9223372036854775807s}",
     ])
     func invalidConfigurationsAreErrors(yaml: String) {
         #expect(throws: ConfigError.self) { try KeyportConfig.parse(yaml: yaml) }

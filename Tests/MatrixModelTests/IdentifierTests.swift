@@ -87,6 +87,16 @@ struct IdentifierTests {
         #expect(ServerName(raw) == nil)
     }
 
+    /// Found by the server-name fuzz target (`Tests/FuzzCorpora/server-name/crash-fullwidth-digit-in-ipv6-literal`):
+    /// `Character.isHexDigit` is also true of fullwidth digits and letters, so `[::ff１.0..1]:48` was
+    /// accepted, and the resolver then used the non-ASCII text as an address.
+    @Test(
+        "IPv6 literals are ASCII hex digits, colons and dots",
+        arguments: ["[::ff\u{FF11}.0..1]:48", "[\u{FF21}::1]", "[::\u{FF41}]", "[::\u{0661}]"])
+    func nonASCIIHexDigitsAreNoIPv6Literal(raw: String) {
+        #expect(ServerName(raw) == nil)
+    }
+
     @Test("server names are limited to 255 bytes")
     func serverNameLength() {
         #expect(ServerName(String(repeating: "a", count: 255)) != nil)

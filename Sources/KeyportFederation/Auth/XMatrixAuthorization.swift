@@ -18,11 +18,21 @@ public struct XMatrixAuthorization: Sendable, Equatable {
         self.signature = signature
     }
 
-    /// The header value to send.
+    /// The header value to send: every parameter a quoted string, with `"` and `\` escaped.
     public var headerValue: String {
-        var value = "X-Matrix origin=\"\(origin)\""
-        if let destination { value += ",destination=\"\(destination)\"" }
-        return value + ",key=\"\(keyID)\",sig=\"\(signature)\""
+        var value = "X-Matrix origin=\(Self.quoted(origin))"
+        if let destination { value += ",destination=\(Self.quoted(destination))" }
+        return value + ",key=\(Self.quoted(keyID)),sig=\(Self.quoted(signature))"
+    }
+
+    /// An RFC 9110 quoted-string holding `text`.
+    private static func quoted(_ text: String) -> String {
+        var quoted = "\""
+        for scalar in text.unicodeScalars {
+            if scalar == "\"" || scalar == "\\" { quoted.unicodeScalars.append("\\") }
+            quoted.unicodeScalars.append(scalar)
+        }
+        return quoted + "\""
     }
 
     /// Parses a header value; nil when the scheme is not X-Matrix or `origin`, `key` or `sig` is missing.

@@ -1,27 +1,27 @@
 /// The DNS wire format (RFC 1035 §4), only as much as SRV lookups need: encoding a one-question
 /// query, and reading a response's header, question and answer records, following name
 /// compression pointers.
-enum DNSMessage {
+package enum DNSMessage {
     static let typeCNAME: UInt16 = 5
-    static let typeSRV: UInt16 = 33
+    package static let typeSRV: UInt16 = 33
     static let classIN: UInt16 = 1
     static let rcodeNoError: UInt8 = 0
     static let rcodeNameError: UInt8 = 3
 
     /// A parsed response.
-    struct Response: Equatable {
-        var id: UInt16
-        var isResponse: Bool
+    package struct Response: Equatable {
+        package var id: UInt16
+        package var isResponse: Bool
         /// TC: the server cut the message short; the answers read are those that fit.
-        var truncated: Bool
-        var rcode: UInt8
-        var questionName: String
-        var questionType: UInt16
-        var answers: [Answer]
+        package var truncated: Bool
+        package var rcode: UInt8
+        package var questionName: String
+        package var questionType: UInt16
+        package var answers: [Answer]
 
         /// The SRV records answering `name`, following CNAME records from `name` in answer order.
         /// Records whose target is the root (".": the service is not offered, RFC 2782) are left out.
-        func srvRecords(for name: String) -> [SRVRecord] {
+        package func srvRecords(for name: String) -> [SRVRecord] {
             var owners: Set<String> = [DNSMessage.canonical(name)]
             var records: [SRVRecord] = []
             for answer in answers where owners.contains(DNSMessage.canonical(answer.name)) {
@@ -36,23 +36,23 @@ enum DNSMessage {
     }
 
     /// One answer record.
-    struct Answer: Equatable {
-        enum Data: Equatable {
+    package struct Answer: Equatable {
+        package enum Data: Equatable {
             case srv(SRVRecord)
             case cname(String)
             case other
         }
 
-        var name: String
-        var data: Data
+        package var name: String
+        package var data: Data
     }
 
     /// Why bytes could not be read as a DNS message.
-    struct MalformedMessage: Error {}
+    package struct MalformedMessage: Error {}
 
     /// A recursive query (RD set) for one name and type in class IN; nil when `name` cannot be
     /// encoded (an empty label, a label over 63 bytes, or more than 255 bytes in all).
-    static func query(id: UInt16, name: String, type: UInt16) -> [UInt8]? {
+    package static func query(id: UInt16, name: String, type: UInt16) -> [UInt8]? {
         guard let encodedName = encode(name) else { return nil }
         var bytes: [UInt8] = []
         append16(id, to: &bytes)
@@ -66,7 +66,7 @@ enum DNSMessage {
 
     /// Reads a response. When the message is truncated, answers that do not fit are left out
     /// instead of failing the whole message.
-    static func parse(_ bytes: [UInt8]) throws(MalformedMessage) -> Response {
+    package static func parse(_ bytes: [UInt8]) throws(MalformedMessage) -> Response {
         var reader = Reader(bytes: bytes)
         let id = try reader.read16()
         let flags = try reader.read16()
@@ -93,7 +93,7 @@ enum DNSMessage {
     }
 
     /// A name in lower case without a trailing dot, for comparisons.
-    static func canonical(_ name: String) -> String {
+    package static func canonical(_ name: String) -> String {
         var name = name.lowercased()
         if name.hasSuffix(".") { name.removeLast() }
         return name

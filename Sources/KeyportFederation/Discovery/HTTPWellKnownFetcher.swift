@@ -63,9 +63,16 @@ public struct HTTPWellKnownFetcher: WellKnownFetching {
     }
 
     /// The `m.server` value of a parsed body, when it is a valid server name.
-    static func delegation(in body: JSONValue?) -> String? {
+    package static func delegation(in body: JSONValue?) -> String? {
         guard let server = body?.objectValue?["m.server"]?.stringValue, ServerName(server) != nil else { return nil }
         return server
+    }
+
+    /// The same for a raw body, parsed as `fetch` parses it (the fuzz target's entry point).
+    package static func delegation(in body: ByteBuffer) -> String? {
+        delegation(
+            in: try? JSONParser(options: .init(maxBytes: maximumBodyBytes, allowFloats: true)).parse(
+                body.readableBytesView))
     }
 
     /// The parsed body and headers of the 200 response reached from `start`, or nil for any other outcome.

@@ -6,9 +6,9 @@
 /// decimal they would name another address than the one a connection reaches (see
 /// ``looksNumeric(_:)``). IPv6 is RFC 4291 §2.2 text: eight groups of one to four hex digits, at
 /// most one `::`, and an optional dotted IPv4 tail. A zone suffix (`%eth0`) is accepted and ignored.
-enum IPAddressText {
+package enum IPAddressText {
     /// The four bytes of a strict dotted-decimal IPv4 address, or nil.
-    static func ipv4Bytes(_ text: some StringProtocol) -> [UInt8]? {
+    package static func ipv4Bytes(_ text: some StringProtocol) -> [UInt8]? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
         var bytes: [UInt8] = []
@@ -22,7 +22,7 @@ enum IPAddressText {
     }
 
     /// The sixteen bytes of an IPv6 address, or nil.
-    static func ipv6Bytes(_ text: some StringProtocol) -> [UInt8]? {
+    package static func ipv6Bytes(_ text: some StringProtocol) -> [UInt8]? {
         var address = Substring(text)
         if let percent = address.firstIndex(of: "%") {
             guard address.index(after: percent) < address.endIndex else { return nil }
@@ -43,7 +43,7 @@ enum IPAddressText {
     }
 
     /// The bytes of either kind of address: four for IPv4, sixteen for IPv6.
-    static func bytes(_ text: some StringProtocol) -> [UInt8]? {
+    package static func bytes(_ text: some StringProtocol) -> [UInt8]? {
         ipv4Bytes(text) ?? ipv6Bytes(text)
     }
 
@@ -83,7 +83,7 @@ enum IPAddressText {
     }
 
     /// The IPv4 address inside an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`), or nil.
-    static func mappedIPv4(_ bytes: [UInt8]) -> [UInt8]? {
+    package static func mappedIPv4(_ bytes: [UInt8]) -> [UInt8]? {
         guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF else {
             return nil
         }

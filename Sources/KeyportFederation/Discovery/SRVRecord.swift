@@ -19,7 +19,7 @@ public struct SRVRecord: Sendable, Equatable {
     /// The record to use from a lookup's answer: lowest priority first, then highest weight.
     /// Targets are returned without a trailing dot; a target of "." (the service is not offered
     /// there, RFC 2782) is never chosen.
-    static func preferred(_ records: [SRVRecord]) -> SRVRecord? {
+    package static func preferred(_ records: [SRVRecord]) -> SRVRecord? {
         let usable = records.compactMap { record -> SRVRecord? in
             var record = record
             if record.target.hasSuffix(".") { record.target.removeLast() }

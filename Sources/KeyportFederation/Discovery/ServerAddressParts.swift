@@ -1,16 +1,16 @@
 import MatrixModel
 
 /// A `host[:port]` string, as in a server name or an `m.server` value, split into its parts.
-struct ServerAddressParts: Sendable, Equatable {
+package struct ServerAddressParts: Sendable, Equatable {
     /// The hostname, or the IP address without the brackets of an IPv6 literal.
-    var host: String
+    package var host: String
     /// The explicit port, if one was written.
-    var port: Int?
+    package var port: Int?
     /// Whether `host` is an IPv4 literal or a bracketed IPv6 literal.
-    var isIPLiteral: Bool
+    package var isIPLiteral: Bool
 
     /// Splits text that is a valid server name; nil otherwise.
-    init?(_ text: String) {
+    package init?(_ text: String) {
         guard ServerName(text) != nil else { return nil }
         var portText: Substring = ""
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {

@@ -3,15 +3,15 @@
 /// A valid answer is kept for the lifetime its response headers give (`Cache-Control: no-store`
 /// means none, then `max-age`, then `Expires`), held between 5 minutes and 48 hours, or 24
 /// hours when the headers say nothing. Failures and invalid answers are kept for one hour.
-enum WellKnownCachePolicy {
+package enum WellKnownCachePolicy {
     static let defaultLifetime: Duration = .seconds(24 * 3600)
-    static let minimumLifetime: Duration = .seconds(5 * 60)
-    static let maximumLifetime: Duration = .seconds(48 * 3600)
+    package static let minimumLifetime: Duration = .seconds(5 * 60)
+    package static let maximumLifetime: Duration = .seconds(48 * 3600)
     static let failureLifetime: Duration = .seconds(3600)
 
     /// The cache lifetime of a valid answer with these header values.
     /// - Parameter now: the current time in seconds since 1970, to compare `Expires` with.
-    static func lifetime(cacheControl: [String], expires: [String], now: Int64) -> Duration {
+    package static func lifetime(cacheControl: [String], expires: [String], now: Int64) -> Duration {
         guard let seconds = explicitLifetime(cacheControl: cacheControl, expires: expires, now: now) else {
             return defaultLifetime
         }
@@ -19,7 +19,7 @@ enum WellKnownCachePolicy {
     }
 
     /// The lifetime in seconds that the headers ask for, or nil when they do not say.
-    static func explicitLifetime(cacheControl: [String], expires: [String], now: Int64) -> Int64? {
+    package static func explicitLifetime(cacheControl: [String], expires: [String], now: Int64) -> Int64? {
         let directives = cacheControl.flatMap { $0.split(separator: ",") }.map {
             $0.stripping(" \t").lowercased()
         }
@@ -35,7 +35,7 @@ enum WellKnownCachePolicy {
     }
 
     /// Seconds since 1970 for an IMF-fixdate such as `Sun, 06 Nov 1994 08:49:37 GMT`, or nil.
-    static func httpDate(_ text: String) -> Int64? {
+    package static func httpDate(_ text: String) -> Int64? {
         let fields = text.split(separator: " ")
         guard fields.count == 6, fields[0].hasSuffix(","), fields[5] == "GMT",
             let day = Int64(fields[1]), (1...31).contains(day),

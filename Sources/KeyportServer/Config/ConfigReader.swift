@@ -81,7 +81,9 @@ struct ConfigReader {
         guard let number = Int(digits), number > 0 else {
             throw ConfigError("\(path)\(key) must be a size such as 1048576 or \"1M\"")
         }
-        return number * (multiplier ?? 1)
+        let (size, overflow) = number.multipliedReportingOverflow(by: multiplier ?? 1)
+        guard !overflow else { throw ConfigError("\(path)\(key) is too large") }
+        return size
     }
 
     /// `{per_second, burst_count}` as Synapse writes rate limits.
@@ -97,7 +99,9 @@ struct ConfigReader {
         if let text = value.stringValue {
             for (suffix, factor) in units where text.hasSuffix(suffix) {
                 if let number = Int64(text.dropLast(suffix.count)), number >= 0 {
-                    return .milliseconds(number * factor)
+                    let (milliseconds, overflow) = number.multipliedReportingOverflow(by: factor)
+                    guard !overflow else { throw ConfigError("\(path)\(key) is too long") }
+                    return .milliseconds(milliseconds)
                 }
             }
         }

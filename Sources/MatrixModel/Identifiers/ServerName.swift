@@ -9,7 +9,8 @@ public struct ServerName: Sendable, Hashable, CustomStringConvertible, Comparabl
         if host.hasPrefix("[") {
             guard let close = host.firstIndex(of: "]") else { return nil }
             let literal = host[host.index(after: host.startIndex)..<close]
-            guard !literal.isEmpty, literal.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return nil }
+            guard !literal.isEmpty, literal.allSatisfy({ $0.isASCII && ($0.isHexDigit || $0 == ":" || $0 == ".") })
+            else { return nil }
             let rest = host[host.index(after: close)...]
             if !rest.isEmpty {
                 guard rest.hasPrefix(":"), ServerName.isPort(rest.dropFirst()) else { return nil }
