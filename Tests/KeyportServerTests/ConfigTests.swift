@@ -76,6 +76,9 @@ import Testing
         "server_name: a.example\nmax_request_size: lots",
         "server_name: a.example\nrc_login: {per_second: -1}",
         "server_name: a.example\nrc_login: {failed_attempts: {burst_count: 0}}",
+        // Keys that are not strings: Yams.load trapped on these (found by the config fuzz target).
+        "server_name: a.example\n? [a, b]\n: 1",
+        "server_name: a.example\nlisteners: [{{port: 1}: 8008}]",
         "server_name: a.example\nlog_level: loud",
         "server_name: [unclosed",
         // Once an overflow trap: a size or a duration whose unit multiplies it past Int64.

@@ -2,7 +2,6 @@ import Foundation
 import KeyportFederation
 import KeyportServices
 import MatrixModel
-import Yams
 
 extension KeyportConfig {
     /// Keys this version understands; any other top-level key is reported as a warning.
@@ -19,15 +18,7 @@ extension KeyportConfig {
     /// Reads a YAML configuration. Relative paths are kept as written (relative to the working
     /// directory, as Synapse does). Returns the config and the warnings to print.
     public static func parse(yaml text: String) throws(ConfigError) -> (KeyportConfig, [String]) {
-        let root: JSONValue
-        do {
-            guard let loaded = try Yams.load(yaml: text) else { throw ConfigError("the file is empty") }
-            root = try Self.jsonValue(loaded, path: "")
-        } catch let error as ConfigError {
-            throw error
-        } catch {
-            throw ConfigError("not valid YAML: \(error)")
-        }
+        let root = try YAMLDocument.json(text)
         guard let map = root.objectValue else { throw ConfigError("the top level must be a mapping") }
         let reader = ConfigReader(map: map, path: "")
         let warnings = map.keys.filter { !knownKeys.contains($0) }.sorted().map {
@@ -161,24 +152,6 @@ extension KeyportConfig {
             return .sqlite(path: path)
         default:
             throw ConfigError("database.name '\(name)' is not supported (use sqlite3)")
-        }
-    }
-
-    /// Converts what Yams loads into JSON values.
-    private static func jsonValue(_ value: Any, path: String) throws -> JSONValue {
-        switch value {
-        case let flag as Bool: return .bool(flag)
-        case let integer as Int: return .int(Int64(integer))
-        case let double as Double: return .double(double)
-        case let string as String: return .string(string)
-        case let array as [Any]: return .array(try array.map { try jsonValue($0, path: path) })
-        case let map as [String: Any]: return .object(JSONObject(try map.mapValues { try jsonValue($0, path: path) }))
-        case let map as [AnyHashable: Any]:
-            var object: JSONObject = [:]
-            for (key, element) in map { object["\(key)"] = try jsonValue(element, path: path) }
-            return .object(object)
-        case is NSNull: return .null
-        default: return .string("\(value)")
         }
     }
 }
