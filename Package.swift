@@ -68,6 +68,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Room events as Matrix defines them: room versions, PDUs, hashes, redaction, signing, auth
+        // rules and state resolution. Pure rules, no I/O.
+        .target(
+            name: "MatrixRooms",
+            dependencies: [
+                "MatrixModel", "MatrixSigning",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Store protocols and records; no engine.
         .target(
             name: "KeyportStore",
@@ -180,6 +190,12 @@ let package = Package(
         .testTarget(
             name: "MatrixSigningTests",
             dependencies: ["MatrixModel", "MatrixSigning"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "MatrixRoomsTests",
+            dependencies: ["MatrixModel", "MatrixSigning", "MatrixRooms"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
