@@ -33,45 +33,64 @@ extension StateResolutionSource {
     /// No event is known to be rejected.
     public func rejectedEvents(among ids: Set<String>) async throws -> Set<String> { [] }
 
-    /// Walks `auth_events` (with v12's implicit create event) breadth first, one batch of
-    /// ``events(_:)`` per generation, so a store answers in as many round trips as the chain is deep.
+    /// Walks the auth graph from ``events(_:)`` (see ``authGraph(below:)``).
     public func authChain(of ids: Set<String>) async throws -> Set<String> {
-        var chain = Set<String>()
+        Set(try await authGraph(below: ids).keys)
+    }
+
+    /// Computes the difference from one walk of the auth graph below all the state sets.
+    ///
+    /// The events every state set names are walked in memory once: their chain lies in every set's
+    /// chain, so it is only subtracted, and each set's own walk stops where it meets it (an auth
+    /// chain holds the chains of its events). In a big room the shared part is nearly everything.
+    public func authDifference(of stateSets: [Set<String>]) async throws -> Set<String> {
+        guard stateSets.count > 1, let first = stateSets.first else { return [] }
+        let graph = try await authGraph(below: stateSets.reduce(into: Set<String>()) { $0.formUnion($1) })
+        let shared = stateSets.dropFirst().reduce(first) { $0.intersection($1) }
+        let sharedChain = Self.closure(of: shared, in: graph, stoppingAt: [])
+        let ownChains = stateSets.map { Self.closure(of: $0.subtracting(shared), in: graph, stoppingAt: sharedChain) }
+        return AuthDifference.of(chains: ownChains)
+    }
+
+    /// Walks the auth graph below the conflicted events and keeps the events from which a
+    /// conflicted event can be reached again.
+    public func conflictedSubgraph(of conflicted: Set<String>) async throws -> Set<String> {
+        let graph = try await authGraph(below: conflicted)
+        return ConflictedSubgraph.of(conflicted: conflicted) { graph[$0] ?? [] }
+    }
+
+    /// The auth graph below `ids`: every event reachable through `auth_events` (with v12's implicit
+    /// create event) that the source holds, `ids` included, mapped to its auth events. Fetched
+    /// breadth first, one ``events(_:)`` call per generation, so a store answers in as many round
+    /// trips as the graph is deep rather than one per event.
+    func authGraph(below ids: Set<String>) async throws -> [String: [String]] {
+        var graph: [String: [String]] = [:]
         var asked = ids
         var frontier = ids
         while !frontier.isEmpty {
             let found = try await events(frontier)
-            chain.formUnion(found.keys)
             var next = Set<String>()
-            for event in found.values {
-                for parent in event.authEventIDsIncludingCreate where asked.insert(parent).inserted {
-                    next.insert(parent)
-                }
+            for (id, event) in found {
+                let parents = event.authEventIDsIncludingCreate
+                graph[id] = parents
+                for parent in parents where asked.insert(parent).inserted { next.insert(parent) }
             }
             frontier = next
         }
-        return chain
+        return graph
     }
 
-    /// Computes the difference from auth chains. Events named by every state set are walked once:
-    /// their chain lies in every set's chain, so it is walked separately and only subtracted.
-    public func authDifference(of stateSets: [Set<String>]) async throws -> Set<String> {
-        guard let first = stateSets.first else { return [] }
-        let shared = stateSets.dropFirst().reduce(first) { $0.intersection($1) }
-        let sharedChain = try await authChain(of: shared)
-        var ownChains: [Set<String>] = []
-        ownChains.reserveCapacity(stateSets.count)
-        for stateSet in stateSets {
-            ownChains.append(try await authChain(of: stateSet.subtracting(shared)))
+    /// The events of `ids` in `graph` and their ancestors, not entering `stop` (which must hold
+    /// the ancestors of its events, as an auth chain does).
+    private static func closure(
+        of ids: Set<String>, in graph: [String: [String]], stoppingAt stop: Set<String>
+    ) -> Set<String> {
+        var chain = Set<String>()
+        var stack = Array(ids)
+        while let id = stack.popLast() {
+            guard let parents = graph[id], !stop.contains(id), chain.insert(id).inserted else { continue }
+            stack.append(contentsOf: parents)
         }
-        return AuthDifference.of(chains: ownChains).subtracting(sharedChain)
-    }
-
-    /// Loads the auth chains of the conflicted events and keeps the events from which a conflicted
-    /// event can be reached again.
-    public func conflictedSubgraph(of conflicted: Set<String>) async throws -> Set<String> {
-        let reachable = try await authChain(of: conflicted)
-        let found = try await events(reachable)
-        return ConflictedSubgraph.of(conflicted: conflicted) { id in found[id]?.authEventIDsIncludingCreate ?? [] }
+        return chain
     }
 }
