@@ -96,6 +96,7 @@ def gen_dag(v, rng):
         "conflicted_members": sum(1 for k in conflicted if k[0] == "m.room.member"),
         "auth_failures_during_resolution": stats.auth_failures,
         "merges": merges,
+        "keys": {e: [room.pdus[e]["type"], room.pdus[e]["state_key"]] for e in sorted(ids)},
     }
     return {"input": {"room_version": v, "events": events, "state_sets": sets},
             "expected": {"state": sorted(state)}, "meta": meta}
