@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import oracle  # noqa: E402  (imports Synapse in the right order)
-from rooms import CREATOR, USERS, Branch, Room  # noqa: E402
+from rooms import CREATOR, CREATOR_PL, USERS, Branch, Room  # noqa: E402
 from signedjson.key import decode_signing_key_base64, get_verify_key  # noqa: E402
 from signedjson.sign import sign_json  # noqa: E402
 
@@ -158,7 +158,25 @@ def auth_membership(room, b, rng):
 def auth_power_levels(room, b, rng):
     st = b.state
     s = room.pick_sender(st, 0.9)
+    cur = room.content(st, "m.room.power_levels") or {}
+    need = cur.get("events", {}).get("m.room.power_levels", cur.get("state_default", 50))
+    able = [u for u in room.members(st) if room.power(st, u) >= need]
+    if able and rng.random() < 0.7:
+        s = rng.choice(able)  # get past "may send power_levels" to the finer rules
     pl = room.random_pl(st, s)
+    mine = room.power(st, s)
+    users = pl.setdefault("users", {})
+    peers = [u for u, lv in users.items() if u != s and lv == mine]
+    above = [u for u, lv in users.items() if u != s and lv > mine]
+    r0 = rng.random()
+    if r0 < 0.15 and peers:
+        users[rng.choice(peers)] = rng.choice([0, mine - 1])  # demote an equal
+    elif r0 < 0.25 and above:
+        users[rng.choice(above)] = 0  # demote someone above
+    elif r0 < 0.35 and mine < CREATOR_PL:
+        users[rng.choice([u for u in USERS if u != s])] = mine + rng.choice([0, 1])
+    elif r0 < 0.42 and mine < CREATOR_PL:
+        pl[rng.choice(["users_default", "ban", "state_default"])] = mine + rng.choice([0, 1])
     r = rng.random()
     if room.v == "12" and r < 0.15:
         c = rng.choice(sorted(room.creators))
@@ -232,7 +250,7 @@ def auth_restricted(room, b, rng):
     servers = []
     if a:
         content["join_authorised_via_users_server"] = a
-        if rng.random() < 0.9:
+        if rng.random() < 0.85:
             servers = [oracle.domain(a)]  # the authorising server signs; sometimes it does not
     return room.build(b, "m.room.member", joiner, content, joiner, extra_servers=servers)
 
