@@ -8,6 +8,16 @@
 #      ROOMS_ORACLE_DAGS / _AUTH / _ID (batch sizes). Needs python3 with venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--self-check" ]; then
+  target=(--self-check)
+else
+  keyport=${KEYPORT:-.build/debug/keyport}
+  if [ ! -x "$keyport" ]; then
+    echo "no executable $keyport: build it first (swift build --product keyport)" >&2
+    exit 1
+  fi
+  target=(--keyport "$keyport")
+fi
 venv=.venv-rooms-oracle
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
@@ -22,16 +32,6 @@ out=${ROOMS_ORACLE_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/rooms-oracle.XXXXXX")}
   --id-cases "${ROOMS_ORACLE_ID:-100}" \
   --command "ROOMS_ORACLE_SEED=$seed scripts/rooms_oracle.sh"
 
-if [ "${1:-}" = "--self-check" ]; then
-  target=(--self-check)
-else
-  keyport=${KEYPORT:-.build/debug/keyport}
-  if [ ! -x "$keyport" ]; then
-    echo "no executable $keyport: build it first (swift build --product keyport)" >&2
-    exit 1
-  fi
-  target=(--keyport "$keyport")
-fi
 status=0
 "$venv/bin/python" tests/rooms_oracle/compare.py "${target[@]}" "$out" || status=$?
 if [ "$status" -ne 0 ]; then
