@@ -65,11 +65,8 @@ extension PDU {
         if roomVersion.redactsInContent {
             redacts = type == EventType.redaction ? content["redacts"]?.stringValue : nil
         } else {
-            switch object["redacts"] {
-            case nil: redacts = nil
-            case .string(let target)?: redacts = type == EventType.redaction ? target : nil
-            default: throw PDUFormatError("'redacts' is not a string")
-            }
+            // Like Synapse, a `redacts` that is not a string is no target, not a malformed event.
+            redacts = type == EventType.redaction ? object["redacts"]?.stringValue : nil
         }
 
         let eventID: String

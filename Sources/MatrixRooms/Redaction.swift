@@ -24,8 +24,11 @@ public enum Redaction {
             return content
         case (EventType.member, .v11):
             var kept = content.filter { ["membership", "join_authorised_via_users_server"].contains($0.key) }
-            if let signed = content["third_party_invite"]?["signed"] {
-                kept["third_party_invite"] = .object(["signed": signed])
+            // An object `third_party_invite` survives, holding only `signed` if it had one. The spec
+            // says only that `signed` is kept; Synapse keeps the emptied object too, and the
+            // reference hash (so the event ID) depends on it.
+            if case .object(let invite)? = content["third_party_invite"] {
+                kept["third_party_invite"] = .object(invite.filter { $0.key == "signed" })
             }
             return kept
         default:

@@ -1,4 +1,4 @@
-public import MatrixModel
+import MatrixModel
 
 /// Synapse's `rc_login.failed_attempts`: wrong passwords are limited per user and per client
 /// address, at login and inside user-interactive auth alike. Once either bucket is empty every

@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-public import MatrixModel
+import MatrixModel
 
 /// Threads of Keyport's own for password hashing. A 600,000-round PBKDF2 keeps a core busy for a
 /// few hundred milliseconds; on Swift's cooperative pool (one thread per core) two of them at once
