@@ -27,7 +27,7 @@ enum IterativeAuthChecks {
                 else { continue }
                 authEvents[authKey] = authEvent
             }
-            for authKey in AuthTypes.keys(for: event) {
+            for authKey in authKeys(for: event) {
                 guard let stateID = state[authKey], let stateEvent = events[stateID], !events.isRejected(stateID)
                 else { continue }
                 authEvents[authKey] = stateEvent
@@ -35,6 +35,15 @@ enum IterativeAuthChecks {
             if authorise(event, authEvents).isAllowed { state[key] = id }
         }
         return state
+    }
+
+    /// The keys under which the state's event replaces the event's own auth event: those of
+    /// ``AuthEventSelection``, and the create event in every version, as Synapse's
+    /// `auth_types_for_event` has it (v12 never lists it, but its rules still read it).
+    static func authKeys(for event: PDU) -> Set<StateKey> {
+        var keys = AuthEventSelection.keys(for: event)
+        if !event.isCreateEvent { keys.insert(.create) }
+        return keys
     }
 
     /// The events ``apply(_:to:events:authorise:)`` will look at besides those of `order`: their
@@ -45,7 +54,7 @@ enum IterativeAuthChecks {
         for id in order {
             guard let event = events[id] else { continue }
             needed.formUnion(event.authEventIDsIncludingCreate)
-            for authKey in AuthTypes.keys(for: event) {
+            for authKey in authKeys(for: event) {
                 if let stateID = state[authKey] { needed.insert(stateID) }
             }
         }

@@ -83,10 +83,42 @@ public struct RoomEventsToolError: Error, Sendable, CustomStringConvertible {
 }
 
 extension RoomEventsTool {
-    /// `{"room_version", "events", "state_sets"}` → `{"state": [event_id…]}`. Placeholder until state
-    /// resolution lands: refuses every input.
+    /// `{"room_version", "events", "state_sets"}` → `{"state": [event_id…]}`: the state sets (lists of
+    /// event IDs, each naming a state event of `events`) resolved with the room version's algorithm,
+    /// with `events` as everything known (the named events and their auth chains). The IDs are
+    /// printed sorted, so equal states print alike.
     public static func resolve(_ input: JSONValue) async throws(RoomEventsToolError) -> JSONValue {
-        _ = input
-        throw RoomEventsToolError("state resolution is not built yet")
+        let request = try object(input, "the input")
+        let version = try roomVersion(request)
+        var events: [String: PDU] = [:]
+        for (index, value) in try array(request["events"], "'events'").enumerated() {
+            let pdu = try parse(try object(value, "events[\(index)]"), version: version, honourEventID: true)
+            events[pdu.eventID] = pdu
+        }
+        var stateSets: [StateMap] = []
+        for (index, value) in try array(request["state_sets"], "'state_sets'").enumerated() {
+            var state: StateMap = [:]
+            for id in try array(value, "state_sets[\(index)]") {
+                guard let id = id.stringValue else {
+                    throw RoomEventsToolError("state_sets[\(index)] holds a non-string")
+                }
+                guard let key = events[id]?.stateMapKey else {
+                    throw RoomEventsToolError("state_sets[\(index)] names \(id), which is no state event of 'events'")
+                }
+                guard state.updateValue(id, forKey: key) == nil else {
+                    throw RoomEventsToolError("state_sets[\(index)] names two events for \(key)")
+                }
+            }
+            stateSets.append(state)
+        }
+        let resolved: StateMap
+        do {
+            resolved = try await StateResolver.resolve(
+                version: version, stateSets: stateSets, source: InMemoryEvents(events.values))
+        } catch {
+            throw RoomEventsToolError("state resolution failed: \(error)")
+        }
+        let ids = resolved.values.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return .object(["state": .array(ids.map { .string($0) })])
     }
 }

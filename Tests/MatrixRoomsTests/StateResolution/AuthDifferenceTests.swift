@@ -18,8 +18,8 @@ struct AuthDifferenceTests {
         "An auth chain holds the events themselves, and in v12 the create event the room ID implies",
         arguments: [RoomVersion.v10, .v12])
     func authChainIncludesCreate(version: RoomVersion) throws {
-        var room = TestRoom(version: version)
-        _ = try room.bootstrap(members: [TestRoom.bob])
+        var room = ResolutionRoom(version: version)
+        _ = try room.bootstrap(members: [ResolutionRoom.bob])
         let listed = room.events["$join-bob"]!.authEvents
         #expect(listed.contains("$create") == version.createEventInAuthEvents)
         let chain = room.source.authChain(of: ["$join-bob"])
@@ -29,18 +29,18 @@ struct AuthDifferenceTests {
 
     @Test("The protocol's default answers, from events alone, match a direct walk", arguments: [RoomVersion.v11, .v12])
     func defaultAnswersMatch(version: RoomVersion) async throws {
-        var room = TestRoom(version: version)
-        let base = try room.bootstrap(members: [TestRoom.bob, TestRoom.charlie])
+        var room = ResolutionRoom(version: version)
+        let base = try room.bootstrap(members: [ResolutionRoom.bob, ResolutionRoom.charlie])
         let a = try room.addState(
-            "$topic-a", sender: TestRoom.alice, type: "m.room.topic", content: ["topic": "a"], state: base,
+            "$topic-a", sender: ResolutionRoom.alice, type: "m.room.topic", content: ["topic": "a"], state: base,
             prev: ["$join-charlie"])
         let b = try room.addState(
-            "$topic-b", sender: TestRoom.bob, type: "m.room.topic", content: ["topic": "b"], state: base,
+            "$topic-b", sender: ResolutionRoom.bob, type: "m.room.topic", content: ["topic": "b"], state: base,
             prev: ["$join-charlie"])
         var afterA = base
         afterA[a.stateMapKey!] = a.eventID
         let leave = try room.addState(
-            "$leave-charlie", sender: TestRoom.charlie, type: EventType.member, stateKey: TestRoom.charlie,
+            "$leave-charlie", sender: ResolutionRoom.charlie, type: EventType.member, stateKey: ResolutionRoom.charlie,
             content: ["membership": "leave"], state: afterA, prev: ["$topic-a"])
         afterA[leave.stateMapKey!] = leave.eventID
         var afterB = base

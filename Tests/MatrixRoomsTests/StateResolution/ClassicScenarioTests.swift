@@ -35,13 +35,15 @@ struct ClassicScenarioTests {
     static func topic(_ id: String, by sender: String) -> Node { node(id, sender, "m.room.topic") }
 
     static let initial: [Node] = [
-        node("CREATE", TestRoom.alice, EventType.create), member("IMA", by: TestRoom.alice, TestRoom.alice, "join"),
-        powerLevels("IPOWER", by: TestRoom.alice, [TestRoom.alice: 100]),
-        node("IJR", TestRoom.alice, EventType.joinRules, "", ["join_rule": "public"]),
-        member("IMB", by: TestRoom.bob, TestRoom.bob, "join"),
-        member("IMC", by: TestRoom.charlie, TestRoom.charlie, "join"),
-        member("IMZ", by: TestRoom.zara, TestRoom.zara, "join"), node("START", TestRoom.zara, "m.room.message", nil),
-        node("END", TestRoom.zara, "m.room.message", nil),
+        node("CREATE", ResolutionRoom.alice, EventType.create),
+        member("IMA", by: ResolutionRoom.alice, ResolutionRoom.alice, "join"),
+        powerLevels("IPOWER", by: ResolutionRoom.alice, [ResolutionRoom.alice: 100]),
+        node("IJR", ResolutionRoom.alice, EventType.joinRules, "", ["join_rule": "public"]),
+        member("IMB", by: ResolutionRoom.bob, ResolutionRoom.bob, "join"),
+        member("IMC", by: ResolutionRoom.charlie, ResolutionRoom.charlie, "join"),
+        member("IMZ", by: ResolutionRoom.zara, ResolutionRoom.zara, "join"),
+        node("START", ResolutionRoom.zara, "m.room.message", nil),
+        node("END", ResolutionRoom.zara, "m.room.message", nil),
     ]
     static let initialEdges = ["START", "IMZ", "IMC", "IMB", "IJR", "IPOWER", "IMA", "CREATE"]
 
@@ -58,7 +60,7 @@ struct ClassicScenarioTests {
             for (later, earlier) in zip(chain, chain.dropFirst()) { prev[later]!.insert(earlier) }
         }
         let ids: (String) -> String = { "$\($0)" }
-        var room = TestRoom(version: version, createID: "$CREATE")
+        var room = ResolutionRoom(version: version, createID: "$CREATE")
         var walk = DAGWalk()
         var placed = Set<String>()
         while placed.count < all.count {
@@ -69,13 +71,13 @@ struct ClassicScenarioTests {
             let before = try await walk.stateBefore(prev: prevIDs, version: version, source: room.source)
             var content = node.content
             if node.type == EventType.create {
-                content = version.creatorIsCreateSender ? [:] : ["creator": .string(TestRoom.alice)]
+                content = version.creatorIsCreateSender ? [:] : ["creator": .string(ResolutionRoom.alice)]
                 content["room_version"] = .string(version.identifier)
             }
             if node.type == EventType.powerLevels, version.creatorsHaveInfinitePower,
                 var users = content["users"]?.objectValue
             {
-                users.removeValue(forKey: TestRoom.alice)
+                users.removeValue(forKey: ResolutionRoom.alice)
                 content["users"] = .object(users)
             }
             let event = try room.addState(
@@ -107,10 +109,10 @@ struct ClassicScenarioTests {
         "Ban vs power levels: Alice bans Bob, so Bob's concurrent power levels lose", arguments: RoomVersion.supported)
     func banVsPowerLevels(version: RoomVersion) async throws {
         let nodes = [
-            Self.powerLevels("PA", by: TestRoom.alice, [TestRoom.alice: 100, TestRoom.bob: 50]),
-            Self.member("MA", by: TestRoom.alice, TestRoom.alice, "join"),
-            Self.member("MB", by: TestRoom.alice, TestRoom.bob, "ban"),
-            Self.powerLevels("PB", by: TestRoom.bob, [TestRoom.alice: 100, TestRoom.bob: 50]),
+            Self.powerLevels("PA", by: ResolutionRoom.alice, [ResolutionRoom.alice: 100, ResolutionRoom.bob: 50]),
+            Self.member("MA", by: ResolutionRoom.alice, ResolutionRoom.alice, "join"),
+            Self.member("MB", by: ResolutionRoom.alice, ResolutionRoom.bob, "ban"),
+            Self.powerLevels("PB", by: ResolutionRoom.bob, [ResolutionRoom.alice: 100, ResolutionRoom.bob: 50]),
         ]
         try await Self.check(
             nodes, edges: [["END", "MB", "MA", "PA", "START"], ["END", "PB", "PA"]], expected: ["PA", "MA", "MB"],
@@ -121,7 +123,7 @@ struct ClassicScenarioTests {
         "Join rule evasion: a join concurrent with closing the room does not get in", arguments: RoomVersion.supported)
     func joinRuleEvasion(version: RoomVersion) async throws {
         let nodes = [
-            Self.node("JR", TestRoom.alice, EventType.joinRules, "", ["join_rule": "invite"]),
+            Self.node("JR", ResolutionRoom.alice, EventType.joinRules, "", ["join_rule": "invite"]),
             Self.member("ME", by: Self.evelyn, Self.evelyn, "join"),
         ]
         try await Self.check(
@@ -131,9 +133,13 @@ struct ClassicScenarioTests {
     @Test("Offtopic power levels: a chain of delegated power levels stands", arguments: RoomVersion.supported)
     func offtopicPowerLevels(version: RoomVersion) async throws {
         let nodes = [
-            Self.powerLevels("PA", by: TestRoom.alice, [TestRoom.alice: 100, TestRoom.bob: 50]),
-            Self.powerLevels("PB", by: TestRoom.bob, [TestRoom.alice: 100, TestRoom.bob: 50, TestRoom.charlie: 50]),
-            Self.powerLevels("PC", by: TestRoom.charlie, [TestRoom.alice: 100, TestRoom.bob: 50, TestRoom.charlie: 0]),
+            Self.powerLevels("PA", by: ResolutionRoom.alice, [ResolutionRoom.alice: 100, ResolutionRoom.bob: 50]),
+            Self.powerLevels(
+                "PB", by: ResolutionRoom.bob,
+                [ResolutionRoom.alice: 100, ResolutionRoom.bob: 50, ResolutionRoom.charlie: 50]),
+            Self.powerLevels(
+                "PC", by: ResolutionRoom.charlie,
+                [ResolutionRoom.alice: 100, ResolutionRoom.bob: 50, ResolutionRoom.charlie: 0]),
         ]
         try await Self.check(
             nodes, edges: [["END", "PC", "PB", "PA", "START"], ["END", "PA"]], expected: ["PC"], version: version)
@@ -142,9 +148,10 @@ struct ClassicScenarioTests {
     @Test("Topic reset: banning Bob undoes his topic, back to Alice's", arguments: RoomVersion.supported)
     func topicReset(version: RoomVersion) async throws {
         let nodes = [
-            Self.topic("T1", by: TestRoom.alice),
-            Self.powerLevels("PA", by: TestRoom.alice, [TestRoom.alice: 100, TestRoom.bob: 50]),
-            Self.topic("T2", by: TestRoom.bob), Self.member("MB", by: TestRoom.alice, TestRoom.bob, "ban"),
+            Self.topic("T1", by: ResolutionRoom.alice),
+            Self.powerLevels("PA", by: ResolutionRoom.alice, [ResolutionRoom.alice: 100, ResolutionRoom.bob: 50]),
+            Self.topic("T2", by: ResolutionRoom.bob),
+            Self.member("MB", by: ResolutionRoom.alice, ResolutionRoom.bob, "ban"),
         ]
         try await Self.check(
             nodes, edges: [["END", "MB", "T2", "PA", "T1", "START"], ["END", "T1"]], expected: ["T1", "MB", "PA"],
@@ -156,14 +163,14 @@ struct ClassicScenarioTests {
         arguments: RoomVersion.supported)
     func mainlineSort(version: RoomVersion) async throws {
         let nodes = [
-            Self.topic("T1", by: TestRoom.alice),
-            Self.powerLevels("PA1", by: TestRoom.alice, [TestRoom.alice: 100, TestRoom.bob: 50]),
-            Self.topic("T2", by: TestRoom.alice),
+            Self.topic("T1", by: ResolutionRoom.alice),
+            Self.powerLevels("PA1", by: ResolutionRoom.alice, [ResolutionRoom.alice: 100, ResolutionRoom.bob: 50]),
+            Self.topic("T2", by: ResolutionRoom.alice),
             Self.node(
-                "PA2", TestRoom.alice, EventType.powerLevels, "",
-                ["users": [TestRoom.alice: 100, TestRoom.bob: 50], "events": [EventType.powerLevels: 100]]),
-            Self.powerLevels("PB", by: TestRoom.bob, [TestRoom.alice: 100, TestRoom.bob: 50]),
-            Self.topic("T3", by: TestRoom.bob), Self.topic("T4", by: TestRoom.alice),
+                "PA2", ResolutionRoom.alice, EventType.powerLevels, "",
+                ["users": [ResolutionRoom.alice: 100, ResolutionRoom.bob: 50], "events": [EventType.powerLevels: 100]]),
+            Self.powerLevels("PB", by: ResolutionRoom.bob, [ResolutionRoom.alice: 100, ResolutionRoom.bob: 50]),
+            Self.topic("T3", by: ResolutionRoom.bob), Self.topic("T4", by: ResolutionRoom.alice),
         ]
         try await Self.check(
             nodes, edges: [["END", "T3", "PA2", "T2", "PA1", "T1", "START"], ["END", "T4", "PB", "PA1"]],

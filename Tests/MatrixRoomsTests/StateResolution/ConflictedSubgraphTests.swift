@@ -30,8 +30,8 @@ struct ConflictedSubgraphTests {
 
     @Test("The protocol's default subgraph matches the direct computation on a room")
     func defaultSubgraph() async throws {
-        var room = TestRoom(version: .v12)
-        _ = try room.bootstrap(members: [TestRoom.bob])
+        var room = ResolutionRoom(version: .v12)
+        _ = try room.bootstrap(members: [ResolutionRoom.bob])
         let source = CountingSource(room.source)
         let subgraph = try await source.conflictedSubgraph(of: ["$join-bob", "$join-alice"])
         // Bob's join cites the power levels and join rules, which cite Alice's join.

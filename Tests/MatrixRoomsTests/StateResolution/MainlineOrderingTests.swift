@@ -9,9 +9,9 @@ struct MainlineOrderingTests {
     let parents: [String: String] = ["$p3": "$p2", "$p2": "$p1", "$q": "$p1"]
 
     func event(_ id: String, ts: Int64, citing powerLevels: String?) throws -> PDU {
-        var room = TestRoom(version: .v11)
+        var room = ResolutionRoom(version: .v11)
         return try room.add(
-            id, sender: TestRoom.alice, type: "m.room.topic", stateKey: "", auth: powerLevels.map { [$0] } ?? [],
+            id, sender: ResolutionRoom.alice, type: "m.room.topic", stateKey: "", auth: powerLevels.map { [$0] } ?? [],
             ts: ts)
     }
 

@@ -43,30 +43,30 @@ struct PowerOrderingTests {
 
     @Test("A sender's level comes from the power levels among its auth events, else users_default")
     func levelFromPowerLevels() throws {
-        var room = TestRoom(version: .v11)
-        let state = try room.bootstrap(members: [TestRoom.bob], powerLevels: [TestRoom.bob: 50])
+        var room = ResolutionRoom(version: .v11)
+        let state = try room.bootstrap(members: [ResolutionRoom.bob], powerLevels: [ResolutionRoom.bob: 50])
         let pl = room.events["$pl"]!
-        let byBob = try room.addState("$t", sender: TestRoom.bob, type: "m.room.topic", state: state, prev: [])
-        let byZara = try room.addState("$t2", sender: TestRoom.zara, type: "m.room.topic", state: state, prev: [])
+        let byBob = try room.addState("$t", sender: ResolutionRoom.bob, type: "m.room.topic", state: state, prev: [])
+        let byZara = try room.addState("$t2", sender: ResolutionRoom.zara, type: "m.room.topic", state: state, prev: [])
         let create = room.events["$create"]!
         #expect(SenderPowerLevel.of(byBob, authEvents: [create, pl]) == 50)
         #expect(SenderPowerLevel.of(byZara, authEvents: [create, pl]) == 0)
         var withDefault = room
         let raised = try withDefault.add(
-            "$pl-default", sender: TestRoom.alice, type: EventType.powerLevels, stateKey: "",
-            content: ["users": [TestRoom.alice: 100], "users_default": 7])
+            "$pl-default", sender: ResolutionRoom.alice, type: EventType.powerLevels, stateKey: "",
+            content: ["users": [ResolutionRoom.alice: 100], "users_default": 7])
         #expect(SenderPowerLevel.of(byZara, authEvents: [create, raised]) == 7)
     }
 
     @Test("Without power levels the creator has 100: v10 reads content.creator, v11 the create sender")
     func creatorWithoutPowerLevels() throws {
         for version in [RoomVersion.v10, .v11] {
-            var room = TestRoom(version: version)
+            var room = ResolutionRoom(version: version)
             let create = try room.add(
-                "$create", sender: TestRoom.alice, type: EventType.create, stateKey: "",
-                content: ["creator": .string(TestRoom.bob)])
-            let byAlice = try room.add("$a", sender: TestRoom.alice, type: "m.room.topic", stateKey: "")
-            let byBob = try room.add("$b", sender: TestRoom.bob, type: "m.room.topic", stateKey: "")
+                "$create", sender: ResolutionRoom.alice, type: EventType.create, stateKey: "",
+                content: ["creator": .string(ResolutionRoom.bob)])
+            let byAlice = try room.add("$a", sender: ResolutionRoom.alice, type: "m.room.topic", stateKey: "")
+            let byBob = try room.add("$b", sender: ResolutionRoom.bob, type: "m.room.topic", stateKey: "")
             let expectAlice: Int64 = version == .v10 ? 0 : 100
             #expect(SenderPowerLevel.of(byAlice, authEvents: [create]) == expectAlice)
             #expect(SenderPowerLevel.of(byBob, authEvents: [create]) == 100 - expectAlice)
@@ -77,15 +77,15 @@ struct PowerOrderingTests {
     @Test("v12 creators, additional ones included, rank above any power level; v11 has no such rank")
     func v12Creators() throws {
         for version in [RoomVersion.v11, .v12] {
-            var room = TestRoom(version: version)
+            var room = ResolutionRoom(version: version)
             let create = try room.add(
-                "$create", sender: TestRoom.alice, type: EventType.create, stateKey: "",
-                content: ["additional_creators": [.string(TestRoom.bob)]])
+                "$create", sender: ResolutionRoom.alice, type: EventType.create, stateKey: "",
+                content: ["additional_creators": [.string(ResolutionRoom.bob)]])
             let pl = try room.add(
-                "$pl", sender: TestRoom.alice, type: EventType.powerLevels, stateKey: "",
-                content: ["users": [TestRoom.charlie: 100]])
-            let byBob = try room.add("$b", sender: TestRoom.bob, type: "m.room.topic", stateKey: "")
-            let byCharlie = try room.add("$c", sender: TestRoom.charlie, type: "m.room.topic", stateKey: "")
+                "$pl", sender: ResolutionRoom.alice, type: EventType.powerLevels, stateKey: "",
+                content: ["users": [ResolutionRoom.charlie: 100]])
+            let byBob = try room.add("$b", sender: ResolutionRoom.bob, type: "m.room.topic", stateKey: "")
+            let byCharlie = try room.add("$c", sender: ResolutionRoom.charlie, type: "m.room.topic", stateKey: "")
             let bobLevel = SenderPowerLevel.of(byBob, authEvents: [create, pl])
             #expect(bobLevel == (version == .v12 ? SenderPowerLevel.creator : 0))
             #expect(SenderPowerLevel.of(byCharlie, authEvents: [create, pl]) == 100)

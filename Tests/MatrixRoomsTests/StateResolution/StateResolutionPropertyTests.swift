@@ -8,18 +8,20 @@ import Testing
 /// iteration order of every dictionary built from them). Random DAGs with forks, from a fixed seed.
 @Suite("State resolution: properties")
 struct StateResolutionPropertyTests {
-    static let users = [TestRoom.alice, TestRoom.bob, TestRoom.charlie, TestRoom.zara, "@evelyn:example.com"]
+    static let users = [
+        ResolutionRoom.alice, ResolutionRoom.bob, ResolutionRoom.charlie, ResolutionRoom.zara, "@evelyn:example.com",
+    ]
 
     /// A random room: after a bootstrap, each event extends one or two random earlier events (so
     /// forks and merges abound) with a random state change by a random user, which the auth rules may
     /// or may not allow. Timestamps repeat on purpose, so ties fall to the event ID.
     static func randomRoom(
         version: RoomVersion, events count: Int, using generator: inout SeededGenerator
-    ) async throws -> (room: TestRoom, walk: DAGWalk, tips: [String]) {
-        var room = TestRoom(version: version)
+    ) async throws -> (room: ResolutionRoom, walk: DAGWalk, tips: [String]) {
+        var room = ResolutionRoom(version: version)
         var walk = DAGWalk()
         var before: StateMap = [:]
-        _ = try room.bootstrap(members: [TestRoom.bob], powerLevels: [TestRoom.bob: 50])
+        _ = try room.bootstrap(members: [ResolutionRoom.bob], powerLevels: [ResolutionRoom.bob: 50])
         for id in room.order {
             walk.record(room.events[id]!, before: before)
             before = walk.statesAfter[id]!
@@ -49,7 +51,7 @@ struct StateResolutionPropertyTests {
                 for user in users.dropFirst() where Bool.random(using: &generator) {
                     levels[user] = .int([0, 50, 100].randomElement(using: &generator)!)
                 }
-                if !version.creatorsHaveInfinitePower { levels[TestRoom.alice] = 100 }
+                if !version.creatorsHaveInfinitePower { levels[ResolutionRoom.alice] = 100 }
                 event = try room.addState(
                     id, sender: sender, type: EventType.powerLevels, content: ["users": .object(JSONObject(levels))],
                     state: state, prev: prev, ts: ts)

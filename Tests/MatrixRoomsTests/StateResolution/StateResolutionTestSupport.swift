@@ -4,7 +4,7 @@ import Testing
 @testable import MatrixRooms
 
 /// Builds the events of one test room with made-up IDs, in the shape each room version wants.
-struct TestRoom {
+struct ResolutionRoom {
     static let alice = "@alice:example.com"
     static let bob = "@bob:example.com"
     static let charlie = "@charlie:example.com"
@@ -55,14 +55,11 @@ struct TestRoom {
         _ id: String, sender: String, type: String, stateKey: String? = "", content: JSONObject = [:],
         state: StateMap, prev: [String], ts: Int64? = nil
     ) throws -> PDU {
-        let draft = try TestRoom.draft(
+        let draft = try ResolutionRoom.draft(
             type: type, sender: sender, stateKey: stateKey, content: content, version: version)
-        var auth = AuthTypes.keys(for: draft).compactMap { state[$0] }
-        if !version.createEventInAuthEvents { auth.removeAll { $0 == state[.create] } }
-        var unique: [String] = []
-        for id in auth where !unique.contains(id) { unique.append(id) }
+        let auth = AuthEventSelection.select(for: draft, from: state)
         return try add(
-            id, sender: sender, type: type, stateKey: stateKey, content: content, auth: unique, prev: prev, ts: ts)
+            id, sender: sender, type: type, stateKey: stateKey, content: content, auth: auth, prev: prev, ts: ts)
     }
 
     /// An event only for asking which auth types it has.
@@ -98,22 +95,25 @@ struct TestRoom {
         let createContent: JSONObject =
             version.creatorIsCreateSender
             ? ["room_version": .string(version.identifier)]
-            : ["room_version": .string(version.identifier), "creator": .string(TestRoom.alice)]
-        step(try add("$create", sender: TestRoom.alice, type: EventType.create, stateKey: "", content: createContent))
+            : ["room_version": .string(version.identifier), "creator": .string(ResolutionRoom.alice)]
+        step(
+            try add(
+                "$create", sender: ResolutionRoom.alice, type: EventType.create, stateKey: "", content: createContent))
         step(
             try addState(
-                "$join-alice", sender: TestRoom.alice, type: EventType.member, stateKey: TestRoom.alice,
+                "$join-alice", sender: ResolutionRoom.alice, type: EventType.member, stateKey: ResolutionRoom.alice,
                 content: ["membership": "join"], state: state, prev: last))
-        var users: [String: JSONValue] = version.creatorsHaveInfinitePower ? [:] : [TestRoom.alice: 100]
+        var users: [String: JSONValue] = version.creatorsHaveInfinitePower ? [:] : [ResolutionRoom.alice: 100]
         for (user, level) in extra { users[user] = .int(level) }
         step(
             try addState(
-                "$pl", sender: TestRoom.alice, type: EventType.powerLevels,
+                "$pl", sender: ResolutionRoom.alice, type: EventType.powerLevels,
                 content: ["users": .object(JSONObject(users)), "state_default": 50, "ban": 50, "kick": 50],
                 state: state, prev: last))
         step(
             try addState(
-                "$join-rules", sender: TestRoom.alice, type: EventType.joinRules, content: ["join_rule": "public"],
+                "$join-rules", sender: ResolutionRoom.alice, type: EventType.joinRules,
+                content: ["join_rule": "public"],
                 state: state, prev: last))
         for member in members {
             let name = member.dropFirst().prefix { $0 != ":" }

@@ -9,19 +9,19 @@ struct StateResolverTests {
     let topic = StateKey("m.room.topic", "")
 
     func resolve(
-        _ room: TestRoom, _ stateSets: [StateMap], source: some StateResolutionSource, roomID: String? = nil
+        _ room: ResolutionRoom, _ stateSets: [StateMap], source: some StateResolutionSource, roomID: String? = nil
     ) async throws -> StateMap {
         try await StateResolver.resolve(
             version: room.version, stateSets: stateSets, source: source, roomID: roomID, authorise: plumbingRules)
     }
 
-    func resolve(_ room: TestRoom, _ stateSets: [StateMap], roomID: String? = nil) async throws -> StateMap {
+    func resolve(_ room: ResolutionRoom, _ stateSets: [StateMap], roomID: String? = nil) async throws -> StateMap {
         try await resolve(room, stateSets, source: room.source, roomID: roomID)
     }
 
     @Test("Without conflicts the unconflicted state is the answer, and nothing is fetched")
     func noConflict() async throws {
-        var room = TestRoom(version: .v11)
+        var room = ResolutionRoom(version: .v11)
         let state = try room.bootstrap()
         let counting = CountingSource(room.source)
         #expect(try await resolve(room, [state, state], source: counting) == state)
@@ -31,12 +31,13 @@ struct StateResolverTests {
 
     @Test("Conflicting topics resolve to the later one; a denied one never wins", arguments: RoomVersion.supported)
     func topics(version: RoomVersion) async throws {
-        var room = TestRoom(version: version)
-        let base = try room.bootstrap(members: [TestRoom.bob])
-        try room.addState("$t1", sender: TestRoom.alice, type: "m.room.topic", state: base, prev: [], ts: 100)
-        try room.addState("$t2", sender: TestRoom.bob, type: "m.room.topic", state: base, prev: [], ts: 200)
+        var room = ResolutionRoom(version: version)
+        let base = try room.bootstrap(members: [ResolutionRoom.bob])
+        try room.addState("$t1", sender: ResolutionRoom.alice, type: "m.room.topic", state: base, prev: [], ts: 100)
+        try room.addState("$t2", sender: ResolutionRoom.bob, type: "m.room.topic", state: base, prev: [], ts: 200)
         try room.addState(
-            "$t3", sender: TestRoom.bob, type: "m.room.topic", content: ["deny": true], state: base, prev: [], ts: 300)
+            "$t3", sender: ResolutionRoom.bob, type: "m.room.topic", content: ["deny": true], state: base, prev: [],
+            ts: 300)
         let sets = ["$t1", "$t2", "$t3"].map { room.stateAfter($0, before: base) }
         let resolved = try await resolve(room, sets)
         #expect(resolved[topic] == "$t2")
@@ -45,20 +46,20 @@ struct StateResolverTests {
 
     @Test("A key missing from one state set is resolved, not dropped", arguments: RoomVersion.supported)
     func missingKey(version: RoomVersion) async throws {
-        var room = TestRoom(version: version)
-        let base = try room.bootstrap(members: [TestRoom.bob])
-        try room.addState("$t1", sender: TestRoom.alice, type: "m.room.topic", state: base, prev: [])
+        var room = ResolutionRoom(version: version)
+        let base = try room.bootstrap(members: [ResolutionRoom.bob])
+        try room.addState("$t1", sender: ResolutionRoom.alice, type: "m.room.topic", state: base, prev: [])
         let resolved = try await resolve(room, [room.stateAfter("$t1", before: base), base])
         #expect(resolved[topic] == "$t1")
     }
 
     @Test("Conflicted events the source lacks, or from another room, are left out", arguments: RoomVersion.supported)
     func unknownAndForeignEvents(version: RoomVersion) async throws {
-        var room = TestRoom(version: version)
-        let base = try room.bootstrap(members: [TestRoom.bob])
-        try room.addState("$t1", sender: TestRoom.alice, type: "m.room.topic", state: base, prev: [], ts: 1)
+        var room = ResolutionRoom(version: version)
+        let base = try room.bootstrap(members: [ResolutionRoom.bob])
+        try room.addState("$t1", sender: ResolutionRoom.alice, type: "m.room.topic", state: base, prev: [], ts: 1)
         try room.add(
-            "$foreign", sender: TestRoom.bob, type: "m.room.topic", stateKey: "", auth: [], ts: 9,
+            "$foreign", sender: ResolutionRoom.bob, type: "m.room.topic", stateKey: "", auth: [], ts: 9,
             roomID: "!elsewhere:example.com")
         var withMissing = base
         withMissing[topic] = "$missing"
@@ -70,10 +71,10 @@ struct StateResolverTests {
 
     @Test("Unconflicted events stay even if the source lacks them")
     func unconflictedKeptAsGiven() async throws {
-        var room = TestRoom(version: .v11)
-        var base = try room.bootstrap(members: [TestRoom.bob])
+        var room = ResolutionRoom(version: .v11)
+        var base = try room.bootstrap(members: [ResolutionRoom.bob])
         base[StateKey("m.room.name", "")] = "$never-seen"
-        try room.addState("$t1", sender: TestRoom.alice, type: "m.room.topic", state: base, prev: [])
+        try room.addState("$t1", sender: ResolutionRoom.alice, type: "m.room.topic", state: base, prev: [])
         let resolved = try await resolve(room, [room.stateAfter("$t1", before: base), base])
         #expect(resolved[StateKey("m.room.name", "")] == "$never-seen")
     }
@@ -84,32 +85,32 @@ struct StateResolverTests {
     @Test("v2 starts the power events' checks from the unconflicted state; v2.1 from an empty map")
     func initialState() async throws {
         for version in [RoomVersion.v11, .v12] {
-            var room = TestRoom(version: version)
-            let base = try room.bootstrap(members: [TestRoom.bob], powerLevels: [TestRoom.bob: 50])
+            var room = ResolutionRoom(version: version)
+            let base = try room.bootstrap(members: [ResolutionRoom.bob], powerLevels: [ResolutionRoom.bob: 50])
             // Bob's power event, cut from the state before his ban.
             try room.addState(
-                "$bob-jr", sender: TestRoom.bob, type: EventType.joinRules,
+                "$bob-jr", sender: ResolutionRoom.bob, type: EventType.joinRules,
                 content: ["join_rule": "invite", "deny_if_banned": true], state: base, prev: [])
             try room.addState(
-                "$ban-bob", sender: TestRoom.alice, type: EventType.member, stateKey: TestRoom.bob,
+                "$ban-bob", sender: ResolutionRoom.alice, type: EventType.member, stateKey: ResolutionRoom.bob,
                 content: ["membership": "ban"], state: base, prev: [])
             let banned = room.stateAfter("$ban-bob", before: base)
             let resolved = try await resolve(room, [room.stateAfter("$bob-jr", before: banned), banned])
-            #expect(resolved[.member(TestRoom.bob)] == "$ban-bob")
+            #expect(resolved[.member(ResolutionRoom.bob)] == "$ban-bob")
             #expect(resolved[.joinRules] == (version == .v12 ? "$bob-jr" : "$join-rules"), "\(version)")
         }
     }
 
     @Test("Rejected auth events are not used; rejected conflicted events are judged afresh")
     func rejectedEvents() async throws {
-        var room = TestRoom(version: .v12)
-        let base = try room.bootstrap(members: [TestRoom.bob])
+        var room = ResolutionRoom(version: .v12)
+        let base = try room.bootstrap(members: [ResolutionRoom.bob])
         let ban = try room.addState(
-            "$ban-bob", sender: TestRoom.alice, type: EventType.member, stateKey: TestRoom.bob,
+            "$ban-bob", sender: ResolutionRoom.alice, type: EventType.member, stateKey: ResolutionRoom.bob,
             content: ["membership": "ban"], state: base, prev: [])
         let banned = room.stateAfter(ban.eventID, before: base)
         try room.addState(
-            "$bob-jr", sender: TestRoom.bob, type: EventType.joinRules,
+            "$bob-jr", sender: ResolutionRoom.bob, type: EventType.joinRules,
             content: ["join_rule": "invite", "deny_if_banned": true], state: banned, prev: [])
         let sets = [room.stateAfter("$bob-jr", before: banned), base]
         let events = room.order.compactMap { room.events[$0] }
@@ -119,13 +120,13 @@ struct StateResolverTests {
         // against the state at an event does not carry into resolution), but it can no longer stand
         // as an auth event for anyone, so Bob's event passes.
         let resolved = try await resolve(room, sets, source: InMemoryEvents(events, rejected: ["$ban-bob"]))
-        #expect(resolved[.member(TestRoom.bob)] == "$ban-bob")
+        #expect(resolved[.member(ResolutionRoom.bob)] == "$ban-bob")
         #expect(resolved[.joinRules] == "$bob-jr")
     }
 
     @Test("A big room resolves with a handful of fetches, the same as from memory")
     func batching() async throws {
-        var room = TestRoom(version: .v12)
+        var room = ResolutionRoom(version: .v12)
         let members = (0..<300).map { "@user\($0):example.com" }
         let base = try room.bootstrap(members: members)
         var forks: [StateMap] = []
@@ -137,7 +138,7 @@ struct StateResolverTests {
             forks.append(room.stateAfter(id, before: base))
         }
         try room.addState(
-            "$kick", sender: TestRoom.alice, type: EventType.member, stateKey: members[300 - 1],
+            "$kick", sender: ResolutionRoom.alice, type: EventType.member, stateKey: members[300 - 1],
             content: ["membership": "leave"], state: base, prev: [])
         forks.append(room.stateAfter("$kick", before: base))
         let counting = CountingSource(room.source)
