@@ -22,13 +22,7 @@ public enum PDUSigning {
     ) throws(JSONWriter.CanonicalError) -> JSONObject {
         let redacted = Redaction.redact(event, rules: version.redactionRules)
         let signature = key.signature(for: try SignedJSON.signingBytes(of: redacted))
-        var signed = event
-        var signatures = event["signatures"]?.objectValue ?? [:]
-        var byKey = signatures[serverName]?.objectValue ?? [:]
-        byKey[key.keyID] = .string(signature)
-        signatures[serverName] = .object(byKey)
-        signed["signatures"] = .object(signatures)
-        return signed
+        return SignedJSON.adding(signature, entity: serverName, keyID: key.keyID, to: event)
     }
 
     /// The servers whose signatures a PDU must carry: the sender's, and for a restricted join the

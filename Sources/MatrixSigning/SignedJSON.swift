@@ -27,11 +27,15 @@ public enum SignedJSON {
     public static func sign(
         _ object: JSONObject, entity: String, key: SigningKey
     ) throws(JSONWriter.CanonicalError) -> JSONObject {
-        let signature = key.signature(for: try signingBytes(of: object))
+        adding(key.signature(for: try signingBytes(of: object)), entity: entity, keyID: key.keyID, to: object)
+    }
+
+    /// The object with `signature` stored under `signatures[entity][keyID]`, other signatures kept.
+    public static func adding(_ signature: String, entity: String, keyID: String, to object: JSONObject) -> JSONObject {
         var signed = object
         var signatures = object["signatures"]?.objectValue ?? [:]
         var entitySignatures = signatures[entity]?.objectValue ?? [:]
-        entitySignatures[key.keyID] = .string(signature)
+        entitySignatures[keyID] = .string(signature)
         signatures[entity] = .object(entitySignatures)
         signed["signatures"] = .object(signatures)
         return signed
