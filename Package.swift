@@ -204,9 +204,16 @@ let package = Package(
             dependencies: ["KeyportSQLite"],
             swiftSettings: strictSettings
         ),
+        // The store conformance suite as a library: every engine's test target runs it unchanged.
+        .target(
+            name: "KeyportStoreConformance",
+            dependencies: ["MatrixModel", "KeyportStore"],
+            path: "Tests/KeyportStoreConformance",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "KeyportStoreTests",
-            dependencies: ["MatrixModel", "KeyportStore", "KeyportStoreSQLite"],
+            dependencies: ["MatrixModel", "KeyportStore", "KeyportStoreSQLite", "KeyportStoreConformance"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

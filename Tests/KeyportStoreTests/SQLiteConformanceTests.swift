@@ -1,5 +1,6 @@
 import Foundation
 import KeyportStore
+import KeyportStoreConformance
 import KeyportStoreSQLite
 import MatrixModel
 import Testing

@@ -5,7 +5,7 @@ import Testing
 extension StoreConformance {
     /// Data written through one store is there, unchanged, in a store opened later on the same
     /// storage. `open` must open the same storage every time it is called.
-    static func dataSurvivesReopening(open: StoreFactory) async throws {
+    public static func dataSurvivesReopening(open: StoreFactory) async throws {
         let keys = deviceKeys(alice, "D")
         let signature = KeySignature(
             targetUserID: alice, targetKeyID: "D", signerUserID: alice, signerKeyID: "ed25519:SSK", signature: "s")

@@ -1,40 +1,41 @@
-import KeyportStore
-import MatrixModel
-import Testing
+public import KeyportStore
+public import MatrixModel
+public import Testing
 
 /// Makes a store on fresh, empty storage. Every call gives an independent store.
-typealias StoreFactory = @Sendable () async throws -> any KeyportStorage
+public typealias StoreFactory = @Sendable () async throws -> any KeyportStorage
 
-/// One engine-independent check of the store contracts in `KeyportStore`.
+/// One engine-independent check of the store contracts in `KeyportStore`. This library is the
+/// conformance suite every engine's test target runs unchanged.
 ///
 /// An engine runs the suite with one parameterised test:
 ///
 ///     @Test(arguments: StoreConformance.checks)
 ///     func conformance(check: StoreCheck) async throws { try await check.run { try MyStore(...) } }
-struct StoreCheck: Sendable, CustomTestStringConvertible {
-    let name: String
-    let run: @Sendable (_ makeStore: StoreFactory) async throws -> Void
+public struct StoreCheck: Sendable, CustomTestStringConvertible {
+    public let name: String
+    public let run: @Sendable (_ makeStore: StoreFactory) async throws -> Void
 
     init(_ name: String, _ run: @escaping @Sendable (_ makeStore: StoreFactory) async throws -> Void) {
         self.name = name
         self.run = run
     }
 
-    var testDescription: String { name }
+    public var testDescription: String { name }
 }
 
-enum StoreConformance {
+public enum StoreConformance {
     /// Every check, grouped by protocol.
-    static let checks: [StoreCheck] =
+    public static let checks: [StoreCheck] =
         AccountChecks.all + DeviceChecks.all + KeyUploadChecks.all + KeyClaimChecks.all + CrossSigningChecks.all
         + StreamChecks.all + ToDeviceChecks.all + RoomChecks.all + FederationChecks.all
 }
 
 // MARK: - Fixtures shared by the checks
 
-let alice = "@alice:example.com"
-let bob = "@bob:example.com"
-let carol = "@carol:example.com"
+public let alice = "@alice:example.com"
+public let bob = "@bob:example.com"
+public let carol = "@carol:example.com"
 
 extension StoreError {
     var isConflict: Bool {
@@ -44,21 +45,23 @@ extension StoreError {
 }
 
 /// Creates accounts for the users.
-func createAccounts(_ store: any KeyportStorage, _ userIDs: String..., now: Int64 = 1_000) async throws {
+public func createAccounts(_ store: any KeyportStorage, _ userIDs: String..., now: Int64 = 1_000) async throws {
     for userID in userIDs {
         try await store.createAccount(AccountRecord(userID: userID, passwordHash: nil, createdAt: now))
     }
 }
 
 /// Creates a session (and the device if needed) with the token hash `token-<user>-<device>`.
-func login(_ store: any KeyportStorage, _ userID: String, _ deviceID: String, displayName: String? = nil) async throws {
+public func login(_ store: any KeyportStorage, _ userID: String, _ deviceID: String, displayName: String? = nil)
+    async throws
+{
     try await store.createSession(
         userID: userID, deviceID: deviceID, initialDisplayName: displayName, tokenHash: "token-\(userID)-\(deviceID)",
         now: 2_000)
 }
 
 /// A device keys object as a client uploads it.
-func deviceKeys(_ userID: String, _ deviceID: String, ed25519: String = "ED-KEY", curve: String = "CURVE-KEY")
+public func deviceKeys(_ userID: String, _ deviceID: String, ed25519: String = "ED-KEY", curve: String = "CURVE-KEY")
     -> (object: JSONObject, ed25519: String)
 {
     let object: JSONObject = [
@@ -74,30 +77,31 @@ func deviceKeys(_ userID: String, _ deviceID: String, ed25519: String = "ED-KEY"
 }
 
 /// A `signed_curve25519` one-time key `signed_curve25519:<name>` whose value depends on `content`.
-func otk(_ name: String, content: String? = nil, algorithm: String = "signed_curve25519") -> OneTimeKey {
+public func otk(_ name: String, content: String? = nil, algorithm: String = "signed_curve25519") -> OneTimeKey {
     OneTimeKey(
         keyID: "\(algorithm):\(name)", algorithm: algorithm,
         value: ["key": .string(content ?? "value-of-\(name)"), "signatures": ["@x:y": ["ed25519:D": "S"]]])
 }
 
 /// An upload of one-time and fallback keys, and optionally device keys.
-func upload(
+public func upload(
     _ userID: String, _ deviceID: String, deviceKeys: (object: JSONObject, ed25519: String)? = nil,
     otks: [OneTimeKey] = [], fallbacks: [OneTimeKey] = []
 ) -> KeyUpload {
     KeyUpload(userID: userID, deviceID: deviceID, deviceKeys: deviceKeys, oneTimeKeys: otks, fallbackKeys: fallbacks)
 }
 
-func claimTarget(_ userID: String, _ deviceID: String, _ algorithm: String = "signed_curve25519") -> ClaimTarget {
+public func claimTarget(_ userID: String, _ deviceID: String, _ algorithm: String = "signed_curve25519") -> ClaimTarget
+{
     ClaimTarget(userID: userID, deviceID: deviceID, algorithm: algorithm)
 }
 
 /// The changes recorded after stream position `position`.
-func changes(_ store: any KeyportStorage, after position: Int64) async throws -> [DeviceListChange] {
+public func changes(_ store: any KeyportStorage, after position: Int64) async throws -> [DeviceListChange] {
     try await store.deviceListChanges(from: position, to: try await store.currentDeviceListPosition())
 }
 
 /// `(user, kind, device)` of each change, for compact comparisons.
-func summary(_ changes: [DeviceListChange]) -> [String] {
+public func summary(_ changes: [DeviceListChange]) -> [String] {
     changes.map { "\($0.userID) \($0.kind.rawValue) \($0.deviceID ?? "-")" }
 }
