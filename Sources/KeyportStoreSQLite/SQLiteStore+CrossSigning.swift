@@ -1,12 +1,6 @@
 import KeyportSQLite
 public import KeyportStore
 
-/// The owner and key ID a signature was made over.
-private struct SignedTarget: Hashable {
-    var userID: String
-    var keyID: String
-}
-
 extension SQLiteStore: CrossSigningStore {
     public func crossSigningKeys(userID: String) async throws -> [CrossSigningUsage: CrossSigningKeyRecord] {
         try await crossSigningKeys(userIDs: [userID])[userID] ?? [:]
@@ -31,8 +25,7 @@ extension SQLiteStore: CrossSigningStore {
 
     public func setCrossSigningKeys(userID: String, keys: [CrossSigningKeyRecord]) async throws {
         try await pool.write { db in
-            var publicChange = false
-            var privateChange = false
+            var changedUsages: [CrossSigningUsage] = []
             for key in keys {
                 let encoded = Self.encode(key.object)
                 let stored = try Row.fetchOne(
@@ -56,21 +49,17 @@ extension SQLiteStore: CrossSigningStore {
                         ON CONFLICT (user_id, usage) DO UPDATE SET public_key = excluded.public_key, key_json = excluded.key_json
                         """,
                     arguments: [userID, key.usage.rawValue, key.publicKey, encoded])
-                if key.usage == .userSigning { privateChange = true } else { publicChange = true }
+                changedUsages.append(key.usage)
             }
-            if publicChange {
-                try Self.appendChange(db, userID: userID, kind: .crossSigning)
-            } else if privateChange {
-                try Self.appendChange(db, userID: userID, kind: .privateToUser)
+            if let change = KeyChangeRules.crossSigningChange(userID: userID, changedUsages: changedUsages) {
+                try Self.appendChange(db, change)
             }
         }
     }
 
     public func addSignatures(_ signatures: [KeySignature]) async throws {
         try await pool.write { db in
-            var publicChanges: Set<String> = []
-            var publicTargets: Set<SignedTarget> = []
-            var privateChanges: Set<String> = []
+            var changed: [KeySignature] = []
             for signature in signatures {
                 let stored = try String.fetchOne(
                     db,
@@ -93,26 +82,13 @@ extension SQLiteStore: CrossSigningStore {
                         signature.targetUserID, signature.targetKeyID, signature.signerUserID, signature.signerKeyID,
                         signature.signature,
                     ])
-                if signature.targetUserID == signature.signerUserID {
-                    publicChanges.insert(signature.targetUserID)
-                    publicTargets.insert(SignedTarget(userID: signature.targetUserID, keyID: signature.targetKeyID))
-                } else {
-                    privateChanges.insert(signature.signerUserID)
-                }
+                changed.append(signature)
             }
-            // A signature on a device is a change of that device (its keys now carry the signature,
-            // and other servers get an m.device_list_update for it); any other is a cross-signing change.
             let isDevice = try db.cachedStatement(sql: "SELECT 1 FROM devices WHERE user_id = ? AND device_id = ?")
-            for target in publicTargets.sorted(by: { ($0.userID, $0.keyID) < ($1.userID, $1.keyID) }) {
-                if try Bool.fetchOne(isDevice, arguments: [target.userID, target.keyID]) == true {
-                    try Self.appendChange(db, userID: target.userID, kind: .device, deviceID: target.keyID)
-                } else {
-                    try Self.appendChange(db, userID: target.userID, kind: .crossSigning)
-                }
+            let changes = try KeyChangeRules.signatureChanges(changed) { userID, keyID in
+                try Bool.fetchOne(isDevice, arguments: [userID, keyID]) == true
             }
-            for userID in privateChanges.subtracting(publicChanges).sorted() {
-                try Self.appendChange(db, userID: userID, kind: .privateToUser)
-            }
+            for change in changes { try Self.appendChange(db, change) }
         }
     }
 

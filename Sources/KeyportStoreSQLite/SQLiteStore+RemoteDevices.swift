@@ -48,16 +48,20 @@ extension SQLiteStore: RemoteDeviceStore {
                 db, sql: "SELECT stale FROM remote_device_lists WHERE user_id = ?", arguments: [update.userID])
             let seen = try db.cachedStatement(
                 sql: "SELECT 1 FROM remote_device_list_seen WHERE user_id = ? AND stream_id = ?")
-            var known = stale == false && !update.prevIDs.isEmpty
-            for prevID in update.prevIDs where known {
-                known = try Bool.fetchOne(seen, arguments: [update.userID, prevID]) ?? false
+            var prevIDsAllSeen = true
+            for prevID in update.prevIDs where prevIDsAllSeen {
+                prevIDsAllSeen = try Bool.fetchOne(seen, arguments: [update.userID, prevID]) ?? false
             }
-            let alreadySeen = try Bool.fetchOne(seen, arguments: [update.userID, update.streamID]) ?? false
+            let outcome = RemoteDeviceUpdateRule.decide(
+                listIsStale: stale, hasPrevIDs: !update.prevIDs.isEmpty, prevIDsAllSeen: prevIDsAllSeen,
+                streamIDSeen: try Bool.fetchOne(seen, arguments: [update.userID, update.streamID]) ?? false)
             try Self.rememberStreamID(db, userID: update.userID, streamID: update.streamID)
-            if alreadySeen, stale == false { return true }
-            guard known else {
+            switch outcome {
+            case .alreadyApplied: return true
+            case .markStale:
                 try Self.markStale(db, userID: update.userID)
                 return false
+            case .apply: break
             }
             if update.deleted {
                 try db.execute(

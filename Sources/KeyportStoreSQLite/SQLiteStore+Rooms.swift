@@ -54,16 +54,16 @@ extension SQLiteStore: RoomStore {
                             ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_ordering = excluded.event_ordering
                             """,
                         arguments: [event.roomID, event.type, stateKey, event.ordering])
-                    if event.type == "m.room.member", let membership = event.content["membership"]?.stringValue {
+                    if let (userID, membership) = RoomMembershipRule.membershipChange(of: event) {
                         try db.execute(
                             sql: """
                                 INSERT INTO room_memberships (room_id, user_id, membership, ordering) VALUES (?, ?, ?, ?)
                                 ON CONFLICT (room_id, user_id)
                                 DO UPDATE SET membership = excluded.membership, ordering = excluded.ordering
                                 """,
-                            arguments: [event.roomID, stateKey, membership, event.ordering])
+                            arguments: [event.roomID, userID, membership, event.ordering])
                         try Self.appendChange(
-                            db, userID: stateKey, kind: .membership, roomID: event.roomID, membership: membership)
+                            db, userID: userID, kind: .membership, roomID: event.roomID, membership: membership)
                     }
                 }
                 stored.append(event)

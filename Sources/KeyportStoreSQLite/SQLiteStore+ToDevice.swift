@@ -25,14 +25,10 @@ extension SQLiteStore: ToDeviceStore {
                 sql: "INSERT INTO device_inbox (user_id, device_id, sender, type, content_json) VALUES (?, ?, ?, ?, ?)")
             let allDevices = try db.cachedStatement(
                 sql: "SELECT device_id FROM devices WHERE user_id = ? ORDER BY device_id")
-            let oneDevice = try db.cachedStatement(
-                sql: "SELECT device_id FROM devices WHERE user_id = ? AND device_id = ?")
             var recipients: Set<String> = []
             for delivery in batch.local {
-                let devices =
-                    delivery.deviceID == "*"
-                    ? try String.fetchAll(allDevices, arguments: [delivery.userID])
-                    : try String.fetchAll(oneDevice, arguments: [delivery.userID, delivery.deviceID])
+                let devices = ToDeviceRecipientRule.devices(
+                    for: delivery.deviceID, existing: try String.fetchAll(allDevices, arguments: [delivery.userID]))
                 let content = Self.encode(delivery.content)
                 for deviceID in devices {
                     try insert.execute(arguments: [delivery.userID, deviceID, batch.sender, batch.type, content])

@@ -40,6 +40,12 @@ public final class SQLiteStore: Sendable {
         return db.lastInsertedRowID
     }
 
+    /// Appends a change a shared rule decided on.
+    @discardableResult
+    static func appendChange(_ db: Database, _ change: KeyChangeRules.Change) throws -> Int64 {
+        try appendChange(db, userID: change.userID, kind: change.kind, deviceID: change.deviceID)
+    }
+
     static func encode(_ object: JSONObject) -> String {
         JSONValue.object(object).encodedString()
     }
