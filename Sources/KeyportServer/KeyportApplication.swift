@@ -1,3 +1,4 @@
+import CoreMetrics
 public import Hummingbird
 import HummingbirdTLS
 public import KeyportFederation
@@ -7,6 +8,7 @@ import KeyportStoreSQLite
 public import Logging
 import MatrixModel
 import NIOSSL
+import Prometheus
 import ServiceLifecycle
 
 /// The composition root: builds the store, the services, federation, the routes and the HTTP
@@ -41,6 +43,10 @@ public enum KeyportApplication {
         let client = FederationClient(identity: identity, resolver: resolver, connections: connections, logger: logger)
         let deviceLists = RemoteDeviceListService(
             store: storage, client: client, identity: identity, notifications: notifications, logger: logger)
+        // Metrics are collected only when some listener serves them.
+        let registry = config.listeners.contains(where: \.servesMetrics) ? PrometheusCollectorRegistry() : nil
+        let metricsFactory: any MetricsFactory =
+            registry.map { PrometheusMetricsFactory(registry: $0) } ?? NOOPMetricsHandler.instance
         let services = Services(
             storage: storage, identity: identity,
             policy: RegistrationPolicy(
@@ -48,7 +54,7 @@ public enum KeyportApplication {
                 sharedSecret: config.registrationSharedSecret),
             hasher: PasswordHasher(rounds: config.passwordRounds), clock: clock, notifier: notifier, outbound: outbound,
             remoteKeys: RemoteKeyDirectory(store: storage, client: client, deviceLists: deviceLists),
-            failedPasswordAttempts: config.failedLoginRateLimit)
+            failedPasswordAttempts: config.failedLoginRateLimit, metrics: ServiceMetrics(factory: metricsFactory))
         let keyRing = ServerKeyRing(store: storage, clock: clock, logger: logger) { server in
             try await client.request(
                 server, method: "GET", path: "/_matrix/key/v2/server", timeout: .seconds(10),
@@ -69,13 +75,16 @@ public enum KeyportApplication {
                 clock: clock, logger: logger),
             claimLimiter: RateLimiter(limit: config.federationKeyClaimRateLimit)
         ).register(into: &router)
-        let responder = KeyportResponder(
+        var responder = KeyportResponder(
             router: router, accounts: services.accounts, maxRequestSize: config.maxRequestSize, logger: logger,
             federation: FederationAuthenticator(identity: identity, keys: keyRing),
             originSeen: { origin in
                 await sender.destinationIsUp(origin)
                 await deviceLists.serverIsUp(origin)
             })
+
+        responder.metrics = HTTPMetrics(factory: metricsFactory)
+        let metricsEndpoint = registry.map(MetricsEndpoint.init)
 
         var endpoints: [(KeyportConfig.Listener, String)] = []
         for listener in config.listeners {
@@ -86,18 +95,23 @@ public enum KeyportApplication {
             FederationBackground(sender: sender, deviceLists: deviceLists, client: client)
         ]
         for (listener, address) in endpoints.dropFirst() {
-            background.append(try application(responder, listener, address, tls: tls, logger: logger, services: []))
+            background.append(
+                try application(
+                    responder, listener, address, tls: tls, metrics: metricsEndpoint, logger: logger, services: []))
         }
         let (first, address) = endpoints[0]
-        return try application(responder, first, address, tls: tls, logger: logger, services: background)
+        return try application(
+            responder, first, address, tls: tls, metrics: metricsEndpoint, logger: logger, services: background)
     }
 
     private static func application(
         _ responder: KeyportResponder, _ listener: KeyportConfig.Listener, _ address: String,
-        tls: TLSConfiguration?, logger: Logger, services: [any Service]
+        tls: TLSConfiguration?, metrics: MetricsEndpoint?, logger: Logger, services: [any Service]
     ) throws -> Application<KeyportResponder> {
         var responder = responder
         responder.trustsForwardedFor = listener.xForwarded
+        responder.servesMatrix = listener.servesMatrix
+        responder.metricsEndpoint = listener.servesMetrics ? metrics : nil
         let configuration = ApplicationConfiguration(address: .hostname(address, port: listener.port), serverName: nil)
         if listener.tls, let tls {
             return Application(

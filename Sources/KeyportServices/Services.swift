@@ -20,7 +20,8 @@ public struct Services: Sendable {
         storage: any KeyportStorage, identity: ServerIdentity, policy: RegistrationPolicy, hasher: PasswordHasher,
         clock: ServerClock = .system, notifier: SyncNotifier = SyncNotifier(),
         outbound: OutboundSignal = OutboundSignal(), remoteKeys: (any RemoteKeyQuerying)? = nil,
-        failedPasswordAttempts: RateLimit = RateLimit(perSecond: 0.17, burst: 3)
+        failedPasswordAttempts: RateLimit = RateLimit(perSecond: 0.17, burst: 3),
+        metrics: ServiceMetrics = ServiceMetrics()
     ) {
         self.identity = identity
         self.clock = clock
@@ -33,7 +34,8 @@ public struct Services: Sendable {
         self.accounts = accounts
         self.devices = DeviceService(store: storage, accounts: accounts, notifications: notifications)
         let keys = KeyService(
-            store: storage, identity: identity, clock: clock, notifications: notifications, remote: remoteKeys)
+            store: storage, identity: identity, clock: clock, notifications: notifications, remote: remoteKeys,
+            metrics: metrics)
         self.keys = keys
         self.crossSigning = CrossSigningService(
             store: storage, accounts: accounts, identity: identity, notifications: notifications, keys: keys)
@@ -43,6 +45,7 @@ public struct Services: Sendable {
         self.toDevice = ToDeviceService(store: storage, identity: identity, clock: clock, notifications: notifications)
         self.rooms = RoomService(store: storage, identity: identity, clock: clock, notifications: notifications)
         self.filters = FilterService(store: storage)
-        self.sync = SyncService(store: storage, deviceLists: deviceLists, keys: keys, notifier: notifier, clock: clock)
+        self.sync = SyncService(
+            store: storage, deviceLists: deviceLists, keys: keys, notifier: notifier, clock: clock, metrics: metrics)
     }
 }

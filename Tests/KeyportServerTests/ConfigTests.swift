@@ -57,6 +57,23 @@ import Testing
         #expect(config.failedLoginRateLimit == RateLimit(perSecond: 0.5, burst: 5))
     }
 
+    @Test func metricsListenersInSynapseShapes() throws {
+        let yaml = """
+            server_name: example.org
+            listeners:
+              - {port: 8008}
+              - {port: 9000, type: metrics, bind_addresses: ['127.0.0.1']}
+              - port: 8010
+                resources: [{names: [client, federation]}, {names: [metrics]}]
+              - port: 8011
+                resources: [{names: [metrics]}]
+            """
+        let (config, warnings) = try KeyportConfig.parse(yaml: yaml)
+        #expect(warnings.isEmpty)
+        #expect(config.listeners.map(\.servesMatrix) == [true, false, true, false])
+        #expect(config.listeners.map(\.servesMetrics) == [false, true, true, true])
+    }
+
     @Test func unknownKeysAreWarnings() throws {
         let (_, warnings) = try KeyportConfig.parse(yaml: "server_name: a.example\nfrobnicate: true\n")
         #expect(warnings.count == 1)
@@ -80,6 +97,9 @@ import Testing
         "server_name: a.example\n? [a, b]\n: 1",
         "server_name: a.example\nlisteners: [{{port: 1}: 8008}]",
         "server_name: a.example\nlog_level: loud",
+        "server_name: a.example\nlisteners: [{port: 1, type: replication}]",
+        "server_name: a.example\nlisteners: [{port: 1, resources: [{names: [media_repo_only]}]}]",
+        "server_name: a.example\nlisteners: [{port: 1, resources: [{names: metrics}]}]",
         "server_name: [unclosed",
         // Once an overflow trap: a size or a duration whose unit multiplies it past Int64.
         "server_name: a.example\nmax_request_size: 99999999999G",

@@ -84,18 +84,45 @@ extension KeyportConfig {
             guard let port = try item.int("port"), (0...65535).contains(port) else {
                 throw ConfigError("listeners[\(index)].port must be a port number")
             }
-            if let type = try item.string("type"), type != "http" {
-                throw ConfigError("listeners[\(index)].type must be 'http'")
+            let type = try item.string("type") ?? "http"
+            guard ["http", "metrics"].contains(type) else {
+                throw ConfigError("listeners[\(index)].type must be 'http' or 'metrics'")
             }
             let addresses = try item.stringArray("bind_addresses") ?? ["127.0.0.1"]
             guard !addresses.isEmpty else { throw ConfigError("listeners[\(index)].bind_addresses is empty") }
+            let (servesMatrix, servesMetrics) =
+                type == "metrics" ? (false, true) : try Self.resources(item, path: "listeners[\(index)].resources")
             listeners.append(
                 Listener(
                     port: port, bindAddresses: addresses, tls: try item.bool("tls") ?? false,
-                    xForwarded: try item.bool("x_forwarded") ?? false))
+                    xForwarded: try item.bool("x_forwarded") ?? false, servesMatrix: servesMatrix,
+                    servesMetrics: servesMetrics))
         }
         guard !listeners.isEmpty else { throw ConfigError("listeners is empty") }
         return listeners
+    }
+
+    /// Synapse's `resources: [{names: [client, federation, metrics, …]}]` of an `http` listener:
+    /// whether it serves the Matrix APIs and whether it serves `/metrics`. Without `resources` it
+    /// serves the Matrix APIs only.
+    private static func resources(_ item: ConfigReader, path: String) throws(ConfigError) -> (
+        matrix: Bool, metrics: Bool
+    ) {
+        guard let entries = try item.array("resources") else { return (true, false) }
+        var names: Set<String> = []
+        for (index, entry) in entries.enumerated() {
+            guard let list = entry["names"]?.arrayValue else {
+                throw ConfigError("\(path)[\(index)].names must be a list of resource names")
+            }
+            for name in list {
+                guard let text = name.stringValue else { throw ConfigError("\(path)[\(index)].names must be strings") }
+                names.insert(text)
+            }
+        }
+        let matrix = !names.isDisjoint(with: ["client", "federation", "keys", "openid", "replication", "media"])
+        let metrics = names.contains("metrics")
+        guard matrix || metrics else { throw ConfigError("\(path) names nothing this server serves") }
+        return (matrix, metrics)
     }
 
     private static func federationSettings(_ reader: ConfigReader, into config: inout KeyportConfig) throws(ConfigError)

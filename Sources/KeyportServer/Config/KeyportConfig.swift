@@ -12,12 +12,23 @@ public struct KeyportConfig: Sendable {
         /// `x_forwarded`: the listener sits behind a reverse proxy, so the client's address is the
         /// first entry of `X-Forwarded-For`. Trusted on this listener only.
         public var xForwarded: Bool
+        /// Serves the Matrix APIs (client, federation, keys): every `http` listener unless its
+        /// `resources` name none of them; never a `type: metrics` listener.
+        public var servesMatrix: Bool
+        /// Serves Prometheus metrics at `/metrics`: a `type: metrics` listener, or an `http` listener
+        /// whose `resources` name `metrics`. Off by default, so metrics are never public by accident.
+        public var servesMetrics: Bool
 
-        public init(port: Int, bindAddresses: [String] = ["127.0.0.1"], tls: Bool = false, xForwarded: Bool = false) {
+        public init(
+            port: Int, bindAddresses: [String] = ["127.0.0.1"], tls: Bool = false, xForwarded: Bool = false,
+            servesMatrix: Bool = true, servesMetrics: Bool = false
+        ) {
             self.port = port
             self.bindAddresses = bindAddresses
             self.tls = tls
             self.xForwarded = xForwarded
+            self.servesMatrix = servesMatrix
+            self.servesMetrics = servesMetrics
         }
     }
 

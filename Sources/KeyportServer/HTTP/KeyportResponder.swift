@@ -23,6 +23,12 @@ public struct KeyportResponder: HTTPResponder {
     /// (`x_forwarded` in the listener's configuration). Never trusted elsewhere: a client could
     /// write any address there.
     var trustsForwardedFor = false
+    /// Request counts and latencies by route template, method and status.
+    var metrics = HTTPMetrics()
+    /// `/metrics`, on listeners configured to serve it.
+    var metricsEndpoint: MetricsEndpoint?
+    /// False on a `type: metrics` listener: it answers `/metrics` and nothing else.
+    var servesMatrix = true
 
     public init(
         router: MatrixRouter, accounts: AccountService, maxRequestSize: Int, logger: Logger,
@@ -46,13 +52,22 @@ public struct KeyportResponder: HTTPResponder {
     public func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
         let path = request.uri.path
+        if let metricsEndpoint, path == "/metrics", request.method == .get {
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metricsEndpoint.render())))
+        }
         let status: Int
         let body: JSONValue
-        if request.method == .options {
+        var route = HTTPMetrics.unmatchedRoute
+        if !servesMatrix {
+            let notHere = MatrixError.unrecognized()
+            (status, body) = (notHere.status, notHere.body)
+        } else if request.method == .options {
             (status, body) = (200, .object([:]))
         } else {
             do {
-                let response = try await handle(request, path: path, context: context)
+                let response = try await handle(request, path: path, context: context, route: &route)
                 (status, body) = (response.status, response.body)
             } catch let error as MatrixError {
                 (status, body) = (error.status, error.body)
@@ -63,6 +78,7 @@ public struct KeyportResponder: HTTPResponder {
             }
         }
         let elapsed = ContinuousClock.now - start
+        metrics.record(route: route, method: request.method.rawValue, status: status, duration: elapsed)
         let milliseconds = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
         logger.info("\(request.method) \(path) \(status) \(String(format: "%.1f", milliseconds))ms")
         var headers = Self.corsHeaders
@@ -72,7 +88,9 @@ public struct KeyportResponder: HTTPResponder {
             status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    private func handle(_ request: Request, path: String, context: Context) async throws -> MatrixResponse {
+    private func handle(
+        _ request: Request, path: String, context: Context, route template: inout String
+    ) async throws -> MatrixResponse {
         let method = request.method.rawValue
         guard case .found(let route, let parameters) = router.match(method: method, path: path) else {
             if case .methodNotAllowed = router.match(method: method, path: path) {
@@ -80,6 +98,7 @@ public struct KeyportResponder: HTTPResponder {
             }
             throw MatrixError.unrecognized()
         }
+        template = route.template
         let query = Self.parseQuery(request.uri.query)
         let clientAddress = clientAddress(request, context: context)
         var matrixRequest = MatrixRequest(

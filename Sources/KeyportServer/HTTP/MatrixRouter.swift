@@ -16,6 +16,8 @@ public struct MatrixRouter: Sendable {
 
     struct Route: Sendable {
         var method: String
+        /// The path as registered, parameters in braces: the `route` label of request metrics.
+        var template: String
         var segments: [Segment]
         var access: Access
         var handler: Handler
@@ -46,7 +48,7 @@ public struct MatrixRouter: Sendable {
             return .literal(String(part))
         }
         routesBySegmentCount[segments.count, default: []].append(
-            Route(method: method, segments: segments, access: access, handler: handler))
+            Route(method: method, template: path, segments: segments, access: access, handler: handler))
     }
 
     /// Adds a client-server route under every client prefix.

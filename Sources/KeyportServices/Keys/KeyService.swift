@@ -1,3 +1,4 @@
+import CoreMetrics
 public import KeyportStore
 public import MatrixModel
 
@@ -9,16 +10,19 @@ public struct KeyService: Sendable {
     let notifications: ChangeNotifications
     /// Other servers' users; nil when federation is off (they go to `failures`).
     let remote: (any RemoteKeyQuerying)?
+    let metrics: ServiceMetrics
 
     public init(
         store: any KeyStore & CrossSigningStore & AccountStore, identity: ServerIdentity, clock: ServerClock,
-        notifications: ChangeNotifications, remote: (any RemoteKeyQuerying)? = nil
+        notifications: ChangeNotifications, remote: (any RemoteKeyQuerying)? = nil,
+        metrics: ServiceMetrics = ServiceMetrics()
     ) {
         self.store = store
         self.identity = identity
         self.clock = clock
         self.notifications = notifications
         self.remote = remote
+        self.metrics = metrics
     }
 
     /// The request's `timeout` (milliseconds) for other servers, 10 seconds by default, at most a minute.
@@ -135,9 +139,14 @@ public struct KeyService: Sendable {
     public func claimLocal(_ targets: [ClaimTarget]) async throws -> JSONValue {
         var result: [String: JSONObject] = [:]
         guard !targets.isEmpty else { return .object([:]) }
-        for claimed in try await store.claimKeys(targets, now: clock.now()) {
+        var fallbacks = 0
+        let claims = try await store.claimKeys(targets, now: clock.now())
+        for claimed in claims {
             result[claimed.userID, default: [:]][claimed.deviceID] = .object([claimed.key.keyID: claimed.key.value])
+            if claimed.isFallback { fallbacks += 1 }
         }
+        metrics.oneTimeKeysClaimed.increment(by: Int64(claims.count - fallbacks))
+        metrics.fallbackKeysClaimed.increment(by: Int64(fallbacks))
         return .object(JSONObject(result.mapValues { .object($0) }))
     }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 public import KeyportStore
 public import MatrixModel
 
@@ -15,15 +16,18 @@ public struct SyncService: Sendable {
     let notifier: SyncNotifier
     let clock: ServerClock
 
+    let metrics: ServiceMetrics
+
     public init(
         store: any ToDeviceStore & RoomStore & StreamStore & KeyStore, deviceLists: DeviceListService, keys: KeyService,
-        notifier: SyncNotifier, clock: ServerClock
+        notifier: SyncNotifier, clock: ServerClock, metrics: ServiceMetrics = ServiceMetrics()
     ) {
         self.store = store
         self.deviceLists = deviceLists
         self.keys = keys
         self.notifier = notifier
         self.clock = clock
+        self.metrics = metrics
     }
 
     /// Options from the query string and filter.
@@ -73,6 +77,7 @@ public struct SyncService: Sendable {
             userID: session.userID, deviceID: session.deviceID, after: since?.toDevice ?? 0, upTo: head.toDevice,
             limit: Self.toDeviceLimit)
         if messages.count == Self.toDeviceLimit, let last = messages.last { next.toDevice = last.streamID }
+        metrics.toDeviceDelivered.increment(by: Int64(messages.count))
         let toDevice = messages.map { message -> JSONValue in
             ["sender": .string(message.sender), "type": .string(message.type), "content": .object(message.content)]
         }

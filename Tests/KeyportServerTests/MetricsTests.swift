@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KeyportServer
+import MatrixModel
+import Testing
+
+/// `/metrics`: only on listeners configured for it, and counters that move by exactly what a
+/// workload implies.
+@Suite("Metrics")
+struct MetricsTests {
+    /// The scrape's text, or the status when it is not 200.
+    static func scrape(_ client: MatrixClient) async throws -> (status: Int, text: String) {
+        try await client.client.execute(uri: "/metrics", method: .get) { response in
+            (Int(response.status.code), String(buffer: response.body))
+        }
+    }
+
+    /// The value of the sample whose name and labels are exactly `series` (0 when absent).
+    static func value(_ series: String, in text: String) -> Double {
+        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.dropFirst(series.count + 1)) ?? .nan
+        }
+        return 0
+    }
+
+    @Test("A listener without the metrics resource does not serve /metrics")
+    func notServedByDefault() async throws {
+        try await TestServer.run { client in
+            let status = try await Self.scrape(client).status
+            #expect(status == 404)
+        }
+    }
+
+    @Test("A type: metrics listener serves /metrics and nothing else")
+    func metricsOnlyListener() async throws {
+        var config = TestServer.config(dataDirectory: TestServer.temporaryDirectory())
+        config.listeners = [.init(port: 0, servesMatrix: false, servesMetrics: true)]
+        try await TestServer.run(config: config) { client in
+            let (status, text) = try await Self.scrape(client)
+            #expect(status == 200)
+            #expect(text.contains("keyport_process_resident_memory_bytes"))
+            #expect(Self.value("keyport_process_resident_memory_bytes", in: text) > 0)
+            let versions = try await client.request(.get, "/_matrix/client/versions")
+            #expect(versions.status == 404 && versions.errcode == "M_UNRECOGNIZED")
+        }
+    }
+
+    @Test("Claims count one-time keys and fallback answers apart; requests count by route template")
+    func countersFollowTheWorkload() async throws {
+        var config = TestServer.config(dataDirectory: TestServer.temporaryDirectory())
+        config.listeners = [.init(port: 0, servesMatrix: true, servesMetrics: true)]
+        try await TestServer.run(config: config) { client in
+            let alice = try await client.register("alice")
+            let bob = try await client.register("bob")
+            let keys = DeviceKeyFactory(alice)
+            _ = try await client.client(
+                .post, "/keys/upload", token: alice.token,
+                body: [
+                    "device_keys": keys.deviceKeys(),
+                    "one_time_keys": [
+                        "signed_curve25519:1": keys.signedKey(), "signed_curve25519:2": keys.signedKey(),
+                    ],
+                    "fallback_keys": ["signed_curve25519:FB": keys.signedKey(fallback: true)],
+                ])
+            let before = try await Self.scrape(client).text
+            let body: JSONValue = [
+                "one_time_keys": .object([alice.userID: .object([alice.deviceID: "signed_curve25519"])])
+            ]
+            for _ in 0..<5 { _ = try await client.client(.post, "/keys/claim", token: bob.token, body: body) }
+            let after = try await Self.scrape(client).text
+            func delta(_ series: String) -> Double { Self.value(series, in: after) - Self.value(series, in: before) }
+            #expect(delta(#"keyport_keys_claimed_total{kind="one_time_key"}"#) == 2)
+            #expect(delta(#"keyport_keys_claimed_total{kind="fallback"}"#) == 3)
+            let claims =
+                #"keyport_http_requests_total{route="/_matrix/client/v3/keys/claim",method="POST",status="200"}"#
+            #expect(delta(claims) == 5, "\(after)")
+            #expect(
+                after.contains(#"keyport_http_request_duration_seconds_bucket{route="/_matrix/client/v3/keys/claim""#))
+        }
+    }
+}
