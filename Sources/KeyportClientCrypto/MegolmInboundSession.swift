@@ -78,7 +78,8 @@ public struct MegolmInboundSession: Sendable, Codable {
     }
 
     /// Decrypts a base64 message.
-    public mutating func decrypt(base64: String) throws(ClientCryptoError) -> (plaintext: [UInt8], messageIndex: UInt32) {
+    public mutating func decrypt(base64: String) throws(ClientCryptoError) -> (plaintext: [UInt8], messageIndex: UInt32)
+    {
         try decrypt(try MegolmMessage(base64: base64))
     }
 

@@ -68,7 +68,9 @@ public struct OlmAccount: Sendable, Codable {
 
     /// A session to a device with `identityKey`, using one of its claimed one-time (or fallback)
     /// keys. Every message it sends is a pre-key message until the other side answers.
-    public func createOutboundSession(identityKey theirIdentityKey: Curve25519PublicKey, oneTimeKey: Curve25519PublicKey)
+    public func createOutboundSession(
+        identityKey theirIdentityKey: Curve25519PublicKey, oneTimeKey: Curve25519PublicKey
+    )
         throws(ClientCryptoError) -> OlmSession
     {
         let baseKey = Curve25519KeyPair()
