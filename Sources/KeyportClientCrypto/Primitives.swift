@@ -27,7 +27,8 @@ public enum Primitives {
 
     /// X25519 of our secret and their public key, refusing an all-zero result. A low-order public
     /// key gives zeros whatever our secret is; RFC 7748 §6.1 lets implementations check, and Olm's
-    /// security needs each side to contribute, so we always check rather than rely on the backend.
+    /// security needs each side to contribute. swift-crypto returns the zeros (its BoringSSL
+    /// backend ignores X25519's failure code, to behave like CryptoKit), so the check is ours.
     public static func x25519(secret: [UInt8], publicKey: [UInt8]) throws(ClientCryptoError) -> [UInt8] {
         guard secret.count == 32, publicKey.count == 32 else {
             throw .invalidKey("X25519 keys are 32 bytes")
@@ -39,8 +40,7 @@ public enum Primitives {
             let secret = try privateKey.sharedSecretFromKeyAgreement(with: publicKey)
             shared = secret.withUnsafeBytes { Array($0) }
         } catch {
-            // BoringSSL's X25519 reports failure for exactly one reason: an all-zero output.
-            throw .allZeroSharedSecret
+            throw .invalidKey("X25519 keys are 32 bytes")
         }
         if ConstantTime.isAllZero(shared) { throw .allZeroSharedSecret }
         return shared
