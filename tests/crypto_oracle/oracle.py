@@ -51,6 +51,13 @@ class Swift:
             raise AssertionError(f"{op}: Swift refused: {answer['error']}")
         return answer
 
+    def refuses(self, expected, op, **arguments):
+        """The Swift side must answer with an error naming `expected`."""
+        self.process.stdin.write(json.dumps({"op": op, **arguments}) + "\n")
+        self.process.stdin.flush()
+        answer = json.loads(self.process.stdout.readline())
+        check(expected in answer.get("error", ""), f"{op}: expected {expected}, got {answer}")
+
     def close(self):
         self.process.stdin.close()
         self.process.wait(timeout=30)
@@ -107,9 +114,15 @@ def megolm_python_to_swift(swift):
         theirs = reference.export_at(index).to_base64()
         ours = swift("megolm_export_at", session="py-in", index=index)["exported_key"]
         check(theirs == ours, f"export_at({index}) differs: vodozemac sender")
-    # The same message again decrypts; a different one at the same index is a replay.
+    # The same message again decrypts; a flipped bit is refused and leaves the session usable.
     again = swift("megolm_decrypt", session="py-in", message=messages[3])
     check(again["plaintext"] == "python megolm 3", "re-reading a Megolm message failed")
+    tampered = bytearray(unb64(outbound.encrypt(b"genuine").to_base64()))
+    genuine = b64(bytes(tampered))
+    tampered[5] ^= 1
+    swift.refuses("badSignature", "megolm_decrypt", session="py-in", message=b64(bytes(tampered)))
+    check(swift("megolm_decrypt", session="py-in", message=genuine)["plaintext"] == "genuine",
+          "Swift could not decrypt after refusing a tampered Megolm message")
 
 
 def olm_conversation(swift, swift_name, python_session, swift_first, label):
@@ -190,6 +203,13 @@ def olm_python_starts(swift, use_fallback):
     check(answer["plaintext"] == "second from vodozemac", "Swift decrypted the second pre-key wrong")
     EXCHANGES += 2
     olm_conversation(swift, label, session, swift_first=True, label=label)
+    # A flipped ciphertext bit fails the MAC; the genuine message still decrypts afterwards.
+    kind, body = session.encrypt(b"genuine").to_parts()
+    tampered = bytearray(body)
+    tampered[-10] ^= 1
+    swift.refuses("badMAC", "olm_decrypt", session=label, type=kind, body=b64(bytes(tampered)))
+    check(swift("olm_decrypt", session=label, type=kind, body=b64(body))["plaintext"] == "genuine",
+          "Swift could not decrypt after refusing a tampered Olm message")
 
 
 def signatures(swift):
