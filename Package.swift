@@ -163,6 +163,24 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Client-side end-to-end encryption: Olm and Megolm on swift-crypto's primitives, checked
+        // byte for byte against vodozemac. Pure value types, no I/O.
+        .target(
+            name: "KeyportClientCrypto",
+            dependencies: [
+                "MatrixModel", "MatrixSigning",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // JSON commands on stdin, JSON answers on stdout: the Swift side of scripts/crypto_oracle.sh,
+        // which plays the other side with vodozemac.
+        .executableTarget(
+            name: "keyport-crypto-oracle",
+            dependencies: ["KeyportClientCrypto", "MatrixModel"],
+            swiftSettings: strictSettings
+        ),
         // The load generator: speaks only the client-server API, so it drives any homeserver.
         .executableTarget(
             name: "keyport-bench",
@@ -270,6 +288,12 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KeyportClientCryptoTests",
+            dependencies: ["KeyportClientCrypto", "MatrixModel", "MatrixSigning"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
