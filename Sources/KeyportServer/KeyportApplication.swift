@@ -84,6 +84,7 @@ public enum KeyportApplication {
             })
 
         responder.metrics = HTTPMetrics(factory: metricsFactory)
+        responder.healthCheck = { [storage] in (try? await storage.checkReachable()) != nil }
         let metricsEndpoint = registry.map(MetricsEndpoint.init)
 
         var endpoints: [(KeyportConfig.Listener, String)] = []

@@ -80,3 +80,41 @@ struct MetricsTests {
         }
     }
 }
+
+/// `GET /health`: 200 while the database answers, 503 while it cannot be reached, 200 again after.
+@Suite("Health")
+struct HealthTests {
+    static func health(_ client: MatrixClient) async throws -> (status: Int, text: String) {
+        try await client.client.execute(uri: "/health", method: .get) { response in
+            (Int(response.status.code), String(buffer: response.body))
+        }
+    }
+
+    @Test("Health follows the database: 200, 503 while its file is gone, 200 when it is back")
+    func followsTheDatabase() async throws {
+        let directory = TestServer.temporaryDirectory()
+        let config = TestServer.config(dataDirectory: directory)
+        try await TestServer.run(config: config) { client in
+            let up = try await Self.health(client)
+            #expect(up.status == 200 && up.text == "OK")
+            let database = "\(directory)/keyport.db"
+            let aside = database + ".moved"
+            try FileManager.default.moveItem(atPath: database, toPath: aside)
+            let down = try await Self.health(client)
+            #expect(down.status == 503)
+            try FileManager.default.moveItem(atPath: aside, toPath: database)
+            let back = try await Self.health(client)
+            #expect(back.status == 200 && back.text == "OK")
+        }
+    }
+
+    @Test("A metrics-only listener answers /health too")
+    func metricsListener() async throws {
+        var config = TestServer.config(dataDirectory: TestServer.temporaryDirectory())
+        config.listeners = [.init(port: 0, servesMatrix: false, servesMetrics: true)]
+        try await TestServer.run(config: config) { client in
+            let status = try await Self.health(client).status
+            #expect(status == 200)
+        }
+    }
+}

@@ -28,7 +28,7 @@ public enum StoreConformance {
     /// Every check, grouped by protocol.
     public static let checks: [StoreCheck] =
         AccountChecks.all + DeviceChecks.all + KeyUploadChecks.all + KeyClaimChecks.all + CrossSigningChecks.all
-        + StreamChecks.all + ToDeviceChecks.all + RoomChecks.all + FederationChecks.all
+        + StreamChecks.all + ToDeviceChecks.all + RoomChecks.all + FederationChecks.all + HealthChecks.all
 }
 
 // MARK: - Fixtures shared by the checks

@@ -27,8 +27,10 @@ public struct KeyportResponder: HTTPResponder {
     var metrics = HTTPMetrics()
     /// `/metrics`, on listeners configured to serve it.
     var metricsEndpoint: MetricsEndpoint?
-    /// False on a `type: metrics` listener: it answers `/metrics` and nothing else.
+    /// False on a `type: metrics` listener: it answers `/metrics` and `/health` and nothing else.
     var servesMatrix = true
+    /// `GET /health`: whether the database answers. Every listener serves it, as Synapse does.
+    var healthCheck: @Sendable () async -> Bool = { true }
 
     public init(
         router: MatrixRouter, accounts: AccountService, maxRequestSize: Int, logger: Logger,
@@ -52,6 +54,12 @@ public struct KeyportResponder: HTTPResponder {
     public func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
         let path = request.uri.path
+        if path == "/health", request.method == .get || request.method == .head {
+            let healthy = await healthCheck()
+            return Response(
+                status: healthy ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: healthy ? "OK" : "Database unreachable")))
+        }
         if let metricsEndpoint, path == "/metrics", request.method == .get {
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
