@@ -63,7 +63,10 @@ struct Serve: AsyncParsableCommand {
         } else {
             settings = .development()
         }
-        var logger = Logger(label: "keyport")
+        var logger =
+            settings.logFormat == "json"
+            ? Logger(label: "keyport", factory: { label in JSONLogHandler.standardError(label: label) })
+            : Logger(label: "keyport")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
         let app = try KeyportApplication.build(config: settings, logger: logger)
         logger.notice(

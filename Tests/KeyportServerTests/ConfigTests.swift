@@ -72,6 +72,8 @@ import Testing
         #expect(warnings.isEmpty)
         #expect(config.listeners.map(\.servesMatrix) == [true, false, true, false])
         #expect(config.listeners.map(\.servesMetrics) == [false, true, true, true])
+        #expect(config.logFormat == "text")
+        #expect(try KeyportConfig.parse(yaml: "server_name: a.example\nlog_format: json").0.logFormat == "json")
     }
 
     @Test func unknownKeysAreWarnings() throws {
@@ -97,6 +99,7 @@ import Testing
         "server_name: a.example\n? [a, b]\n: 1",
         "server_name: a.example\nlisteners: [{{port: 1}: 8008}]",
         "server_name: a.example\nlog_level: loud",
+        "server_name: a.example\nlog_format: xml",
         "server_name: a.example\nlisteners: [{port: 1, type: replication}]",
         "server_name: a.example\nlisteners: [{port: 1, resources: [{names: [media_repo_only]}]}]",
         "server_name: a.example\nlisteners: [{port: 1, resources: [{names: metrics}]}]",

@@ -8,7 +8,8 @@ extension KeyportConfig {
     static let knownKeys: Set<String> = [
         "server_name", "listeners", "database", "signing_key_path", "enable_registration",
         "enable_registration_without_verification", "registration_shared_secret", "max_request_size", "rc_login",
-        "rc_registration", "rc_key_claim", "rc_federation_key_claim", "password_config", "log_level", "report_stats",
+        "rc_registration", "rc_key_claim", "rc_federation_key_claim", "password_config", "log_level", "log_format",
+        "report_stats",
         "pid_file",
         "tls_certificate_path", "tls_private_key_path", "old_signing_keys", "key_refresh_interval",
         "federation_verify_certificates", "federation_custom_ca_list", "ip_range_blacklist", "ip_range_whitelist",
@@ -49,6 +50,8 @@ extension KeyportConfig {
                 config.passwordRounds = rounds
             }
         }
+        config.logFormat = try reader.string("log_format") ?? "text"
+        guard ["text", "json"].contains(config.logFormat) else { throw ConfigError("log_format must be text or json") }
         config.logLevel = try reader.string("log_level") ?? "info"
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(config.logLevel) else {
             throw ConfigError("log_level must be one of trace, debug, info, notice, warning, error, critical")

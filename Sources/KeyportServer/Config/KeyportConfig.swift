@@ -63,6 +63,8 @@ public struct KeyportConfig: Sendable {
     public var passwordRounds: Int
     /// `log_level`: trace, debug, info, notice, warning, error, critical.
     public var logLevel: String
+    /// `log_format`: `text` (swift-log's stream format) or `json` (one object per line).
+    public var logFormat: String = "text"
     /// `tls_certificate_path` / `tls_private_key_path`: PEM files for listeners with `tls: true`.
     public var tlsCertificatePath: String?
     public var tlsPrivateKeyPath: String?
