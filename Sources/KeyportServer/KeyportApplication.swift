@@ -147,6 +147,7 @@ public enum KeyportApplication {
             registrationLimiter: RateLimiter(limit: config.registrationRateLimit)
         ).register(into: &router)
         AdminRegisterRoutes(services: services).register(into: &router)
+        AdminRoutes(services: services).register(into: &router)
         DeviceRoutes(services: services).register(into: &router)
         KeyRoutes(services: services, claimLimiter: RateLimiter(limit: config.keyClaimRateLimit)).register(
             into: &router)

@@ -15,6 +15,7 @@ public struct Services: Sendable {
     public let filters: FilterService
     public let notifications: ChangeNotifications
     public let clock: ServerClock
+    public let admin: AdminService
 
     public init(
         storage: any KeyportStorage, identity: ServerIdentity, policy: RegistrationPolicy, hasher: PasswordHasher,
@@ -45,6 +46,7 @@ public struct Services: Sendable {
         self.toDevice = ToDeviceService(store: storage, identity: identity, clock: clock, notifications: notifications)
         self.rooms = RoomService(store: storage, identity: identity, clock: clock, notifications: notifications)
         self.filters = FilterService(store: storage)
+        self.admin = AdminService(store: storage, identity: identity, notifications: notifications)
         self.sync = SyncService(
             store: storage, deviceLists: deviceLists, keys: keys, notifier: notifier, clock: clock, metrics: metrics)
     }

@@ -12,4 +12,16 @@ public protocol AccountStore: Sendable {
 
     /// The user and device an access token (by its SHA-256 hash) belongs to, or nil.
     func session(tokenHash: String) async throws -> SessionRecord?
+
+    /// Accounts in user-ID order, skipping `offset`, at most `limit` (the admin API's paging).
+    func accounts(offset: Int, limit: Int) async throws -> [AccountRecord]
+
+    /// How many accounts exist, deactivated ones included.
+    func accountCount() async throws -> Int
+
+    /// Deactivates an account in one transaction: the password is removed, every device is deleted
+    /// as `deleteDevices` deletes one (tokens, keys, inbox; a `device` change each), the
+    /// cross-signing keys and the signatures by and over them go (a `cross_signing` change), and the
+    /// account is marked deactivated. Returns false if there is no such account.
+    func deactivateAccount(userID: String) async throws -> Bool
 }

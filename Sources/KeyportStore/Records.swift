@@ -7,12 +7,17 @@ public struct AccountRecord: Sendable, Equatable {
     public var passwordHash: String?
     public var isAdmin: Bool
     public var createdAt: Int64
+    /// Deactivated by an admin: no password, no devices, and the user ID is never handed out again.
+    public var deactivated: Bool
 
-    public init(userID: String, passwordHash: String?, isAdmin: Bool = false, createdAt: Int64) {
+    public init(
+        userID: String, passwordHash: String?, isAdmin: Bool = false, createdAt: Int64, deactivated: Bool = false
+    ) {
         self.userID = userID
         self.passwordHash = passwordHash
         self.isAdmin = isAdmin
         self.createdAt = createdAt
+        self.deactivated = deactivated
     }
 }
 

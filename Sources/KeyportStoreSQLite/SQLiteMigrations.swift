@@ -238,6 +238,9 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("v7-account-deactivation") { db in
+            try db.execute(sql: "ALTER TABLE accounts ADD COLUMN deactivated INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

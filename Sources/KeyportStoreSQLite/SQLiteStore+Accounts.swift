@@ -21,16 +21,49 @@ extension SQLiteStore: AccountStore {
         }
     }
 
+    static let accountColumns = "SELECT user_id, password_hash, is_admin, created_at, deactivated FROM accounts"
+
+    static func account(_ row: Row) -> AccountRecord {
+        AccountRecord(
+            userID: row["user_id"], passwordHash: row["password_hash"], isAdmin: row["is_admin"],
+            createdAt: row["created_at"], deactivated: row["deactivated"])
+    }
+
     public func account(userID: String) async throws -> AccountRecord? {
         try await pool.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT user_id, password_hash, is_admin, created_at FROM accounts WHERE user_id = ?",
-                arguments: [userID]
-            ).map { row in
-                AccountRecord(
-                    userID: row["user_id"], passwordHash: row["password_hash"], isAdmin: row["is_admin"],
-                    createdAt: row["created_at"])
+            try Row.fetchOne(db, sql: "\(Self.accountColumns) WHERE user_id = ?", arguments: [userID]).map(Self.account)
+        }
+    }
+
+    public func accounts(offset: Int, limit: Int) async throws -> [AccountRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "\(Self.accountColumns) ORDER BY user_id LIMIT ? OFFSET ?", arguments: [limit, offset]
+            ).map(Self.account)
+        }
+    }
+
+    public func accountCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM accounts") ?? 0 }
+    }
+
+    public func deactivateAccount(userID: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE accounts SET deactivated = 1, password_hash = NULL WHERE user_id = ?", arguments: [userID])
+            guard db.changesCount > 0 else { return false }
+            let devices = try String.fetchAll(
+                db, sql: "SELECT device_id FROM devices WHERE user_id = ? ORDER BY device_id", arguments: [userID])
+            for deviceID in devices { try Self.deleteDevice(db, userID: userID, deviceID: deviceID) }
+            let keys = try String.fetchAll(
+                db, sql: "SELECT public_key FROM cross_signing_keys WHERE user_id = ?", arguments: [userID])
+            if !keys.isEmpty {
+                try db.execute(sql: "DELETE FROM cross_signing_keys WHERE user_id = ?", arguments: [userID])
+                try db.execute(sql: "DELETE FROM key_signatures WHERE target_user_id = ?", arguments: [userID])
+                try db.execute(sql: "DELETE FROM key_signatures WHERE signer_user_id = ?", arguments: [userID])
+                try Self.appendChange(db, userID: userID, kind: .crossSigning)
             }
+            return true
         }
     }
 

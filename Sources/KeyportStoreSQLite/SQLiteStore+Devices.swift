@@ -77,24 +77,30 @@ extension SQLiteStore: DeviceStore {
     public func deleteDevices(userID: String, deviceIDs: [String]) async throws -> [String] {
         try await pool.write { db in
             var deleted: [String] = []
-            for deviceID in Set(deviceIDs).sorted() {
-                let arguments: StatementArguments = [userID, deviceID]
-                try db.execute(sql: "DELETE FROM devices WHERE user_id = ? AND device_id = ?", arguments: arguments)
-                guard db.changesCount > 0 else { continue }
-                for table in [
-                    "access_tokens", "device_keys", "one_time_keys", "fallback_keys", "device_inbox", "to_device_txns",
-                ] {
-                    try db.execute(
-                        sql: "DELETE FROM \(table) WHERE user_id = ? AND device_id = ?", arguments: arguments)
-                }
-                try db.execute(
-                    sql: "DELETE FROM key_signatures WHERE target_user_id = ? AND target_key_id = ?",
-                    arguments: arguments)
-                try Self.appendChange(db, userID: userID, kind: .device, deviceID: deviceID)
+            for deviceID in Set(deviceIDs).sorted() where try Self.deleteDevice(db, userID: userID, deviceID: deviceID)
+            {
                 deleted.append(deviceID)
             }
             return deleted
         }
+    }
+
+    /// Deletes one device and everything that hangs off it, recording a `device` change; false if
+    /// the device did not exist.
+    @discardableResult
+    static func deleteDevice(_ db: Database, userID: String, deviceID: String) throws -> Bool {
+        let arguments: StatementArguments = [userID, deviceID]
+        try db.execute(sql: "DELETE FROM devices WHERE user_id = ? AND device_id = ?", arguments: arguments)
+        guard db.changesCount > 0 else { return false }
+        for table in [
+            "access_tokens", "device_keys", "one_time_keys", "fallback_keys", "device_inbox", "to_device_txns",
+        ] {
+            try db.execute(sql: "DELETE FROM \(table) WHERE user_id = ? AND device_id = ?", arguments: arguments)
+        }
+        try db.execute(
+            sql: "DELETE FROM key_signatures WHERE target_user_id = ? AND target_key_id = ?", arguments: arguments)
+        try appendChange(db, userID: userID, kind: .device, deviceID: deviceID)
+        return true
     }
 
     public func touchDevice(userID: String, deviceID: String, ip: String?, now: Int64) async throws {

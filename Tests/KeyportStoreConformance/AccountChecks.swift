@@ -8,7 +8,39 @@ enum AccountChecks {
         StoreCheck("account: created accounts read back", readBack),
         StoreCheck("account: creation conflicts case-insensitively", conflict),
         StoreCheck("account: sessions resolve by token hash", sessions),
+        StoreCheck("account: listed in user-ID order with offset, limit and count", listing),
+        StoreCheck("account: deactivation removes devices, keys, tokens and records the changes", deactivation),
     ]
+
+    static func listing(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore()
+        #expect(try await store.accountCount() == 0)
+        try await createAccounts(store, carol, alice, bob)
+        #expect(try await store.accountCount() == 3)
+        #expect(try await store.accounts(offset: 0, limit: 2).map(\.userID) == [alice, bob])
+        #expect(try await store.accounts(offset: 2, limit: 2).map(\.userID) == [carol])
+        #expect(try await store.accounts(offset: 5, limit: 2).isEmpty)
+    }
+
+    static func deactivation(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore()
+        try await createAccounts(store, alice, bob)
+        try await login(store, alice, "D1")
+        try await login(store, alice, "D2")
+        _ = try await store.uploadKeys(upload(alice, "D1", deviceKeys: deviceKeys(alice, "D1"), otks: [otk("a")]))
+        let before = try await store.currentDeviceListPosition()
+        #expect(try await store.deactivateAccount(userID: alice))
+        #expect(try await store.deactivateAccount(userID: "@nobody:example.com") == false)
+        let account = try #require(try await store.account(userID: alice))
+        #expect(account.deactivated && account.passwordHash == nil)
+        #expect(try await store.devices(userID: alice).isEmpty)
+        #expect(try await store.session(tokenHash: "token-\(alice)-D1") == nil)
+        #expect(try await store.deviceKeys(userID: alice, deviceID: "D1") == nil)
+        #expect(try await store.oneTimeKeyCounts(userID: alice, deviceID: "D1").isEmpty)
+        #expect(summary(try await changes(store, after: before)) == ["\(alice) device D1", "\(alice) device D2"])
+        #expect(try await store.accountExists(userIDIgnoringCase: alice), "the user ID stays taken")
+        #expect(try await store.account(userID: bob)?.deactivated == false)
+    }
 
     static func readBack(_ makeStore: StoreFactory) async throws {
         let store = try await makeStore()
