@@ -17,7 +17,7 @@ def free_port() -> int:
 class KeyportServer:
     """A `keyport serve` process on loopback with its own data directory."""
 
-    def __init__(self, binary: str, workdir: str, port: int | None = None):
+    def __init__(self, binary: str, workdir: str, port: int | None = None, extra_config: list[str] | None = None):
         self.binary = binary
         self.workdir = workdir
         self.port = port or free_port()
@@ -43,7 +43,7 @@ class KeyportServer:
                         "rc_registration: {per_second: 1000, burst_count: 1000}",
                         "rc_key_claim: {per_second: 1000, burst_count: 1000}",
                         "password_config: {pbkdf2_rounds: 10000}",
-                        "log_level: warning",
+                        *(extra_config or ["log_level: warning"]),
                         "",
                     ]
                 )
