@@ -52,6 +52,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Value types with no I/O: JSON, canonical JSON, identifiers, errors.
@@ -102,6 +103,17 @@ let package = Package(
         .target(
             name: "KeyportStoreSQLite",
             dependencies: ["KeyportStore", "MatrixModel", "KeyportSQLite"],
+            swiftSettings: strictSettings
+        ),
+        // The shared engine: every store protocol on PostgreSQL through postgres-nio, for several
+        // Keyport processes on one database.
+        .target(
+            name: "KeyportStorePostgres",
+            dependencies: [
+                "KeyportStore", "MatrixModel",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         // The rules: accounts, devices, keys, cross-signing, streams.
@@ -215,6 +227,17 @@ let package = Package(
             name: "KeyportStoreTests",
             dependencies: ["MatrixModel", "KeyportStore", "KeyportStoreSQLite", "KeyportStoreConformance"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        // The conformance suite and the race regressions on a real PostgreSQL named by
+        // KEYPORT_TEST_POSTGRES (scripts/postgres_cluster.sh makes a throwaway one).
+        .testTarget(
+            name: "KeyportStorePostgresTests",
+            dependencies: [
+                "MatrixModel", "KeyportStore", "KeyportStorePostgres", "KeyportStoreConformance",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
