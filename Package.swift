@@ -146,8 +146,8 @@ let package = Package(
         .target(
             name: "KeyportServer",
             dependencies: [
-                "MatrixModel", "MatrixSigning", "KeyportStore", "KeyportStoreSQLite", "KeyportServices",
-                "KeyportFederation",
+                "MatrixModel", "MatrixSigning", "KeyportStore", "KeyportStoreSQLite", "KeyportStorePostgres",
+                "KeyportServices", "KeyportFederation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
