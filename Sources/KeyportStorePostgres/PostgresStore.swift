@@ -121,21 +121,7 @@ public final class PostgresStore: Sendable {
         try await prepare()
         return try await PostgresTransactionRunner.run(client: client, logger: logger, begin: .read, body)
     }
-
-    static func encode(_ object: JSONObject) -> String {
-        JSONValue.object(object).encodedString()
-    }
-
-    static func encode(_ value: JSONValue) -> String {
-        value.encodedString()
-    }
-
-    static func decode(_ text: String) throws -> JSONValue {
-        try JSONParser(options: .init(maxDepth: 512, maxBytes: .max, allowFloats: true)).parse(text)
-    }
-
-    static func decodeObject(_ text: String) throws -> JSONObject {
-        guard let object = try decode(text).objectValue else { throw StoreError.notFound }
-        return object
-    }
 }
+
+/// JSON columns are written and read the one way every engine shares.
+extension PostgresStore: StoredJSON {}
