@@ -54,6 +54,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.7.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Value types with no I/O: JSON, canonical JSON, identifiers, errors.
@@ -106,6 +107,17 @@ let package = Package(
             dependencies: ["KeyportStore", "MatrixModel", "KeyportSQLite"],
             swiftSettings: strictSettings
         ),
+        // The shared engine: every store protocol on PostgreSQL through postgres-nio, for several
+        // Keyport processes on one database.
+        .target(
+            name: "KeyportStorePostgres",
+            dependencies: [
+                "KeyportStore", "MatrixModel",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The rules: accounts, devices, keys, cross-signing, streams.
         .target(
             name: "KeyportServices",
@@ -137,8 +149,8 @@ let package = Package(
         .target(
             name: "KeyportServer",
             dependencies: [
-                "MatrixModel", "MatrixSigning", "KeyportStore", "KeyportStoreSQLite", "KeyportServices",
-                "KeyportFederation",
+                "MatrixModel", "MatrixSigning", "KeyportStore", "KeyportStoreSQLite", "KeyportStorePostgres",
+                "KeyportServices", "KeyportFederation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -238,6 +250,17 @@ let package = Package(
             name: "KeyportStoreTests",
             dependencies: ["MatrixModel", "KeyportStore", "KeyportStoreSQLite", "KeyportStoreConformance"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        // The conformance suite and the race regressions on a real PostgreSQL named by
+        // KEYPORT_TEST_POSTGRES (scripts/postgres_cluster.sh makes a throwaway one).
+        .testTarget(
+            name: "KeyportStorePostgresTests",
+            dependencies: [
+                "MatrixModel", "KeyportStore", "KeyportStorePostgres", "KeyportStoreConformance",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

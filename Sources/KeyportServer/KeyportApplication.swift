@@ -4,6 +4,7 @@ import HummingbirdTLS
 public import KeyportFederation
 import KeyportServices
 import KeyportStore
+import KeyportStorePostgres
 import KeyportStoreSQLite
 public import Logging
 import MatrixModel
@@ -23,8 +24,13 @@ public enum KeyportApplication {
     ) throws -> Application<KeyportResponder> {
         let signingKey = try SigningKeyLoader.loadOrGenerate(path: config.signingKeyPath)
         let storage: any KeyportStorage
+        var background: [any Service] = []
         switch config.database {
         case .sqlite(let path): storage = try SQLiteStore(path: path)
+        case .postgres(let settings):
+            let store = PostgresStore(settings: postgresSettings(settings), logger: logger)
+            storage = store
+            background.append(PostgresLifecycle(store: store, logger: logger))
         }
         let identity = ServerIdentity(serverName: config.serverName, signingKey: signingKey)
         let clock = ServerClock.system
@@ -92,9 +98,7 @@ public enum KeyportApplication {
             for address in listener.bindAddresses { endpoints.append((listener, address)) }
         }
         let tls = try tlsConfiguration(config)
-        var background: [any Service] = [
-            FederationBackground(sender: sender, deviceLists: deviceLists, client: client)
-        ]
+        background.append(FederationBackground(sender: sender, deviceLists: deviceLists, client: client))
         for (listener, address) in endpoints.dropFirst() {
             background.append(
                 try application(
@@ -103,6 +107,13 @@ public enum KeyportApplication {
         let (first, address) = endpoints[0]
         return try application(
             responder, first, address, tls: tls, metrics: metricsEndpoint, logger: logger, services: background)
+    }
+
+    private static func postgresSettings(_ settings: KeyportConfig.PostgresSettings) -> PostgresStore.Settings {
+        PostgresStore.Settings(
+            endpoint: .libpq(host: settings.host, port: settings.port), user: settings.user,
+            password: settings.password, database: settings.database,
+            minimumConnections: settings.minimumConnections, maximumConnections: settings.maximumConnections)
     }
 
     private static func application(
@@ -174,5 +185,23 @@ struct FederationBackground: Service {
             }
         }
         await client.shutdown()
+    }
+}
+
+/// Migrates the PostgreSQL schema when the server starts (a database that cannot be reached stops
+/// the start with the error) and closes the pool at graceful shutdown.
+struct PostgresLifecycle: Service {
+    let store: PostgresStore
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await store.prepare()
+        } catch {
+            logger.critical("cannot open the PostgreSQL database", metadata: ["error": "\(error)"])
+            throw error
+        }
+        try? await gracefulShutdown()
+        await store.shutdown()
     }
 }

@@ -144,15 +144,14 @@ extension SQLiteStore: FederationStore {
                     INSERT OR REPLACE INTO device_list_outbound (destination, user_id, last_stream_id) VALUES (?, ?, ?)
                     """)
             var chained: [QueuedEDU] = []
-            for var edu in edus {
-                if edu.type == "m.device_list_update", let userID = edu.content["user_id"]?.stringValue,
-                    let streamID = edu.content["stream_id"]?.intValue
-                {
-                    let previous = try Int64.fetchOne(last, arguments: [edu.destination, userID])
-                    edu.content["prev_id"] = .array(previous.map { [.int($0)] } ?? [])
-                    try remember.execute(arguments: [edu.destination, userID, streamID])
+            for edu in edus {
+                guard let (userID, streamID) = DeviceListUpdateChainRule.link(of: edu) else {
+                    chained.append(edu)
+                    continue
                 }
-                chained.append(edu)
+                let previous = try Int64.fetchOne(last, arguments: [edu.destination, userID])
+                chained.append(DeviceListUpdateChainRule.chained(edu, previous: previous))
+                try remember.execute(arguments: [edu.destination, userID, streamID])
             }
             try Self.insertEDUs(db, chained, now: now)
             try db.execute(

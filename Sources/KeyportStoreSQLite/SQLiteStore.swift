@@ -45,21 +45,7 @@ public final class SQLiteStore: Sendable {
     static func appendChange(_ db: Database, _ change: KeyChangeRules.Change) throws -> Int64 {
         try appendChange(db, userID: change.userID, kind: change.kind, deviceID: change.deviceID)
     }
-
-    static func encode(_ object: JSONObject) -> String {
-        JSONValue.object(object).encodedString()
-    }
-
-    static func encode(_ value: JSONValue) -> String {
-        value.encodedString()
-    }
-
-    static func decode(_ text: String) throws -> JSONValue {
-        try JSONParser(options: .init(maxDepth: 512, maxBytes: .max, allowFloats: true)).parse(text)
-    }
-
-    static func decodeObject(_ text: String) throws -> JSONObject {
-        guard let object = try decode(text).objectValue else { throw StoreError.notFound }
-        return object
-    }
 }
+
+/// JSON columns are written and read the one way every engine shares.
+extension SQLiteStore: StoredJSON {}

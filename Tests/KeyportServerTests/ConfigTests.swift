@@ -121,3 +121,77 @@ import Testing
         #expect((config.registrationSharedSecret?.count ?? 0) >= 32)
     }
 }
+
+/// `database` for PostgreSQL, in Synapse's shape.
+@Suite struct PostgresConfigTests {
+    @Test(arguments: ["psycopg2", "postgres"])
+    func readsSynapsePostgresArgs(name: String) throws {
+        let yaml = """
+            server_name: example.org
+            database:
+              name: \(name)
+              args:
+                user: synapse_user
+                password: secretpassword
+                dbname: synapse
+                host: db.internal
+                port: 6432
+                cp_min: 2
+                cp_max: 20
+            """
+        let (config, warnings) = try KeyportConfig.parse(yaml: yaml)
+        #expect(warnings.isEmpty)
+        #expect(
+            config.database
+                == .postgres(
+                    .init(
+                        host: "db.internal", port: 6432, user: "synapse_user", password: "secretpassword",
+                        database: "synapse", minimumConnections: 2, maximumConnections: 20)))
+    }
+
+    @Test func defaultsAreSynapses() throws {
+        let yaml = "server_name: example.org\ndatabase: {name: psycopg2, args: {user: keyport, database: keyport}}"
+        let (config, _) = try KeyportConfig.parse(yaml: yaml)
+        #expect(
+            config.database
+                == .postgres(
+                    .init(
+                        host: "localhost", port: 5432, user: "keyport", password: nil, database: "keyport",
+                        minimumConnections: 5, maximumConnections: 10)))
+    }
+
+    @Test func aSocketDirectoryIsAHost() throws {
+        let yaml =
+            "server_name: example.org\ndatabase: {name: postgres, args: {user: k, dbname: k, host: /run/postgresql}}"
+        let (config, _) = try KeyportConfig.parse(yaml: yaml)
+        guard case .postgres(let settings) = config.database else {
+            Issue.record("not postgres")
+            return
+        }
+        #expect(settings.host == "/run/postgresql")
+    }
+
+    @Test func sqliteStaysTheDefault() throws {
+        let (config, _) = try KeyportConfig.parse(yaml: "server_name: example.org")
+        #expect(config.database == .sqlite(path: "keyport-data/keyport.db"))
+    }
+
+    @Test(arguments: [
+        ("{name: psycopg2}", "database.args is required"),
+        ("{name: psycopg2, args: {user: k}}", "dbname (or database) is required"),
+        ("{name: psycopg2, args: {dbname: k}}", "user is required"),
+        ("{name: psycopg2, args: {user: k, dbname: a, database: b}}", "name different databases"),
+        ("{name: psycopg2, args: {user: k, dbname: k, port: 70000}}", "port must be 1 to 65535"),
+        ("{name: psycopg2, args: {user: k, dbname: k, port: many}}", "port must be an integer"),
+        ("{name: psycopg2, args: {user: k, dbname: k, cp_min: 9, cp_max: 3}}", "cp_min must not be more than cp_max"),
+        ("{name: psycopg2, args: {user: k, dbname: k, cp_max: 0}}", "cp_max must be at least 1"),
+        ("{name: psycopg2, args: [user]}", "database.args must be a mapping"),
+        ("{name: mysql}", "use sqlite3, psycopg2 or postgres"),
+    ])
+    func clearErrors(database: String, message: String) {
+        let error = #expect(throws: ConfigError.self) {
+            try KeyportConfig.parse(yaml: "server_name: example.org\ndatabase: \(database)")
+        }
+        #expect(error.map { "\($0)".contains(message) } == true, "\(String(describing: error))")
+    }
+}

@@ -80,3 +80,19 @@ struct StoreRulesTests {
                 of: event("m.room.topic", stateKey: "", content: ["membership": "join"])) == nil)
     }
 }
+
+@Suite("Device-list update chains")
+struct DeviceListUpdateChainRuleTests {
+    @Test("A device-list update names the previous stream ID sent to its destination")
+    func chains() {
+        let update = QueuedEDU(
+            destination: "b.example", type: "m.device_list_update",
+            content: ["user_id": "@a:x", "device_id": "D", "stream_id": 7])
+        #expect(DeviceListUpdateChainRule.link(of: update)?.userID == "@a:x")
+        #expect(DeviceListUpdateChainRule.link(of: update)?.streamID == 7)
+        #expect(DeviceListUpdateChainRule.chained(update, previous: nil).content["prev_id"] == [])
+        #expect(DeviceListUpdateChainRule.chained(update, previous: 3).content["prev_id"] == [3])
+        let other = QueuedEDU(destination: "b.example", type: "m.signing_key_update", content: ["user_id": "@a:x"])
+        #expect(DeviceListUpdateChainRule.link(of: other) == nil)
+    }
+}

@@ -14,6 +14,9 @@ extension KeyportConfig {
             type: http
             tls: false
 
+        # SQLite for one process. For several processes on one PostgreSQL database, Synapse's shape:
+        # database: {name: psycopg2, args: {user: keyport, password: ..., dbname: keyport,
+        #            host: localhost, port: 5432, cp_min: 5, cp_max: 10}}
         database:
           name: sqlite3
           args:

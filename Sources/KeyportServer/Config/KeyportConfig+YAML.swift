@@ -180,8 +180,51 @@ extension KeyportConfig {
         case "sqlite3":
             let path = try database.object("args")?.string("database") ?? "keyport-data/keyport.db"
             return .sqlite(path: path)
+        case "psycopg2", "postgres":
+            guard let args = try database.object("args") else {
+                throw ConfigError("database.args is required for \(name) (user, dbname, host, port, password)")
+            }
+            return .postgres(try postgres(args))
         default:
-            throw ConfigError("database.name '\(name)' is not supported (use sqlite3)")
+            throw ConfigError("database.name '\(name)' is not supported (use sqlite3, psycopg2 or postgres)")
         }
+    }
+
+    /// Synapse's `database.args` for psycopg2: `user`, `password`, `dbname` (or `database`), `host`,
+    /// `port`, `cp_min`, `cp_max`. Other psycopg2 arguments (`sslmode`, `keepalives_idle`, …) are not
+    /// read.
+    private static func postgres(_ args: ConfigReader) throws(ConfigError) -> PostgresSettings {
+        let dbname = try args.string("dbname")
+        let database = try args.string("database")
+        if let dbname, let database, dbname != database {
+            throw ConfigError("database.args.dbname and database.args.database name different databases")
+        }
+        guard let name = dbname ?? database, !name.isEmpty else {
+            throw ConfigError("database.args.dbname (or database) is required for PostgreSQL")
+        }
+        guard let user = try args.string("user"), !user.isEmpty else {
+            throw ConfigError("database.args.user is required for PostgreSQL")
+        }
+        var settings = PostgresSettings(user: user, password: try args.string("password"), database: name)
+        if let host = try args.string("host") {
+            guard !host.isEmpty else { throw ConfigError("database.args.host must not be empty") }
+            settings.host = host
+        }
+        if let port = try args.int("port") {
+            guard (1...65535).contains(port) else { throw ConfigError("database.args.port must be 1 to 65535") }
+            settings.port = port
+        }
+        if let minimum = try args.int("cp_min") {
+            guard minimum >= 0 else { throw ConfigError("database.args.cp_min must not be negative") }
+            settings.minimumConnections = minimum
+        }
+        if let maximum = try args.int("cp_max") {
+            guard maximum >= 1 else { throw ConfigError("database.args.cp_max must be at least 1") }
+            settings.maximumConnections = maximum
+        }
+        guard settings.minimumConnections <= settings.maximumConnections else {
+            throw ConfigError("database.args.cp_min must not be more than cp_max")
+        }
+        return settings
     }
 }

@@ -35,6 +35,35 @@ public struct KeyportConfig: Sendable {
     /// `database`.
     public enum Database: Sendable, Equatable {
         case sqlite(path: String)
+        /// `name: psycopg2` (Synapse's name) or `name: postgres`.
+        case postgres(PostgresSettings)
+    }
+
+    /// `database.args` for PostgreSQL, with Synapse's names and defaults.
+    public struct PostgresSettings: Sendable, Equatable {
+        /// A host name or address, or a directory holding the server's Unix socket (starts with `/`).
+        public var host: String
+        public var port: Int
+        public var user: String
+        public var password: String?
+        /// `dbname`, or `database` as psycopg2 also accepts.
+        public var database: String
+        /// `cp_min` / `cp_max`: the connections the pool keeps open at least and opens at most.
+        public var minimumConnections: Int
+        public var maximumConnections: Int
+
+        public init(
+            host: String = "localhost", port: Int = 5432, user: String, password: String? = nil, database: String,
+            minimumConnections: Int = 5, maximumConnections: Int = 10
+        ) {
+            self.host = host
+            self.port = port
+            self.user = user
+            self.password = password
+            self.database = database
+            self.minimumConnections = minimumConnections
+            self.maximumConnections = maximumConnections
+        }
     }
 
     public var serverName: ServerName

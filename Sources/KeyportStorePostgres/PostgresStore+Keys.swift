@@ -1,0 +1,175 @@
+public import KeyportStore
+public import MatrixModel
+import PostgresNIO
+
+extension PostgresStore: KeyStore {
+    public func uploadKeys(_ upload: KeyUpload) async throws -> [String: Int] {
+        try await write { db in
+            let (userID, deviceID) = (upload.userID, upload.deviceID)
+            if let (object, ed25519) = upload.deviceKeys {
+                let encoded = Self.encode(object)
+                let stored = try await db.rows(
+                    """
+                    SELECT ed25519, key_json FROM device_keys WHERE user_id = \(userID) AND device_id = \(deviceID)
+                    FOR UPDATE
+                    """
+                ).first.map { try $0.decode((String, String).self) }
+                if let stored, stored.0 != ed25519 { throw StoreError.identityKeyChanged }
+                if stored?.1 != encoded {
+                    try await db.execute(
+                        """
+                        INSERT INTO device_keys (user_id, device_id, ed25519, key_json)
+                        VALUES (\(userID), \(deviceID), \(ed25519), \(encoded))
+                        ON CONFLICT (user_id, device_id) DO UPDATE SET key_json = excluded.key_json
+                        """)
+                    db.appendChange(userID: userID, kind: .device, deviceID: deviceID)
+                }
+            }
+            for key in upload.oneTimeKeys {
+                let stored = try await db.value(
+                    String.self,
+                    """
+                    SELECT key_json FROM one_time_keys
+                    WHERE user_id = \(userID) AND device_id = \(deviceID) AND key_id = \(key.keyID)
+                    """)
+                if let stored {
+                    guard try Self.decode(stored) == key.value else { throw StoreError.keyConflict(keyID: key.keyID) }
+                    continue
+                }
+                try await db.execute(
+                    """
+                    INSERT INTO one_time_keys (user_id, device_id, algorithm, key_id, key_json)
+                    VALUES (\(userID), \(deviceID), \(key.algorithm), \(key.keyID), \(Self.encode(key.value)))
+                    """)
+            }
+            for key in upload.fallbackKeys {
+                let stored = try await db.rows(
+                    """
+                    SELECT key_id, key_json FROM fallback_keys
+                    WHERE user_id = \(userID) AND device_id = \(deviceID) AND algorithm = \(key.algorithm)
+                    """
+                ).first.map { try $0.decode((String, String).self) }
+                if let stored, stored.0 == key.keyID, try Self.decode(stored.1) == key.value {
+                    continue  // identical re-upload keeps its used flag, as Synapse does
+                }
+                try await db.execute(
+                    """
+                    INSERT INTO fallback_keys (user_id, device_id, algorithm, key_id, key_json, used)
+                    VALUES (\(userID), \(deviceID), \(key.algorithm), \(key.keyID), \(Self.encode(key.value)), FALSE)
+                    ON CONFLICT (user_id, device_id, algorithm)
+                    DO UPDATE SET key_id = excluded.key_id, key_json = excluded.key_json, used = FALSE
+                    """)
+            }
+            return try await Self.counts(db, userID: userID, deviceID: deviceID)
+        }
+    }
+
+    static func counts(_ db: PostgresTransaction, userID: String, deviceID: String) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try await db.rows(
+            """
+            SELECT algorithm, COUNT(*) FROM one_time_keys
+            WHERE user_id = \(userID) AND device_id = \(deviceID) AND claimed_at IS NULL GROUP BY algorithm
+            """)
+        {
+            let (algorithm, count) = try row.decode((String, Int64).self)
+            counts[algorithm] = Int(count)
+        }
+        return counts
+    }
+
+    public func oneTimeKeyCounts(userID: String, deviceID: String) async throws -> [String: Int] {
+        try await read { db in try await Self.counts(db, userID: userID, deviceID: deviceID) }
+    }
+
+    public func unusedFallbackKeyTypes(userID: String, deviceID: String) async throws -> [String] {
+        try await read { db in
+            try await db.values(
+                String.self,
+                """
+                SELECT algorithm FROM fallback_keys
+                WHERE user_id = \(userID) AND device_id = \(deviceID) AND NOT used ORDER BY algorithm
+                """)
+        }
+    }
+
+    public func deviceKeys(userID: String, deviceID: String) async throws -> JSONObject? {
+        try await read { db in
+            try await db.value(
+                String.self, "SELECT key_json FROM device_keys WHERE user_id = \(userID) AND device_id = \(deviceID)"
+            ).map(Self.decodeObject)
+        }
+    }
+
+    public func queryDevices(_ request: [String: [String]]) async throws -> [String: [StoredDeviceKeys]] {
+        try await read { db in
+            var result: [String: [StoredDeviceKeys]] = [:]
+            for (userID, deviceIDs) in request {
+                // An empty list asks for every device; NULL makes the device filter pass.
+                let only: [String]? = deviceIDs.isEmpty ? nil : Array(Set(deviceIDs))
+                result[userID] = try await db.rows(
+                    """
+                    SELECT d.device_id, d.display_name, k.key_json FROM devices d
+                    LEFT JOIN device_keys k ON k.user_id = d.user_id AND k.device_id = d.device_id
+                    WHERE d.user_id = \(userID) AND (\(only)::text[] IS NULL OR d.device_id = ANY(\(only)))
+                    """
+                ).map { row in
+                    let (deviceID, displayName, keysJSON) = try row.decode((String, String?, String?).self)
+                    return StoredDeviceKeys(deviceID: deviceID, keysJSON: keysJSON, displayName: displayName)
+                }
+            }
+            return result
+        }
+    }
+
+    /// Claims exactly once under any isolation level: the oldest unclaimed key not locked by
+    /// another claim is locked (`FOR UPDATE SKIP LOCKED`), then marked claimed only if it still is
+    /// unclaimed. Two claims can never both lock one row, and a row a committed claim took fails
+    /// the recheck. Under REPEATABLE READ or SERIALIZABLE a conflict is a serialization failure,
+    /// and the transaction runs again. A key another claim holds is skipped, not waited for.
+    public func claimKeys(_ targets: [ClaimTarget], now: Int64) async throws -> [ClaimedKey] {
+        try await write { db in
+            var claimed: [ClaimedKey] = []
+            for target in targets {
+                let (userID, deviceID, algorithm) = (target.userID, target.deviceID, target.algorithm)
+                var row = try await db.rows(
+                    """
+                    WITH candidate AS (
+                        SELECT seq FROM one_time_keys
+                        WHERE user_id = \(userID) AND device_id = \(deviceID) AND algorithm = \(algorithm)
+                            AND claimed_at IS NULL
+                        ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+                    UPDATE one_time_keys k SET claimed_at = \(now) FROM candidate
+                    WHERE k.seq = candidate.seq AND k.claimed_at IS NULL
+                    RETURNING k.key_id, k.key_json
+                    """
+                ).first
+                let isFallback = row == nil
+                if isFallback {
+                    // The fallback key is handed out again and again; only its first use writes, so
+                    // claims of a used one do not contend for its row.
+                    row = try await db.rows(
+                        """
+                        UPDATE fallback_keys SET used = TRUE
+                        WHERE user_id = \(userID) AND device_id = \(deviceID) AND algorithm = \(algorithm) AND NOT used
+                        RETURNING key_id, key_json
+                        """
+                    ).first
+                    if row == nil {
+                        row = try await db.rows(
+                            """
+                            SELECT key_id, key_json FROM fallback_keys
+                            WHERE user_id = \(userID) AND device_id = \(deviceID) AND algorithm = \(algorithm)
+                            """
+                        ).first
+                    }
+                }
+                guard let row else { continue }
+                let (keyID, json) = try row.decode((String, String).self)
+                let key = OneTimeKey(keyID: keyID, algorithm: algorithm, value: try Self.decode(json))
+                claimed.append(ClaimedKey(userID: userID, deviceID: deviceID, key: key, isFallback: isFallback))
+            }
+            return claimed
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import KeyportStore
+import KeyportStoreConformance
+import MatrixModel
+import Testing
+
+@testable import KeyportStorePostgres
+
+/// The races of several writers on one database (issue 10): a stream position must never be seen
+/// before every lower one is committed, and a one-time key must never be handed out twice.
+@Suite("PostgresStore races", .enabled(if: TestPostgres.isConfigured, Comment(rawValue: TestPostgres.skipMessage)))
+struct PostgresRaceTests {
+    /// A stream and the two ways of writing to it the test overlaps: `hold` writes inside the
+    /// caller's transaction (the engine's own code for that stream), `write` is a whole store call.
+    struct Stream: Sendable, CustomTestStringConvertible {
+        let name: String
+        let position: @Sendable (PostgresStore) async throws -> Int64
+        let hold: @Sendable (PostgresTransaction) async throws -> Void
+        let write: @Sendable (PostgresStore) async throws -> Void
+        /// Whether anything past `position` is readable.
+        let visibleAfter: @Sendable (PostgresStore, Int64) async throws -> Bool
+
+        var testDescription: String { name }
+    }
+
+    static let room = "!gap:example.com"
+
+    static func member(_ id: String, _ userID: String) -> RoomEvent {
+        RoomEvent(
+            eventID: id, roomID: room, type: "m.room.member", stateKey: userID, sender: userID,
+            content: ["membership": "join"], originServerTS: 1)
+    }
+
+    static func message(_ deviceID: String) -> ToDeviceBatch {
+        ToDeviceBatch(
+            sender: alice, type: "m.test", local: [.init(userID: bob, deviceID: deviceID, content: [:])],
+            remote: [:], transaction: nil)
+    }
+
+    static let streams: [Stream] = [
+        Stream(
+            name: "device lists",
+            position: { try await $0.currentDeviceListPosition() },
+            hold: { db in
+                db.appendChange(userID: alice, kind: .device, deviceID: "HELD")
+                try await db.flushChanges()
+            },
+            write: { try await $0.setMembership(roomID: room, userID: bob, membership: "join") },
+            visibleAfter: { store, position in
+                !(try await store.deviceListChanges(from: position, to: .max).isEmpty)
+            }),
+        Stream(
+            name: "to-device inbox",
+            position: { try await $0.currentToDevicePosition() },
+            hold: { db in _ = try await PostgresStore.sendToDevice(db, message("B1"), now: 1) },
+            write: { _ = try await $0.sendToDevice(message("B2"), now: 2) },
+            visibleAfter: { store, position in
+                let first = try await store.toDeviceMessages(
+                    userID: bob, deviceID: "B1", after: position, upTo: .max, limit: 10)
+                let second = try await store.toDeviceMessages(
+                    userID: bob, deviceID: "B2", after: position, upTo: .max, limit: 10)
+                return !(first + second).isEmpty
+            }),
+        Stream(
+            name: "room events",
+            position: { try await $0.currentRoomPosition() },
+            hold: { db in _ = try await PostgresStore.appendEvents(db, [member("$held", alice)]) },
+            write: { _ = try await $0.appendEvents([member("$second", bob)]) },
+            visibleAfter: { store, position in
+                !(try await store.roomEvents(roomID: room, after: position, upTo: .max, limit: 10).isEmpty)
+            }),
+    ]
+
+    /// Transaction A takes position N and stays open; transaction B, a whole store call, would take
+    /// N+1. While A is open a reader must see neither N nor N+1: B waits for A's counter row. With
+    /// positions from `MAX(id)` of an auto-increment column, B commits at once and a reader sees N+1
+    /// while N is still open, which this test catches.
+    @Test(arguments: streams)
+    func noPositionVisibleBeforeTheOnesBelowIt(stream: Stream) async throws {
+        try await TestPostgres.withStores { stores in
+            let store = try await stores.open(maximumConnections: 6)
+            try await createAccounts(store, alice, bob)
+            try await login(store, bob, "B1")
+            try await login(store, bob, "B2")
+            let start = try await stream.position(store)
+
+            let (opened, signalOpened) = AsyncStream<Void>.makeStream()
+            let (release, signalRelease) = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                try await store.write { db in
+                    try await stream.hold(db)
+                    signalOpened.yield()
+                    for await _ in release { break }
+                }
+            }
+            for await _ in opened { break }
+
+            let second = Task { try await stream.write(store) }
+            // Give B every chance to commit ahead of A.
+            try await Task.sleep(for: .milliseconds(700))
+            #expect(try await stream.position(store) == start, "a position past an open one is visible")
+            #expect(try await !stream.visibleAfter(store, start), "rows past an open position are visible")
+
+            signalRelease.yield()
+            try await holder.value
+            try await second.value
+            #expect(try await stream.position(store) == start + 2)
+            #expect(try await stream.visibleAfter(store, start + 1))
+        }
+    }
+
+    /// Many claims at once from several stores on one database, each with its own pool as separate
+    /// processes would have, at every isolation level: no one-time key is handed out twice, each
+    /// is handed out, and the rest get the fallback key.
+    @Test(arguments: PostgresStore.Settings.WriteIsolation.allCases)
+    func concurrentClaimsAcrossPools(isolation: PostgresStore.Settings.WriteIsolation) async throws {
+        try await TestPostgres.withStores { stores in
+            var pools: [PostgresStore] = []
+            for _ in 0..<4 { pools.append(try await stores.open(maximumConnections: 5, isolation: isolation)) }
+            try await createAccounts(pools[0], alice)
+            try await login(pools[0], alice, "D")
+            let keys = 120
+            _ = try await pools[0].uploadKeys(
+                upload(alice, "D", otks: (0..<keys).map { otk("K\($0)") }, fallbacks: [otk("F")]))
+            let claims = 200
+            let claimed = try await withThrowingTaskGroup(of: [ClaimedKey].self) { group in
+                for index in 0..<claims {
+                    let store = pools[index % pools.count]
+                    group.addTask { try await store.claimKeys([claimTarget(alice, "D")], now: Int64(index)) }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            let oneTime = claimed.filter { !$0.isFallback }.map(\.key.keyID)
+            #expect(claimed.count == claims)
+            #expect(oneTime.count == Set(oneTime).count, "a one-time key was handed out twice")
+            #expect(Set(oneTime) == Set((0..<keys).map { "signed_curve25519:K\($0)" }))
+            #expect(claimed.filter(\.isFallback).count == claims - keys)
+            #expect(try await pools[1].oneTimeKeyCounts(userID: alice, deviceID: "D") == [:])
+        }
+    }
+}
