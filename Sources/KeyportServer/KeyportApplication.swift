@@ -81,6 +81,7 @@ public enum KeyportApplication {
                 clock: clock, logger: logger),
             claimLimiter: RateLimiter(limit: config.federationKeyClaimRateLimit)
         ).register(into: &router)
+        AdminFederationRoutes(admin: services.admin, sender: sender).register(into: &router)
         var responder = KeyportResponder(
             router: router, accounts: services.accounts, maxRequestSize: config.maxRequestSize, logger: logger,
             federation: FederationAuthenticator(identity: identity, keys: keyRing),

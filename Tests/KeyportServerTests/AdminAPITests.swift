@@ -2,6 +2,8 @@ import Crypto
 import Foundation
 import Hummingbird
 import KeyportServer
+import KeyportStore
+import KeyportStoreSQLite
 import MatrixModel
 import Testing
 
@@ -10,8 +12,8 @@ import Testing
 struct AdminAPITests {
     static let secret = "s3cret"
 
-    static func config() -> KeyportConfig {
-        var config = TestServer.config(dataDirectory: TestServer.temporaryDirectory())
+    static func config(directory: String = TestServer.temporaryDirectory()) -> KeyportConfig {
+        var config = TestServer.config(dataDirectory: directory)
         config.registrationSharedSecret = secret
         return config
     }
@@ -152,6 +154,47 @@ struct AdminAPITests {
             let again = try await client.client(
                 .post, "/register", body: ["username": "bob", "password": "x", "auth": ["type": "m.login.dummy"]])
             #expect(again.status == 400 && again.errcode == "M_USER_IN_USE")
+        }
+    }
+}
+
+/// Synapse's `federation/destinations` admin API: a destination that fails shows its backoff, and
+/// `reset_connection` clears it.
+@Suite("Admin API: federation destinations")
+struct AdminDestinationTests {
+    @Test("A failing destination shows failure_ts, retry_last_ts and retry_interval until reset")
+    func backoffAndReset() async throws {
+        let directory = TestServer.temporaryDirectory()
+        let config = AdminAPITests.config(directory: directory)
+        try await TestServer.run(config: config) { client in
+            let admin = try await AdminAPITests.registerAdmin(client, "root")
+            // Port 1 on loopback refuses (or the blacklist refuses it first): either way a failure.
+            let destination = "127.0.0.1:1"
+            let store = try SQLiteStore(path: "\(directory)/keyport.db")
+            try await store.enqueueEDUs([QueuedEDU(destination: destination, type: "m.test", content: [:])], now: 1)
+            let path = "/_synapse/admin/v1/federation/destinations/\(destination)"
+            var shown = try await client.request(.get, path, token: admin)
+            let deadline = ContinuousClock.now + .seconds(20)
+            while shown["failure_ts"]?.intValue == nil, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+                shown = try await client.request(.get, path, token: admin)
+            }
+            #expect(shown.status == 200 && shown["destination"] == .string(destination))
+            let failed = try #require(shown["failure_ts"]?.intValue)
+            #expect(failed > 0 && (shown["retry_last_ts"]?.intValue ?? 0) >= failed)
+            #expect((shown["retry_interval"]?.intValue ?? 0) > 0)
+            let listed = try await client.request(.get, "/_synapse/admin/v1/federation/destinations", token: admin)
+            #expect(listed["total"] == 1)
+            #expect(listed["destinations"]?.arrayValue?.first?["destination"] == .string(destination))
+
+            let reset = try await client.request(.post, path + "/reset_connection", token: admin, body: [:])
+            #expect(reset.status == 200)
+            let unknown = try await client.request(
+                .get, "/_synapse/admin/v1/federation/destinations/nowhere.example", token: admin)
+            #expect(unknown.status == 404 && unknown.errcode == "M_NOT_FOUND")
+            let bob = try await client.register("bob")
+            let refused = try await client.request(.get, "/_synapse/admin/v1/federation/destinations", token: bob.token)
+            #expect(refused.status == 403)
         }
     }
 }

@@ -25,6 +25,8 @@ public actor FederationSender {
     var inFlight: Set<String> = []
     var failures: [String: Int] = [:]
     var retryAt: [String: ContinuousClock.Instant] = [:]
+    /// Per destination in backoff: when its failures began, when it last failed, the current delay.
+    var backoff: [String: DestinationState.Backoff] = [:]
     var transactionCounter = 0
 
     public init(
@@ -62,9 +64,32 @@ public actor FederationSender {
     /// The destination talked to us: forget its backoff and send what is queued now.
     public func destinationIsUp(_ destination: String) async {
         guard failures[destination] != nil else { return }
+        clearBackoff(destination)
+        await signal.signal()
+    }
+
+    /// What the admin API shows: every destination with queued EDUs or in backoff, by name.
+    public func destinationStates() async throws -> [DestinationState] {
+        let queued = Set(try await store.destinationsWithQueuedEDUs())
+        return queued.union(backoff.keys).sorted().map { destination in
+            DestinationState(
+                destination: destination, backoff: backoff[destination], hasQueuedEDUs: queued.contains(destination))
+        }
+    }
+
+    /// The admin API's `reset_connection`: forget the backoff and try at once. False when the
+    /// destination is not in backoff.
+    public func resetConnection(_ destination: String) async -> Bool {
+        guard failures[destination] != nil else { return false }
+        clearBackoff(destination)
+        await signal.signal()
+        return true
+    }
+
+    private func clearBackoff(_ destination: String) {
         failures[destination] = nil
         retryAt[destination] = nil
-        await signal.signal()
+        backoff[destination] = nil
     }
 
     private func startDrain(_ destination: String) {
@@ -101,8 +126,7 @@ public actor FederationSender {
             switch outcome {
             case .delivered:
                 guard await remove(part, from: destination) else { return false }
-                failures[destination] = nil
-                retryAt[destination] = nil
+                clearBackoff(destination)
             case .refused(let error) where part.count == 1:
                 logger.warning(
                     "destination refused an EDU for its content; dropped",
@@ -120,6 +144,11 @@ public actor FederationSender {
                 failures[destination] = count
                 let delay = schedule.delay(afterFailures: count)
                 retryAt[destination] = .now + delay
+                let now = clock.now()
+                backoff[destination] = DestinationState.Backoff(
+                    failureTS: backoff[destination]?.failureTS ?? now, retryLastTS: now,
+                    retryInterval: delay.components.seconds * 1000 + delay.components.attoseconds
+                        / 1_000_000_000_000_000)
                 logger.warning(
                     "transaction failed; will retry",
                     metadata: ["destination": "\(destination)", "error": "\(error)", "retry_in": "\(delay)"])

@@ -104,7 +104,7 @@ public struct AdminService: Sendable {
         ]
     }
 
-    static func nonNegative(_ text: String?, name: String, default value: Int) throws(MatrixError) -> Int {
+    public static func nonNegative(_ text: String?, name: String, default value: Int) throws(MatrixError) -> Int {
         guard let text else { return value }
         guard let number = Int(text), number >= 0 else {
             throw MatrixError.invalidParam("Query parameter \(name) must be a non-negative integer")
