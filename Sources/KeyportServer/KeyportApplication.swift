@@ -47,12 +47,14 @@ public enum KeyportApplication {
             resolver
             ?? ServerResolver(srv: DNSClient.system(), wellKnown: HTTPWellKnownFetcher(connections: connections))
         let client = FederationClient(identity: identity, resolver: resolver, connections: connections, logger: logger)
-        let deviceLists = RemoteDeviceListService(
-            store: storage, client: client, identity: identity, notifications: notifications, logger: logger)
         // Metrics are collected only when some listener serves them.
         let registry = config.listeners.contains(where: \.servesMetrics) ? PrometheusCollectorRegistry() : nil
         let metricsFactory: any MetricsFactory =
             registry.map { PrometheusMetricsFactory(registry: $0) } ?? NOOPMetricsHandler.instance
+        let federationMetrics = FederationMetrics(factory: metricsFactory)
+        let deviceLists = RemoteDeviceListService(
+            store: storage, client: client, identity: identity, notifications: notifications, logger: logger,
+            metrics: federationMetrics)
         let services = Services(
             storage: storage, identity: identity,
             policy: RegistrationPolicy(
@@ -68,7 +70,7 @@ public enum KeyportApplication {
         }
         let sender = FederationSender(
             store: storage, client: client, identity: identity, keys: services.keys, signal: outbound,
-            schedule: config.federationRetry, clock: clock, logger: logger)
+            schedule: config.federationRetry, clock: clock, logger: logger, metrics: federationMetrics)
 
         var router = buildRouter(services: services, config: config)
         ServerKeyRoutes(

@@ -165,7 +165,8 @@ struct AdminDestinationTests {
     @Test("A failing destination shows failure_ts, retry_last_ts and retry_interval until reset")
     func backoffAndReset() async throws {
         let directory = TestServer.temporaryDirectory()
-        let config = AdminAPITests.config(directory: directory)
+        var config = AdminAPITests.config(directory: directory)
+        config.listeners = [.init(port: 0, servesMatrix: true, servesMetrics: true)]
         try await TestServer.run(config: config) { client in
             let admin = try await AdminAPITests.registerAdmin(client, "root")
             // Port 1 on loopback refuses (or the blacklist refuses it first): either way a failure.
@@ -186,6 +187,13 @@ struct AdminDestinationTests {
             let listed = try await client.request(.get, "/_synapse/admin/v1/federation/destinations", token: admin)
             #expect(listed["total"] == 1)
             #expect(listed["destinations"]?.arrayValue?.first?["destination"] == .string(destination))
+
+            let metrics = try await MetricsTests.scrape(client).text
+            #expect(
+                MetricsTests.value(
+                    #"keyport_federation_transactions_total{destination="127.0.0.1:1",result="failed"}"#, in: metrics)
+                    >= 1)
+            #expect(MetricsTests.value("keyport_federation_destinations_backed_off", in: metrics) == 1)
 
             let reset = try await client.request(.post, path + "/reset_connection", token: admin, body: [:])
             #expect(reset.status == 200)

@@ -81,6 +81,43 @@ struct MetricsTests {
     }
 }
 
+/// `/sync` waiters and wake-ups.
+@Suite("Metrics: sync")
+struct SyncMetricsTests {
+    @Test("A waiting /sync is counted while it waits, and a wake-up when a message ends the wait")
+    func waitersAndWakeups() async throws {
+        var config = TestServer.config(dataDirectory: TestServer.temporaryDirectory())
+        config.listeners = [.init(port: 0, servesMatrix: true, servesMetrics: true)]
+        try await TestServer.run(config: config) { client in
+            let alice = try await client.register("alice")
+            let bob = try await client.register("bob")
+            let since = try #require(
+                try await client.client(.get, "/sync?timeout=0", token: alice.token)["next_batch"]?.stringValue)
+            let before = try await MetricsTests.scrape(client).text
+            let after = try await client.withExtraConnection { connection in
+                async let waiting = connection.send(.get, "/sync?timeout=20000&since=\(since)", token: alice.token)
+                var during = try await MetricsTests.scrape(client).text
+                let deadline = ContinuousClock.now + .seconds(10)
+                while MetricsTests.value("keyport_sync_waiting", in: during) < 1, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                    during = try await MetricsTests.scrape(client).text
+                }
+                #expect(MetricsTests.value("keyport_sync_waiting", in: during) == 1)
+                _ = try await client.client(
+                    .put, "/sendToDevice/m.test/t1", token: bob.token,
+                    body: ["messages": .object([alice.userID: .object([alice.deviceID: ["n": 1]])])])
+                let answer = try await waiting
+                #expect(answer["to_device"]?["events"]?.arrayValue?.count == 1)
+                return try await MetricsTests.scrape(client).text
+            }
+            #expect(MetricsTests.value("keyport_sync_waiting", in: after) == 0)
+            #expect(
+                MetricsTests.value("keyport_sync_wakeups_total", in: after)
+                    - MetricsTests.value("keyport_sync_wakeups_total", in: before) == 1)
+        }
+    }
+}
+
 /// `GET /health`: 200 while the database answers, 503 while it cannot be reached, 200 again after.
 @Suite("Health")
 struct HealthTests {

@@ -1,3 +1,4 @@
+import CoreMetrics
 public import KeyportServices
 public import KeyportStore
 public import Logging
@@ -13,13 +14,15 @@ public actor RemoteDeviceListService {
     let identity: ServerIdentity
     let notifications: ChangeNotifications
     let logger: Logger
+    let metrics: FederationMetrics
     var inFlight: [String: Task<Bool, Never>] = [:]
     var backoff: [String: (failures: Int, until: ContinuousClock.Instant)] = [:]
 
     public init(
         store: any KeyportStorage, client: FederationClient, identity: ServerIdentity,
-        notifications: ChangeNotifications, logger: Logger
+        notifications: ChangeNotifications, logger: Logger, metrics: FederationMetrics = FederationMetrics()
     ) {
+        self.metrics = metrics
         self.store = store
         self.client = client
         self.identity = identity
@@ -81,9 +84,11 @@ public actor RemoteDeviceListService {
             let list = try Self.parseDeviceList(answer, userID: userID)
             try await store.replaceRemoteDeviceList(list)
             backoff[server] = nil
+            metrics.resyncsSucceeded.increment()
             try await notifications.deviceListChanged(of: userID)
             return true
         } catch {
+            metrics.resyncsFailed.increment()
             let failures = (backoff[server]?.failures ?? 0) + 1
             let delay = Duration.seconds(min(30 * (1 << min(failures - 1, 10)), 24 * 3600))
             backoff[server] = (failures, .now + delay)
@@ -99,6 +104,7 @@ public actor RemoteDeviceListService {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             guard let stale = try? await store.staleRemoteDeviceLists() else { continue }
+            metrics.staleRemoteLists.record(stale.count)
             for userID in stale {
                 guard let server = UserID(userID)?.serverName.rawValue else { continue }
                 if let wait = backoff[server], wait.until > .now { continue }

@@ -1,3 +1,4 @@
+import CoreMetrics
 public import KeyportServices
 public import KeyportStore
 public import Logging
@@ -22,6 +23,7 @@ public actor FederationSender {
     let schedule: RetrySchedule
     let clock: ServerClock
     let logger: Logger
+    let metrics: FederationMetrics
     var inFlight: Set<String> = []
     var failures: [String: Int] = [:]
     var retryAt: [String: ContinuousClock.Instant] = [:]
@@ -31,8 +33,10 @@ public actor FederationSender {
 
     public init(
         store: any KeyportStorage, client: FederationClient, identity: ServerIdentity, keys: KeyService,
-        signal: OutboundSignal, schedule: RetrySchedule, clock: ServerClock, logger: Logger
+        signal: OutboundSignal, schedule: RetrySchedule, clock: ServerClock, logger: Logger,
+        metrics: FederationMetrics = FederationMetrics()
     ) {
+        self.metrics = metrics
         self.store = store
         self.client = client
         self.identity = identity
@@ -90,6 +94,7 @@ public actor FederationSender {
         failures[destination] = nil
         retryAt[destination] = nil
         backoff[destination] = nil
+        metrics.backedOffDestinations.record(backoff.count)
     }
 
     private func startDrain(_ destination: String) {
@@ -124,6 +129,11 @@ public actor FederationSender {
         while let part = parts.popLast() {
             let outcome = TransactionOutcome(await send(part, to: destination))
             switch outcome {
+            case .delivered: metrics.transaction(destination: destination, result: "sent")
+            case .refused: metrics.transaction(destination: destination, result: "refused")
+            case .failed: metrics.transaction(destination: destination, result: "failed")
+            }
+            switch outcome {
             case .delivered:
                 guard await remove(part, from: destination) else { return false }
                 clearBackoff(destination)
@@ -149,6 +159,7 @@ public actor FederationSender {
                     failureTS: backoff[destination]?.failureTS ?? now, retryLastTS: now,
                     retryInterval: delay.components.seconds * 1000 + delay.components.attoseconds
                         / 1_000_000_000_000_000)
+                metrics.backedOffDestinations.record(backoff.count)
                 logger.warning(
                     "transaction failed; will retry",
                     metadata: ["destination": "\(destination)", "error": "\(error)", "retry_in": "\(delay)"])

@@ -11,6 +11,10 @@ public struct ServiceMetrics: Sendable {
     /// `keyport_to_device_delivered_total`: to-device messages handed to devices in `/sync` answers
     /// (a message a device does not acknowledge is handed out, and counted, again).
     let toDeviceDelivered: Counter
+    /// `keyport_sync_waiting`: `/sync` requests waiting for something to send.
+    let syncWaiting: Meter
+    /// `keyport_sync_wakeups_total`: waits ended by a change (not by the timeout).
+    let syncWakeups: Counter
 
     public init(factory: any MetricsFactory = NOOPMetricsHandler.instance) {
         oneTimeKeysClaimed = Counter(
@@ -18,5 +22,7 @@ public struct ServiceMetrics: Sendable {
         fallbackKeysClaimed = Counter(
             label: "keyport_keys_claimed_total", dimensions: [("kind", "fallback")], factory: factory)
         toDeviceDelivered = Counter(label: "keyport_to_device_delivered_total", factory: factory)
+        syncWaiting = Meter(label: "keyport_sync_waiting", factory: factory)
+        syncWakeups = Counter(label: "keyport_sync_wakeups_total", factory: factory)
     }
 }

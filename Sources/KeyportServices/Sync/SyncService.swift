@@ -61,7 +61,10 @@ public struct SyncService: Sendable {
             if hasContent || request.since == nil || remaining <= .zero || Task.isCancelled {
                 return response
             }
+            metrics.syncWaiting.increment()
             await notifier.wait(for: session.userID, after: version, timeout: remaining)
+            metrics.syncWaiting.decrement()
+            if await notifier.version(of: session.userID) != version { metrics.syncWakeups.increment() }
         }
     }
 
