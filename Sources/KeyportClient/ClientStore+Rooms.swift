@@ -8,6 +8,12 @@ public struct RoomEncryption: Sendable, Equatable {
     public var rotationMessages: Int64
     /// Rotate after this many milliseconds (the spec's default is one week).
     public var rotationMs: Int64
+
+    public init(algorithm: String, rotationMessages: Int64, rotationMs: Int64) {
+        self.algorithm = algorithm
+        self.rotationMessages = rotationMessages
+        self.rotationMs = rotationMs
+    }
 }
 
 /// A timeline event as stored, with what decryption made of it.
