@@ -23,9 +23,12 @@ public final class MatrixClient: Sendable {
         megolm = MegolmRoomCrypto(userID: identity.userID, deviceID: identity.deviceID)
     }
 
-    /// The client of a store that is logged in already.
-    public static func open(store: ClientStore) async throws -> MatrixClient {
-        guard let identity = try await store.read({ try $0.identity() }) else { throw ClientError.notLoggedIn }
+    /// The client of a store that is logged in already. `homeserver`, when given, is the URL to
+    /// reach the account's homeserver at now (it may differ from the one used at login: a new port, a
+    /// proxy); the account and device stay the store's.
+    public static func open(store: ClientStore, homeserver: String? = nil) async throws -> MatrixClient {
+        guard var identity = try await store.read({ try $0.identity() }) else { throw ClientError.notLoggedIn }
+        if let homeserver { identity.homeserver = homeserver }
         return MatrixClient(store: store, identity: identity)
     }
 

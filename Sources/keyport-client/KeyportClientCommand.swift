@@ -63,7 +63,9 @@ struct Context {
 
     func openStore() throws -> ClientStore { try ClientStore(directory: storePath) }
 
-    func client() async throws -> MatrixClient { try await MatrixClient.open(store: try openStore()) }
+    func client() async throws -> MatrixClient {
+        try await MatrixClient.open(store: try openStore(), homeserver: homeserver)
+    }
 }
 
 /// Writes one JSON object as one line on stdout.

@@ -21,8 +21,12 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
 
@@ -43,15 +47,15 @@ PASSWORD = "e2e-password"
 class CLI:
     """One keyport-client device: a store directory and the binary."""
 
-    def __init__(self, binary: str, server: KeyportServer, store: str, name: str):
+    def __init__(self, binary: str, url: str, store: str, name: str):
         self.binary = binary
-        self.server = server
+        self.url = url
         self.store = store
         self.name = name
         self.device_id = None
 
     def argv(self, *args: str) -> list[str]:
-        return [self.binary, "--homeserver", self.server.url, "--store", self.store, *args]
+        return [self.binary, "--homeserver", self.url, "--store", self.store, *args]
 
     def run(self, *args: str, ok: bool = True) -> list[dict]:
         result = subprocess.run(self.argv(*args), capture_output=True, text=True, timeout=120)
@@ -82,6 +86,53 @@ class CLI:
                 assert body not in out, f"{self.name}: body {body!r} appears twice"
                 out[body] = line
         return out
+
+
+class HoldingProxy:
+    """An HTTP proxy in front of the server that, when told to, holds the next encrypted room send
+    and never forwards it: the client has saved its Megolm ratchet by then, so killing it now lands
+    exactly between "index used" and "event sent"."""
+
+    def __init__(self, upstream: str):
+        self.upstream = upstream
+        self.hold = threading.Event()
+        self.held = threading.Event()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if proxy.hold.is_set() and self.command == "PUT" and "/send/m.room.encrypted/" in self.path:
+                    proxy.held.set()
+                    time.sleep(60)
+                    return
+                request = urllib.request.Request(proxy.upstream + self.path, data=body, method=self.command)
+                for name in ("Authorization", "Content-Type"):
+                    if self.headers.get(name):
+                        request.add_header(name, self.headers[name])
+                try:
+                    with urllib.request.urlopen(request, timeout=120) as reply:
+                        status, data = reply.status, reply.read()
+                except urllib.error.HTTPError as error:
+                    status, data = error.code, error.read()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = forward
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 class NioUser:
@@ -148,7 +199,7 @@ async def scenario(keyport: str, client_binary: str) -> None:
 
 async def run(server: KeyportServer, root: str, binary: str) -> None:
     def device(name: str) -> CLI:
-        return CLI(binary, server, os.path.join(root, name), name)
+        return CLI(binary, server.url, os.path.join(root, name), name)
 
     a1, a2, a3, a4 = device("a1"), device("a2"), device("a3"), device("a4")
     a1.device_id = a1.one("register", "alice", PASSWORD)["device_id"]
@@ -244,15 +295,35 @@ async def run(server: KeyportServer, root: str, binary: str) -> None:
     print("PASS every event appears exactly once across restarts")
 
     # 4. kill -9 A1 while it sends; its sessions carry on without reusing an index.
-    killed = 0
-    for attempt in range(8):
-        process = subprocess.Popen(a1.argv("send", room_id, f"burst {attempt}"), stdout=subprocess.DEVNULL,
+    # Kill A1 three times exactly after it saved the advanced ratchet and before the event left.
+    proxy = HoldingProxy(server.url)
+    through_proxy = CLI(binary, proxy.url, a1.store, "a1-via-proxy")
+    for attempt in range(3):
+        proxy.held.clear()
+        proxy.hold.set()
+        process = subprocess.Popen(through_proxy.argv("send", room_id, f"held {attempt}"),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        expect(proxy.held.wait(timeout=60), "A1's send never reached the proxy")
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        proxy.hold.clear()
+    proxy.server.shutdown()
+
+    # Then at random points inside a send, whose length is measured first, until 5 runs died.
+    started = time.monotonic()
+    a1.one("send", room_id, "timing")
+    duration = time.monotonic() - started
+    killed = attempts = 0
+    while killed < 5 and attempts < 40:
+        process = subprocess.Popen(a1.argv("send", room_id, f"burst {attempts}"), stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
-        time.sleep(random.uniform(0.02, 0.4))
+        attempts += 1
+        time.sleep(random.uniform(0.05, 0.95) * duration)
         if process.poll() is None:
             os.kill(process.pid, signal.SIGKILL)
             killed += 1
         process.wait()
+    expect(killed >= 5, f"only {killed} of {attempts} sends could be killed mid-run")
     after_kill = a1.one("send", room_id, "after kill")
     await bob.wait_for_text(room_id, "after kill")
     lines = a2.messages(room_id)
@@ -270,8 +341,11 @@ async def run(server: KeyportServer, root: str, binary: str) -> None:
     expect(after_kill["session_id"] == last_before_kill["session_id"]
            and after_kill["message_index"] > last_before_kill["message_index"],
            f"A1's session did not continue after the kill: {last_before_kill} then {after_kill}")
-    print(f"PASS kill -9 of A1 ({killed} of 8 sends killed): no Megolm index reused, session index "
-          f"{after_kill.get('message_index')} continues")
+    indices = sorted(index for session, index in used if session == after_kill["session_id"])
+    skipped = sorted(set(range(indices[0], indices[-1] + 1)) - set(indices))
+    expect(len(skipped) >= 3, f"the three held sends should each have used up an index: skipped {skipped}")
+    print(f"PASS kill -9 of A1 (3 sends held and killed, {killed} of {attempts} killed at random): no Megolm index reused, the session "
+          f"continues at index {after_kill['message_index']} (indices skipped by killed runs: {skipped})")
 
     # 5. Delete A2: the next session is not shared with it.
     a1.one("delete-device", a2.device_id, PASSWORD)
