@@ -8,7 +8,8 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install -q --disable-pip-version-check "matrix-nio[e2e]==0.26.0"
+# Built every time (a no-op when up to date) so a stale binary never passes for the sources.
+swift build --product keyport
+swift build --product keyport-client
 bin_dir=$(swift build --show-bin-path)
-[ -x "$bin_dir/keyport" ] || swift build --product keyport
-[ -x "$bin_dir/keyport-client" ] || swift build --product keyport-client
 "$venv/bin/python" tests/client_e2e/client_e2e.py "$bin_dir/keyport" "$bin_dir/keyport-client"
