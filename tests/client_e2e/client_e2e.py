@@ -7,7 +7,8 @@ User A has SDK devices A1 and A2 (the keyport-client CLI, each with its own stor
      before it existed, while an unverified device A4 asking the same gets nothing;
   3. every event appears exactly once across restarts (each CLI run is a restart);
   4. after `kill -9` of A1 mid-conversation its sessions continue with no reused Megolm index;
-  5. after A2 is deleted, the next Megolm session is not shared with A2.
+  5. after A2 is deleted, the next Megolm session is not shared with A2;
+  6. after B leaves, the next Megolm session is new and not shared with B.
 
 Usage: client_e2e.py PATH_TO_KEYPORT PATH_TO_KEYPORT_CLIENT
 """
@@ -363,6 +364,19 @@ async def run(server: KeyportServer, root: str, binary: str) -> None:
     gone = a2.run("sync", ok=False)[0]
     expect(gone["returncode"] != 0, "deleted A2 can still sync")
     print(f"PASS after deleting A2 the new session ({after_delete['session_id'][:8]}…) is not shared with A2")
+
+    # 6. B leaves: membership changed, so the next session is new and B's devices do not get it.
+    left = await bob.client.room_leave(room_id)
+    expect(not hasattr(left, "status_code") or left.status_code is None, f"nio room_leave: {left}")
+    after_leave = a1.one("send", room_id, "after B left")
+    expect(after_leave["session_id"] != after_delete["session_id"], "no new session after B left")
+    with sqlite3.connect(os.path.join(a1.store, "client.sqlite3")) as db:
+        (shared,) = db.execute("SELECT shared_with FROM outbound_group_sessions WHERE room_id = ?",
+                               (room_id,)).fetchone()
+    holders = json.loads(shared)
+    expect(bob_id not in holders, f"the session after B left went to B: {holders}")
+    expect("after B left" in a3.texts(room_id), "A3 did not decrypt the message after B left")
+    print("PASS after B leaves the room the next session is new and not shared with B")
 
     await bob.client.close()
 
