@@ -37,6 +37,7 @@ let package = Package(
     products: [
         .executable(name: "keyport", targets: ["keyport"]),
         .executable(name: "keyport-bench", targets: ["keyport-bench"]),
+        .executable(name: "keyport-client", targets: ["keyport-client"]),
         // For the libFuzzer executables of the Fuzz/ package, which depends on this one by path.
         .library(name: "KeyportFuzzing", targets: ["KeyportFuzzing"]),
     ],
@@ -187,6 +188,28 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // A Matrix client for any homeserver: login, the sync loop, device tracking, Olm to-device
+        // messages, Megolm rooms, key requests and cross-signing, on AsyncHTTPClient and a KeyportSQLite
+        // store that keeps crypto state and events together.
+        .target(
+            name: "KeyportClient",
+            dependencies: [
+                "KeyportClientCrypto", "KeyportSQLite", "MatrixModel", "MatrixSigning",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The client's CLI: one command per run, one JSON object per line on stdout.
+        .executableTarget(
+            name: "keyport-client",
+            dependencies: [
+                "KeyportClient", "MatrixModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // JSON commands on stdin, JSON answers on stdout: the Swift side of scripts/crypto_oracle.sh,
         // which plays the other side with vodozemac.
         .executableTarget(
@@ -318,6 +341,11 @@ let package = Package(
             name: "KeyportClientCryptoTests",
             dependencies: ["KeyportClientCrypto", "MatrixModel", "MatrixSigning"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KeyportClientTests",
+            dependencies: ["KeyportClient", "KeyportClientCrypto", "KeyportSQLite", "MatrixModel", "MatrixSigning"],
             swiftSettings: strictSettings
         ),
         .testTarget(
