@@ -25,17 +25,17 @@ public struct Base64Bytes: Sendable, Hashable, Codable, CustomStringConvertible 
     public var description: String { base64 }
 }
 
-/// A Curve25519 (X25519) public key: an identity key, one-time key, base key or ratchet key.
-public struct Curve25519PublicKey: Sendable, Hashable, Codable, CustomStringConvertible {
-    public let bytes: [UInt8]
+/// A 32-byte public key that reads and writes itself as unpadded base64, in JSON and in pickles.
+public protocol Base64PublicKey: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// What the key is called in error messages ("a Curve25519 key").
+    static var kind: String { get }
+    var bytes: [UInt8] { get }
+    init(bytes: [UInt8]) throws(ClientCryptoError)
+}
 
-    public init(bytes: [UInt8]) throws(ClientCryptoError) {
-        guard bytes.count == 32 else { throw .invalidKey("a Curve25519 key is 32 bytes, got \(bytes.count)") }
-        self.bytes = bytes
-    }
-
+extension Base64PublicKey {
     public init(base64: String) throws(ClientCryptoError) {
-        guard let bytes = Base64Unpadded.decode(base64) else { throw .invalidKey("a Curve25519 key is base64") }
+        guard let bytes = Base64Unpadded.decode(base64) else { throw .invalidKey("\(Self.kind) is base64") }
         try self.init(bytes: bytes)
     }
 
@@ -48,8 +48,25 @@ public struct Curve25519PublicKey: Sendable, Hashable, Codable, CustomStringConv
         try container.encode(base64)
     }
 
+    /// Checks the length every such key has.
+    static func checked(_ bytes: [UInt8]) throws(ClientCryptoError) -> [UInt8] {
+        guard bytes.count == 32 else { throw .invalidKey("\(kind) is 32 bytes, got \(bytes.count)") }
+        return bytes
+    }
+
     public var base64: String { Base64Unpadded.encode(bytes) }
     public var description: String { base64 }
+}
+
+/// A Curve25519 (X25519) public key: an identity key, one-time key, base key or ratchet key.
+public struct Curve25519PublicKey: Base64PublicKey {
+    public static let kind = "a Curve25519 key"
+    public let bytes: [UInt8]
+
+    public init(bytes: [UInt8]) throws(ClientCryptoError) {
+        self.bytes = try Self.checked(bytes)
+    }
+
 }
 
 /// A Curve25519 key pair whose secret persists with the state that owns it.
@@ -75,26 +92,12 @@ public struct Curve25519KeyPair: Sendable, Codable {
 }
 
 /// An Ed25519 public key: an account's fingerprint key or a Megolm session's signing key.
-public struct Ed25519PublicKey: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct Ed25519PublicKey: Base64PublicKey {
+    public static let kind = "an Ed25519 key"
     public let bytes: [UInt8]
 
     public init(bytes: [UInt8]) throws(ClientCryptoError) {
-        guard bytes.count == 32 else { throw .invalidKey("an Ed25519 key is 32 bytes, got \(bytes.count)") }
-        self.bytes = bytes
-    }
-
-    public init(base64: String) throws(ClientCryptoError) {
-        guard let bytes = Base64Unpadded.decode(base64) else { throw .invalidKey("an Ed25519 key is base64") }
-        try self.init(bytes: bytes)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(base64: try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(base64)
+        self.bytes = try Self.checked(bytes)
     }
 
     /// Whether `signature` is this key's signature of `message`.
@@ -102,8 +105,6 @@ public struct Ed25519PublicKey: Sendable, Hashable, Codable, CustomStringConvert
         Primitives.ed25519Verify(publicKey: bytes, message: message, signature: signature)
     }
 
-    public var base64: String { Base64Unpadded.encode(bytes) }
-    public var description: String { base64 }
 }
 
 /// An Ed25519 key pair kept as its 32-byte seed, the form RFC 8032 and swift-crypto use.
