@@ -9,6 +9,10 @@ public struct Configuration: Sendable {
     /// Run on every connection, the writer and each reader, right after it opens: the place for
     /// per-connection PRAGMAs.
     public var prepareDatabase: @Sendable (Database) throws -> Void = { _ in }
+    /// Told when a `read` or `write` of the pool starts (`true` for a write) and, with its whole
+    /// duration including the wait for a connection, when it ends: for the application's metrics.
+    public var transactionStarted: @Sendable (_ isWrite: Bool) -> Void = { _ in }
+    public var transactionEnded: @Sendable (_ isWrite: Bool, _ duration: Duration) -> Void = { _, _ in }
 
     public init() {}
 

@@ -11,10 +11,14 @@ public final class DatabasePool: Sendable {
     public let path: String
     private let writer: SerializedDatabase
     private let readers: ReaderPool
+    private let started: @Sendable (Bool) -> Void
+    private let ended: @Sendable (Bool, Duration) -> Void
 
     /// Opens (creating if needed) the database at `path` and puts it in WAL mode.
     public init(path: String, configuration: Configuration = Configuration()) throws {
         self.path = path
+        started = configuration.transactionStarted
+        ended = configuration.transactionEnded
         writer = try SerializedDatabase(
             path: path, readOnly: false, configuration: configuration, label: "keyport.sqlite.writer")
         try writer.sync { db in try Self.setUpWAL(db) }
@@ -26,6 +30,9 @@ public final class DatabasePool: Sendable {
 
     /// Runs `body` in a read-only transaction on a reader connection and returns its result.
     public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        started(false)
+        defer { ended(false, ContinuousClock.now - start) }
         let reader = try await readers.take()
         do {
             let value = try await reader.run { db in try db.inTransaction(.deferred) { try body(db) } }
@@ -40,7 +47,10 @@ public final class DatabasePool: Sendable {
     /// Runs `body` in a transaction on the writer, after the writes before it: commits if `body`
     /// returns, rolls back if it throws.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await writer.run { db in try db.inTransaction(.immediate) { try body(db) } }
+        let start = ContinuousClock.now
+        started(true)
+        defer { ended(true, ContinuousClock.now - start) }
+        return try await writer.run { db in try db.inTransaction(.immediate) { try body(db) } }
     }
 
     /// Runs `body` on the writer outside any transaction, blocking the calling thread: for setting

@@ -23,12 +23,17 @@ public enum KeyportApplication {
         config: KeyportConfig, logger: Logger, resolver: ServerResolver? = nil
     ) throws -> Application<KeyportResponder> {
         let signingKey = try SigningKeyLoader.loadOrGenerate(path: config.signingKeyPath)
+        // Metrics are collected only when some listener serves them.
+        let registry = config.listeners.contains(where: \.servesMetrics) ? PrometheusCollectorRegistry() : nil
+        let metricsFactory: any MetricsFactory =
+            registry.map { PrometheusMetricsFactory(registry: $0) } ?? NOOPMetricsHandler.instance
+        let observer = registry == nil ? TransactionObserver.none : DatabaseMetrics(factory: metricsFactory).observer
         let storage: any KeyportStorage
         var background: [any Service] = []
         switch config.database {
-        case .sqlite(let path): storage = try SQLiteStore(path: path)
+        case .sqlite(let path): storage = try SQLiteStore(path: path, observer: observer)
         case .postgres(let settings):
-            let store = PostgresStore(settings: postgresSettings(settings), logger: logger)
+            let store = PostgresStore(settings: postgresSettings(settings), logger: logger, observer: observer)
             storage = store
             background.append(PostgresLifecycle(store: store, logger: logger))
         }
@@ -47,10 +52,6 @@ public enum KeyportApplication {
             resolver
             ?? ServerResolver(srv: DNSClient.system(), wellKnown: HTTPWellKnownFetcher(connections: connections))
         let client = FederationClient(identity: identity, resolver: resolver, connections: connections, logger: logger)
-        // Metrics are collected only when some listener serves them.
-        let registry = config.listeners.contains(where: \.servesMetrics) ? PrometheusCollectorRegistry() : nil
-        let metricsFactory: any MetricsFactory =
-            registry.map { PrometheusMetricsFactory(registry: $0) } ?? NOOPMetricsHandler.instance
         let federationMetrics = FederationMetrics(factory: metricsFactory)
         let deviceLists = RemoteDeviceListService(
             store: storage, client: client, identity: identity, notifications: notifications, logger: logger,

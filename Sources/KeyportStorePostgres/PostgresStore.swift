@@ -78,14 +78,17 @@ public final class PostgresStore: Sendable {
     let client: PostgresClient
     let logger: Logger
     let writeIsolation: Settings.WriteIsolation
+    let observer: TransactionObserver
     private let running: Task<Void, Never>
     private let migrated: Task<Void, any Error>
 
     /// Connects a pool (lazily: nothing is opened until the first operation) and starts migrating.
-    public init(settings: Settings, logger: Logger) {
+    /// `observer` hears of every transaction (for metrics).
+    public init(settings: Settings, logger: Logger, observer: TransactionObserver = .none) {
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
+        self.observer = observer
         writeIsolation = settings.writeIsolation
         running = Task { await client.run() }
         migrated = Task { try await PostgresMigrations.migrate(client, logger: logger) }
@@ -112,14 +115,17 @@ public final class PostgresStore: Sendable {
     /// transaction got in the way.
     func write<T: Sendable>(_ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
         try await prepare()
-        return try await PostgresTransactionRunner.run(
-            client: client, logger: logger, begin: .write(writeIsolation), body)
+        return try await observer.observe(.write) {
+            try await PostgresTransactionRunner.run(client: client, logger: logger, begin: .write(writeIsolation), body)
+        }
     }
 
     /// Runs `body` as one read-only transaction on one snapshot.
     func read<T: Sendable>(_ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
         try await prepare()
-        return try await PostgresTransactionRunner.run(client: client, logger: logger, begin: .read, body)
+        return try await observer.observe(.read) {
+            try await PostgresTransactionRunner.run(client: client, logger: logger, begin: .read, body)
+        }
     }
 }
 

@@ -10,9 +10,12 @@ import MatrixModel
 public final class SQLiteStore: Sendable {
     let pool: DatabasePool
 
-    /// Opens (creating if needed) the database at `path` and migrates it.
-    public init(path: String) throws {
+    /// Opens (creating if needed) the database at `path` and migrates it. `observer` hears of every
+    /// transaction (for metrics).
+    public init(path: String, observer: TransactionObserver = .none) throws {
         var configuration = Configuration()
+        configuration.transactionStarted = { isWrite in observer.began(isWrite ? .write : .read) }
+        configuration.transactionEnded = { isWrite, duration in observer.ended(isWrite ? .write : .read, duration) }
         configuration.busyTimeout = .seconds(10)
         configuration.prepareDatabase = { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")

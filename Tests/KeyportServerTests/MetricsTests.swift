@@ -77,6 +77,10 @@ struct MetricsTests {
             #expect(delta(claims) == 5, "\(after)")
             #expect(
                 after.contains(#"keyport_http_request_duration_seconds_bucket{route="/_matrix/client/v3/keys/claim""#))
+            // Each claim is one write transaction; nothing is running while the scrape is answered.
+            #expect(delta(#"keyport_db_transaction_duration_seconds_count{kind="write"}"#) >= 5)
+            #expect(Self.value(#"keyport_db_transactions_in_flight{kind="write"}"#, in: after) == 0)
+            #expect(Self.value(#"keyport_db_transactions_in_flight{kind="read"}"#, in: after) == 0)
         }
     }
 }
