@@ -8,7 +8,6 @@ pre-key then normal messages both ways with several changes of sending direction
 delivery and equal session IDs, also through fallback keys; Ed25519 signatures both ways."""
 
 import importlib.metadata
-import json
 import random
 import sys
 
