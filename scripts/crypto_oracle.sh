@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Cross-checks KeyportClientCrypto against vodozemac from PyPI (pinned in
-# tests/crypto_oracle/requirements.txt): builds the keyport-crypto-oracle executable, installs the
-# bindings in .venv-crypto-oracle, and lets tests/crypto_oracle/oracle.py play the other side of
-# Megolm and Olm conversations. Exits non-zero on any mismatch or when no exchange ran.
+# Cross-checks KeyportClientCrypto against two independent implementations from PyPI (pinned in
+# tests/crypto_oracle/requirements.txt): vodozemac (Rust) and libolm through python-olm (C++).
+# Builds the keyport-crypto-oracle executable, installs both bindings in .venv-crypto-oracle, and
+# lets tests/crypto_oracle/oracle.py (vodozemac) and olm_oracle.py (python-olm) each play the other
+# side of Megolm and Olm conversations. Both always run, each printing its own counts; exits
+# non-zero when either peer had a mismatch or ran no exchange.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,4 +17,11 @@ fi
 swift build --product keyport-crypto-oracle
 binary="$(swift build --show-bin-path)/keyport-crypto-oracle"
 
-"$venv/bin/python" tests/crypto_oracle/oracle.py "$binary"
+failed=()
+"$venv/bin/python" tests/crypto_oracle/oracle.py "$binary" || failed+=(vodozemac)
+"$venv/bin/python" tests/crypto_oracle/olm_oracle.py "$binary" || failed+=(python-olm)
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "crypto oracle: FAILED against ${failed[*]}" >&2
+    exit 1
+fi
+echo "crypto oracle: vodozemac and python-olm both agreed"
