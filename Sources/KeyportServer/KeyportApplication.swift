@@ -95,7 +95,8 @@ public enum KeyportApplication {
 
         responder.metrics = HTTPMetrics(factory: metricsFactory)
         responder.healthCheck = { [storage] in (try? await storage.checkReachable()) != nil }
-        let metricsEndpoint = registry.map(MetricsEndpoint.init)
+        let queues = QueueGauges(store: storage, factory: metricsFactory)
+        let metricsEndpoint = registry.map { MetricsEndpoint(registry: $0, refresh: { await queues.refresh() }) }
 
         var endpoints: [(KeyportConfig.Listener, String)] = []
         for listener in config.listeners {

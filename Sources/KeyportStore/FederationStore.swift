@@ -58,6 +58,8 @@ public protocol FederationStore: Sendable {
     func deleteQueuedEDUs(ids: [Int64]) async throws
     /// Destinations with something queued.
     func destinationsWithQueuedEDUs() async throws -> [String]
+    /// How many EDUs wait in each destination's queue (destinations with none are absent).
+    func queuedEDUCounts() async throws -> [String: Int]
 
     /// Servers (other than `localServer`) with a user joined to a room `userID` is joined to.
     func remoteServersSharingRoom(with userID: String, localServer: String) async throws -> Set<String>

@@ -97,4 +97,7 @@ public protocol ToDeviceStore: Sendable {
 
     /// The newest to-device stream position (0 when none was ever written).
     func currentToDevicePosition() async throws -> Int64
+
+    /// How many to-device messages wait for devices to acknowledge them (for metrics).
+    func pendingToDeviceCount() async throws -> Int
 }

@@ -100,6 +100,19 @@ extension PostgresStore: FederationStore {
         try await write { db in try await db.execute("DELETE FROM federation_outbox WHERE id = ANY(\(ids))") }
     }
 
+    public func queuedEDUCounts() async throws -> [String: Int] {
+        try await read { db in
+            var counts: [String: Int] = [:]
+            for row in try await db.rows(
+                "SELECT destination, COUNT(*)::BIGINT FROM federation_outbox GROUP BY destination")
+            {
+                let (destination, queued) = try row.decode((String, Int).self)
+                counts[destination] = queued
+            }
+            return counts
+        }
+    }
+
     public func destinationsWithQueuedEDUs() async throws -> [String] {
         try await read { db in
             try await db.values(String.self, "SELECT DISTINCT destination FROM federation_outbox ORDER BY destination")

@@ -85,6 +85,10 @@ extension PostgresStore: ToDeviceStore {
         }
     }
 
+    public func pendingToDeviceCount() async throws -> Int {
+        try await read { db in try await db.value(Int.self, "SELECT COUNT(*)::BIGINT FROM device_inbox") ?? 0 }
+    }
+
     public func currentToDevicePosition() async throws -> Int64 {
         // The counter keeps the highest position ever given, even after the rows are deleted.
         try await read { db in try await db.currentPosition(.toDevice) }

@@ -92,6 +92,18 @@ extension SQLiteStore: FederationStore {
         }
     }
 
+    public func queuedEDUCounts() async throws -> [String: Int] {
+        try await pool.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT destination, COUNT(*) AS queued FROM federation_outbox GROUP BY destination")
+            {
+                counts[row["destination"]] = row["queued"]
+            }
+            return counts
+        }
+    }
+
     public func destinationsWithQueuedEDUs() async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(db, sql: "SELECT DISTINCT destination FROM federation_outbox ORDER BY destination")

@@ -70,6 +70,10 @@ extension SQLiteStore: ToDeviceStore {
         }
     }
 
+    public func pendingToDeviceCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM device_inbox") ?? 0 }
+    }
+
     public func currentToDevicePosition() async throws -> Int64 {
         try await pool.read { db in
             // sqlite_sequence keeps the highest id ever used, even after the rows are deleted.

@@ -194,6 +194,8 @@ struct AdminDestinationTests {
                     #"keyport_federation_transactions_total{destination="127.0.0.1:1",result="failed"}"#, in: metrics)
                     >= 1)
             #expect(MetricsTests.value("keyport_federation_destinations_backed_off", in: metrics) == 1)
+            #expect(
+                MetricsTests.value(#"keyport_federation_queued_edus{destination="127.0.0.1:1"}"#, in: metrics) == 1)
 
             let reset = try await client.request(.post, path + "/reset_connection", token: admin, body: [:])
             #expect(reset.status == 200)

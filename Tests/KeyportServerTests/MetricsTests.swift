@@ -112,9 +112,15 @@ struct SyncMetricsTests {
                     body: ["messages": .object([alice.userID: .object([alice.deviceID: ["n": 1]])])])
                 let answer = try await waiting
                 #expect(answer["to_device"]?["events"]?.arrayValue?.count == 1)
+                // Handed out but not acknowledged yet: still pending until the next sync says so.
+                let delivered = try await MetricsTests.scrape(client).text
+                #expect(MetricsTests.value("keyport_to_device_pending", in: delivered) == 1)
+                let next = try #require(answer["next_batch"]?.stringValue)
+                _ = try await client.client(.get, "/sync?timeout=0&since=\(next)", token: alice.token)
                 return try await MetricsTests.scrape(client).text
             }
             #expect(MetricsTests.value("keyport_sync_waiting", in: after) == 0)
+            #expect(MetricsTests.value("keyport_to_device_pending", in: after) == 0)
             #expect(
                 MetricsTests.value("keyport_sync_wakeups_total", in: after)
                     - MetricsTests.value("keyport_sync_wakeups_total", in: before) == 1)

@@ -63,7 +63,7 @@ public struct KeyportResponder: HTTPResponder {
         if let metricsEndpoint, path == "/metrics", request.method == .get {
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: metricsEndpoint.render())))
+                body: .init(byteBuffer: ByteBuffer(bytes: await metricsEndpoint.render())))
         }
         let status: Int
         let body: JSONValue

@@ -5,11 +5,14 @@ import Prometheus
 /// registry, with the process gauges (resident memory, open file descriptors) read at each scrape.
 struct MetricsEndpoint: Sendable {
     let registry: PrometheusCollectorRegistry
+    /// Reads what the store knows (queue depths) before each scrape.
+    let refresh: @Sendable () async -> Void
     private let residentMemory: Gauge
     private let openFileDescriptors: Gauge
 
-    init(registry: PrometheusCollectorRegistry) {
+    init(registry: PrometheusCollectorRegistry, refresh: @escaping @Sendable () async -> Void = {}) {
         self.registry = registry
+        self.refresh = refresh
         residentMemory = registry.makeGauge(
             descriptor: MetricNameDescriptor(
                 namespace: "keyport", subsystem: "process", metricName: "resident_memory", unitName: "bytes",
@@ -21,7 +24,8 @@ struct MetricsEndpoint: Sendable {
     }
 
     /// The scrape's body.
-    func render() -> [UInt8] {
+    func render() async -> [UInt8] {
+        await refresh()
         if let bytes = Self.residentBytes() { residentMemory.set(Double(bytes)) }
         if let count = Self.openFileDescriptorCount() { openFileDescriptors.set(Double(count)) }
         return registry.emitToBuffer()
