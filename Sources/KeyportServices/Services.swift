@@ -30,7 +30,7 @@ public struct Services: Sendable {
         self.notifications = notifications
         let accounts = AccountService(
             store: storage, identity: identity, hasher: hasher, clock: clock, policy: policy,
-            interactiveAuth: UserInteractiveAuth(), notifications: notifications,
+            interactiveAuth: UserInteractiveAuth(store: storage, clock: clock), notifications: notifications,
             failedAttempts: FailedPasswordAttempts(limit: failedPasswordAttempts))
         self.accounts = accounts
         self.devices = DeviceService(store: storage, accounts: accounts, notifications: notifications)
@@ -42,7 +42,7 @@ public struct Services: Sendable {
             store: storage, accounts: accounts, identity: identity, notifications: notifications, keys: keys)
         let deviceLists = DeviceListService(store: storage)
         self.deviceLists = deviceLists
-        self.sharedSecret = SharedSecretRegistration(secret: policy.sharedSecret)
+        self.sharedSecret = SharedSecretRegistration(secret: policy.sharedSecret, store: storage, clock: clock)
         self.toDevice = ToDeviceService(store: storage, identity: identity, clock: clock, notifications: notifications)
         self.rooms = RoomService(store: storage, identity: identity, clock: clock, notifications: notifications)
         self.filters = FilterService(store: storage)

@@ -301,6 +301,18 @@ enum PostgresMigrations {
         Migration(
             name: "v2-account-deactivation",
             statements: ["ALTER TABLE accounts ADD COLUMN deactivated BOOLEAN NOT NULL DEFAULT FALSE"]),
+        Migration(
+            name: "v3-shared-auth-state",
+            statements: [
+                """
+                CREATE TABLE uia_sessions (
+                    session_id TEXT PRIMARY KEY,
+                    created_at BIGINT NOT NULL,
+                    completed TEXT[] NOT NULL
+                )
+                """,
+                "CREATE TABLE registration_nonces (nonce TEXT PRIMARY KEY, created_at BIGINT NOT NULL)",
+            ]),
     ]
 
     /// Applies every migration not yet recorded, holding the advisory lock on one connection, each

@@ -241,6 +241,20 @@ enum SQLiteMigrations {
         migrator.registerMigration("v7-account-deactivation") { db in
             try db.execute(sql: "ALTER TABLE accounts ADD COLUMN deactivated INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v8-shared-auth-state") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE uia_sessions (
+                        session_id TEXT PRIMARY KEY NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        completed_json TEXT NOT NULL
+                    );
+                    CREATE TABLE registration_nonces (
+                        nonce TEXT PRIMARY KEY NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -8,10 +8,10 @@ extension AccountService {
     /// challenge (with `M_FORBIDDEN` for a wrong password), or 403 if `auth` names another user.
     /// Wrong passwords count against the user's and `address`'s failed attempts, as at login.
     public func requirePassword(auth: JSONObject?, userID: String, address: String? = nil) async throws {
-        guard let auth else { throw await interactiveAuth.challenge(flows: Self.passwordFlows) }
+        guard let auth else { throw try await interactiveAuth.challenge(flows: Self.passwordFlows) }
         let session = try auth.optionalString("session")
         guard try auth.optionalString("type") == "m.login.password" else {
-            throw await interactiveAuth.challenge(flows: Self.passwordFlows, session: session)
+            throw try await interactiveAuth.challenge(flows: Self.passwordFlows, session: session)
         }
         let user: String
         if let identifier = try auth.optionalObject("identifier") {
@@ -28,13 +28,13 @@ extension AccountService {
             throw MatrixError.forbidden("Requested user is not the authenticated user")
         }
         guard let password = try auth.optionalString("password") else {
-            throw await interactiveAuth.challenge(flows: Self.passwordFlows, session: session)
+            throw try await interactiveAuth.challenge(flows: Self.passwordFlows, session: session)
         }
         do {
             try await checkPassword(userID: userID, password: password, address: address)
         } catch let error as MatrixError where error.status == 403 {
-            throw await interactiveAuth.challenge(flows: Self.passwordFlows, session: session, error: error)
+            throw try await interactiveAuth.challenge(flows: Self.passwordFlows, session: session, error: error)
         }
-        await interactiveAuth.complete(stage: "m.login.password", session: session)
+        try await interactiveAuth.complete(stage: "m.login.password", session: session)
     }
 }

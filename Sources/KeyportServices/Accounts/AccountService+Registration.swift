@@ -15,9 +15,9 @@ extension AccountService {
         let auth = try body.optionalObject("auth")
         let session = try auth?.optionalString("session")
         guard let auth, try auth.optionalString("type") == "m.login.dummy" else {
-            throw await interactiveAuth.challenge(flows: Self.registrationFlows, session: session)
+            throw try await interactiveAuth.challenge(flows: Self.registrationFlows, session: session)
         }
-        await interactiveAuth.complete(stage: "m.login.dummy", session: session)
+        try await interactiveAuth.complete(stage: "m.login.dummy", session: session)
         guard let password = try body.optionalString("password") else {
             throw MatrixError.missingParam("Missing 'password'")
         }

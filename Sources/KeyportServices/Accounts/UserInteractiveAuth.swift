@@ -1,31 +1,38 @@
+public import KeyportStore
 public import MatrixModel
 
 /// User-interactive authentication (spec "User-interactive authentication API"): a request that
 /// needs it is answered 401 with the flows and a session until its `auth` completes a flow.
-public actor UserInteractiveAuth {
+///
+/// Sessions live in the store (`AuthStateStore`), so a client may continue one on any process
+/// serving the same database; they expire 10 minutes after they were created.
+public struct UserInteractiveAuth: Sendable {
     /// The stages one flow needs, e.g. `["m.login.password"]`.
     public typealias Flow = [String]
 
-    private struct Session {
-        var created: ContinuousClock.Instant
-        var completed: Set<String>
+    let store: any AuthStateStore
+    let clock: ServerClock
+    /// Milliseconds a session lives.
+    static let lifetime: Int64 = 600_000
+
+    public init(store: any AuthStateStore, clock: ServerClock) {
+        self.store = store
+        self.clock = clock
     }
-
-    private var sessions: [String: Session] = [:]
-    private let clock = ContinuousClock()
-    private let lifetime: Duration = .seconds(600)
-
-    public init() {}
 
     /// The 401 a client gets while a flow is incomplete, with a session to continue in.
     public func challenge(
         flows: [Flow], session: String? = nil, error: MatrixError? = nil
-    ) -> MatrixError {
-        let now = clock.now
-        sessions = sessions.filter { now - $0.value.created < lifetime }
-        let id = session.flatMap { sessions[$0] == nil ? nil : $0 } ?? SecureTokens.random(length: 24)
-        if sessions[id] == nil { sessions[id] = Session(created: now, completed: []) }
-        let completed = sessions[id]?.completed.sorted() ?? []
+    ) async throws -> MatrixError {
+        let now = clock.now()
+        var id = SecureTokens.random(length: 24)
+        var completed: [String] = []
+        if let session, let stages = try await store.authSessionStages(id: session, notBefore: now - Self.lifetime) {
+            id = session
+            completed = stages.sorted()
+        } else {
+            try await store.createAuthSession(id: id, now: now)
+        }
         var extra: JSONObject = [
             "flows": .array(flows.map { .object(["stages": .array($0.map(JSONValue.string))]) }),
             "params": .object([:]),
@@ -42,8 +49,8 @@ public actor UserInteractiveAuth {
     }
 
     /// Records a completed stage in a session the client named (if it exists).
-    public func complete(stage: String, session: String?) {
-        guard let session, sessions[session] != nil else { return }
-        sessions[session]?.completed.insert(stage)
+    public func complete(stage: String, session: String?) async throws {
+        guard let session else { return }
+        try await store.completeAuthStage(id: session, stage: stage)
     }
 }
