@@ -39,7 +39,8 @@ extension SQLiteStore: AuthStateStore {
     public func storeRegistrationNonce(_ nonce: String, now: Int64) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO registration_nonces (nonce, created_at) VALUES (?, ?)", arguments: [nonce, now])
+                sql: "INSERT OR IGNORE INTO registration_nonces (nonce, created_at) VALUES (?, ?)",
+                arguments: [nonce, now])
         }
     }
 
