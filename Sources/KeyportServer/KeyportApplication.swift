@@ -93,7 +93,7 @@ public enum KeyportApplication {
                 await deviceLists.serverIsUp(origin)
             })
 
-        responder.metrics = HTTPMetrics(factory: metricsFactory)
+        responder.metrics = HTTPMetrics(factory: registry == nil ? nil : metricsFactory)
         responder.healthCheck = { [storage] in (try? await storage.checkReachable()) != nil }
         let queues = QueueGauges(store: storage, factory: metricsFactory)
         let metricsEndpoint = registry.map { MetricsEndpoint(registry: $0, refresh: { await queues.refresh() }) }

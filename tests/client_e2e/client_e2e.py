@@ -41,7 +41,7 @@ from nio import (  # noqa: E402
     RoomSendResponse,
     SyncResponse,
 )
-from sdk_cli import CLI, PASSWORD, expect  # noqa: E402
+from sdk_cli import CLI, PASSWORD, expect, with_server  # noqa: E402
 
 class HoldingProxy:
     """An HTTP proxy in front of the server that, when told to, holds the next encrypted room send
@@ -135,16 +135,7 @@ class NioUser:
 async def scenario(keyport: str, client_binary: str) -> None:
     root = tempfile.mkdtemp(prefix="keyport-client-e2e-")
     server = KeyportServer(keyport, os.path.join(root, "server"))
-    server.start()
-    try:
-        await run(server, root, client_binary)
-    except Exception:
-        print(f"--- server log ({server.workdir}/keyport.log) ---")
-        with open(os.path.join(server.workdir, "keyport.log")) as log:
-            print(log.read()[-4000:])
-        raise
-    finally:
-        server.stop()
+    await with_server(server, lambda: run(server, root, client_binary))
 
 
 async def run(server: KeyportServer, root: str, binary: str) -> None:

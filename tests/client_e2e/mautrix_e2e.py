@@ -23,7 +23,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
 
-from sdk_cli import CLI, PASSWORD, expect  # noqa: E402
+from sdk_cli import CLI, PASSWORD, expect, with_server  # noqa: E402
 from keyport_server import KeyportServer  # noqa: E402
 from mautrix.client import Client  # noqa: E402
 from mautrix.client.state_store.memory import MemoryStateStore  # noqa: E402
@@ -129,16 +129,7 @@ class MautrixUser:
 async def scenario(keyport: str, client_binary: str) -> int:
     root = tempfile.mkdtemp(prefix="keyport-mautrix-e2e-")
     server = KeyportServer(keyport, os.path.join(root, "server"))
-    server.start()
-    try:
-        return await run(server, root, client_binary)
-    except Exception:
-        print(f"--- server log ({server.workdir}/keyport.log) ---")
-        with open(os.path.join(server.workdir, "keyport.log")) as log:
-            print(log.read()[-4000:])
-        raise
-    finally:
-        server.stop()
+    return await with_server(server, lambda: run(server, root, client_binary))
 
 
 async def run(server: KeyportServer, root: str, binary: str) -> int:

@@ -2,6 +2,7 @@
 one JSON object per output line. Shared by client_e2e.py (with matrix-nio) and mautrix_e2e.py."""
 
 import json
+import os
 import subprocess
 
 PASSWORD = "e2e-password"
@@ -54,3 +55,17 @@ class CLI:
 def expect(condition: bool, message: str) -> None:
     if not condition:
         raise AssertionError(message)
+
+
+async def with_server(server, body):
+    """Starts `server`, awaits `body()`, stops the server; on failure prints the end of its log."""
+    server.start()
+    try:
+        return await body()
+    except Exception:
+        print(f"--- server log ({server.workdir}/keyport.log) ---")
+        with open(os.path.join(server.workdir, "keyport.log")) as log:
+            print(log.read()[-4000:])
+        raise
+    finally:
+        server.stop()

@@ -8,13 +8,16 @@ struct HTTPMetrics: Sendable {
     /// The `route` of requests no route matched (404, 405) and of `OPTIONS` preflights.
     static let unmatchedRoute = "unmatched"
 
-    let factory: any MetricsFactory
+    /// Nil when no listener serves metrics: then a request costs nothing here (a metric object is
+    /// made per label set, which is not free on the hot path).
+    let factory: (any MetricsFactory)?
 
-    init(factory: any MetricsFactory = NOOPMetricsHandler.instance) {
+    init(factory: (any MetricsFactory)? = nil) {
         self.factory = factory
     }
 
     func record(route: String, method: String, status: Int, duration: Duration) {
+        guard let factory else { return }
         Counter(
             label: "keyport_http_requests_total",
             dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory
