@@ -20,13 +20,14 @@ public struct Services: Sendable {
     public init(
         storage: any KeyportStorage, identity: ServerIdentity, policy: RegistrationPolicy, hasher: PasswordHasher,
         clock: ServerClock = .system, notifier: SyncNotifier = SyncNotifier(),
-        outbound: OutboundSignal = OutboundSignal(), remoteKeys: (any RemoteKeyQuerying)? = nil,
+        outbound: OutboundSignal = OutboundSignal(), bus: any ChangeBus = SingleProcessChangeBus(),
+        remoteKeys: (any RemoteKeyQuerying)? = nil,
         failedPasswordAttempts: RateLimit = RateLimit(perSecond: 0.17, burst: 3),
         metrics: ServiceMetrics = ServiceMetrics()
     ) {
         self.identity = identity
         self.clock = clock
-        let notifications = ChangeNotifications(store: storage, notifier: notifier, outbound: outbound)
+        let notifications = ChangeNotifications(store: storage, notifier: notifier, outbound: outbound, bus: bus)
         self.notifications = notifications
         let accounts = AccountService(
             store: storage, identity: identity, hasher: hasher, clock: clock, policy: policy,

@@ -79,6 +79,8 @@ public final class PostgresStore: Sendable {
     let logger: Logger
     let writeIsolation: Settings.WriteIsolation
     let observer: TransactionObserver
+    /// Wake-ups between the processes on this database (`LISTEN`/`NOTIFY`).
+    public let changeBus: PostgresChangeBus
     private let running: Task<Void, Never>
     private let migrated: Task<Void, any Error>
 
@@ -90,6 +92,7 @@ public final class PostgresStore: Sendable {
         self.logger = logger
         self.observer = observer
         writeIsolation = settings.writeIsolation
+        changeBus = PostgresChangeBus(client: client, settings: settings, logger: logger)
         running = Task { await client.run() }
         migrated = Task { try await PostgresMigrations.migrate(client, logger: logger) }
     }

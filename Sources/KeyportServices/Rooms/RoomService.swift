@@ -67,7 +67,7 @@ public struct RoomService: Sendable {
         await notifications.wake(members + extra)
         if events.contains(where: { $0.type == "m.room.member" }) {
             // A join may bring servers that need the joiner's device list.
-            await notifications.outbound.signal()
+            await notifications.outboundQueued()
         }
         return stored
     }

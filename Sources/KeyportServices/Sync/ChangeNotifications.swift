@@ -1,16 +1,23 @@
 public import KeyportStore
 
-/// Tells the notifier whom a committed write concerns.
+/// Tells the notifier whom a committed write concerns, in this process and, through the change
+/// bus, in every other process on the same database.
 public struct ChangeNotifications: Sendable {
     let store: any StreamStore
     public let notifier: SyncNotifier
     /// Wakes the federation sender: device-list changes and remote to-device messages go out.
     public let outbound: OutboundSignal
+    /// Carries the same wake-ups to the other processes.
+    public let bus: any ChangeBus
 
-    public init(store: any StreamStore, notifier: SyncNotifier, outbound: OutboundSignal = OutboundSignal()) {
+    public init(
+        store: any StreamStore, notifier: SyncNotifier, outbound: OutboundSignal = OutboundSignal(),
+        bus: any ChangeBus = SingleProcessChangeBus()
+    ) {
         self.store = store
         self.notifier = notifier
         self.outbound = outbound
+        self.bus = bus
     }
 
     /// A user's devices, keys or cross-signing changed: they and everyone sharing a room hear of it.
@@ -19,10 +26,30 @@ public struct ChangeNotifications: Sendable {
         users.insert(userID)
         await notifier.notify(users)
         await outbound.signal()
+        await bus.publish(ChangeAnnouncement(users: users.sorted(), outbound: true))
     }
 
     /// Something arrived for these users (to-device messages, room events, invites).
     public func wake(_ userIDs: [String]) async {
         await notifier.notify(userIDs)
+        await bus.publish(ChangeAnnouncement(users: userIDs, outbound: false))
+    }
+
+    /// EDUs were queued or memberships changed: every process's federation sender looks again.
+    public func outboundQueued() async {
+        await outbound.signal()
+        await bus.publish(ChangeAnnouncement(users: [], outbound: true))
+    }
+
+    /// What another process announced, or `.resumed` when announcements may have been missed.
+    public func heard(_ event: ChangeBusEvent) async {
+        switch event {
+        case .change(let announcement):
+            if !announcement.users.isEmpty { await notifier.notify(announcement.users) }
+            if announcement.outbound { await outbound.signal() }
+        case .resumed:
+            await notifier.notifyEveryone()
+            await outbound.signal()
+        }
     }
 }

@@ -5,15 +5,28 @@ import Foundation
 /// Each user has a version that every notification bumps. A sync reads the version, builds its
 /// answer, and if it is empty waits for the version to move — so a write between the read and the
 /// wait is never missed. Within one process the services call ``notify(_:)`` after each commit;
-/// with several processes sharing PostgreSQL, a listener on the database's notifications calls it.
+/// with several processes sharing PostgreSQL, the change bus's listener calls it, and
+/// ``notifyEveryone()`` when announcements may have been missed.
 public actor SyncNotifier {
     private var versions: [String: UInt64] = [:]
+    /// Added to every user's version: bumped to wake everyone at once.
+    private var epoch: UInt64 = 0
     private var waiters: [String: [UUID: CheckedContinuation<Void, Never>]] = [:]
 
     public init() {}
 
     /// The user's current version.
-    public func version(of userID: String) -> UInt64 { versions[userID, default: 0] }
+    public func version(of userID: String) -> UInt64 { versions[userID, default: 0] &+ epoch }
+
+    /// Wakes every waiting request, for when changes may have gone unannounced.
+    public func notifyEveryone() {
+        epoch &+= 1
+        let waiting = waiters
+        waiters = [:]
+        for continuations in waiting.values {
+            for continuation in continuations.values { continuation.resume() }
+        }
+    }
 
     /// Bumps the version of each user and wakes their waiting requests.
     public func notify(_ userIDs: some Sequence<String>) {
@@ -27,7 +40,7 @@ public actor SyncNotifier {
 
     /// Returns when the user's version differs from `seen`, or after `timeout`.
     public func wait(for userID: String, after seen: UInt64, timeout: Duration) async {
-        guard versions[userID, default: 0] == seen, timeout > .zero else { return }
+        guard version(of: userID) == seen, timeout > .zero else { return }
         let id = UUID()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             waiters[userID, default: [:]][id] = continuation

@@ -9,6 +9,9 @@ public struct SyncService: Sendable {
     public static let toDeviceLimit = 100
     /// The longest a request may wait.
     public static let maxTimeout: Duration = .seconds(120)
+    /// A waiting request looks again this often even when nobody woke it: a wake-up from another
+    /// process can be lost (its listener was reconnecting), the data never is.
+    public static let recheckInterval: Duration = .seconds(10)
 
     let store: any ToDeviceStore & RoomStore & StreamStore & KeyStore
     let deviceLists: DeviceListService
@@ -62,7 +65,7 @@ public struct SyncService: Sendable {
                 return response
             }
             metrics.syncWaiting.increment()
-            await notifier.wait(for: session.userID, after: version, timeout: remaining)
+            await notifier.wait(for: session.userID, after: version, timeout: min(remaining, Self.recheckInterval))
             metrics.syncWaiting.decrement()
             if await notifier.version(of: session.userID) != version { metrics.syncWakeups.increment() }
         }

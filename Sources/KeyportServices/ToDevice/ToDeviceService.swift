@@ -77,7 +77,7 @@ public struct ToDeviceService: Sendable {
                 userID: session.userID, deviceID: session.deviceID, transactionID: transactionID))
         if let recipients = try await store.sendToDevice(batch, now: clock.now()) {
             await notifications.wake(Array(recipients))
-            if !edus.isEmpty { await notifications.outbound.signal() }
+            if !edus.isEmpty { await notifications.outboundQueued() }
         }
     }
 }
