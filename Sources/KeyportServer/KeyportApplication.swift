@@ -29,19 +29,25 @@ public enum KeyportApplication {
             registry.map { PrometheusMetricsFactory(registry: $0) } ?? NOOPMetricsHandler.instance
         let observer = registry == nil ? TransactionObserver.none : DatabaseMetrics(factory: metricsFactory).observer
         let storage: any KeyportStorage
+        let bus: any ChangeBus
         var background: [any Service] = []
         switch config.database {
-        case .sqlite(let path): storage = try SQLiteStore(path: path, observer: observer)
+        case .sqlite(let path):
+            storage = try SQLiteStore(path: path, observer: observer)
+            bus = SingleProcessChangeBus()
         case .postgres(let settings):
             let store = PostgresStore(settings: postgresSettings(settings), logger: logger, observer: observer)
             storage = store
+            bus = store.changeBus
             background.append(PostgresLifecycle(store: store, logger: logger))
         }
         let identity = ServerIdentity(serverName: config.serverName, signingKey: signingKey)
         let clock = ServerClock.system
         let notifier = SyncNotifier()
         let outbound = OutboundSignal()
-        let notifications = ChangeNotifications(store: storage, notifier: notifier, outbound: outbound)
+        let notifications = ChangeNotifications(store: storage, notifier: notifier, outbound: outbound, bus: bus)
+        if case .postgres = config.database { background.append(ChangeBusListener(notifications: notifications)) }
+        let leases = SenderLeases(instanceName: config.instanceName, duration: config.senderLeaseDuration)
 
         let settings = FederationClientSettings(
             verifyCertificates: config.federationVerifyCertificates, customCAFiles: config.federationCustomCAList,
@@ -55,13 +61,14 @@ public enum KeyportApplication {
         let federationMetrics = FederationMetrics(factory: metricsFactory)
         let deviceLists = RemoteDeviceListService(
             store: storage, client: client, identity: identity, notifications: notifications, logger: logger,
-            metrics: federationMetrics)
+            metrics: federationMetrics, leases: leases, clock: clock)
         let services = Services(
             storage: storage, identity: identity,
             policy: RegistrationPolicy(
                 enabled: config.enableRegistration && config.enableRegistrationWithoutVerification,
                 sharedSecret: config.registrationSharedSecret),
             hasher: PasswordHasher(rounds: config.passwordRounds), clock: clock, notifier: notifier, outbound: outbound,
+            bus: bus,
             remoteKeys: RemoteKeyDirectory(store: storage, client: client, deviceLists: deviceLists),
             failedPasswordAttempts: config.failedLoginRateLimit, metrics: ServiceMetrics(factory: metricsFactory))
         let keyRing = ServerKeyRing(store: storage, clock: clock, logger: logger) { server in
@@ -71,7 +78,7 @@ public enum KeyportApplication {
         }
         let sender = FederationSender(
             store: storage, client: client, identity: identity, keys: services.keys, signal: outbound,
-            schedule: config.federationRetry, clock: clock, logger: logger, metrics: federationMetrics)
+            schedule: config.federationRetry, clock: clock, logger: logger, metrics: federationMetrics, leases: leases)
 
         var router = buildRouter(services: services, config: config)
         ServerKeyRoutes(
@@ -176,7 +183,8 @@ public enum KeyportApplication {
 }
 
 /// The federation work that runs beside the listeners: the outbound sender and the retry loop of
-/// stale remote device lists. Stops at graceful shutdown and closes outbound connections.
+/// stale remote device lists. Stops at graceful shutdown, gives up its leases and closes outbound
+/// connections.
 struct FederationBackground: Service {
     let sender: FederationSender
     let deviceLists: RemoteDeviceListService
@@ -189,7 +197,22 @@ struct FederationBackground: Service {
                 group.addTask { await deviceLists.runRetryLoop() }
             }
         }
+        // Not cancelled here: only the work above was. The store is still open (it shuts last).
+        await sender.releaseLeases()
+        await deviceLists.releaseLeases()
         await client.shutdown()
+    }
+}
+
+/// Hears the other processes' announcements on the change bus and wakes this process's waiting
+/// `/sync` requests and federation sender.
+struct ChangeBusListener: Service {
+    let notifications: ChangeNotifications
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await notifications.bus.subscribe { event in await notifications.heard(event) }
+        }
     }
 }
 

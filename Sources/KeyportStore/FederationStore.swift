@@ -54,8 +54,10 @@ public protocol FederationStore: Sendable {
     func enqueueEDUs(_ edus: [QueuedEDU], now: Int64) async throws
     /// Up to `limit` queued EDUs for a destination: to-device EDUs first, each kind oldest first.
     func queuedEDUs(destination: String, limit: Int) async throws -> [QueuedEDU]
-    /// Deletes EDUs that the destination acknowledged.
-    func deleteQueuedEDUs(ids: [Int64]) async throws
+    /// Deletes EDUs that the destination acknowledged, in one transaction with a check that
+    /// `lease` (the destination's sending lease) is still held; false, deleting nothing, when it
+    /// was lost: the new holder sends them again.
+    func deleteQueuedEDUs(ids: [Int64], under lease: Lease) async throws -> Bool
     /// Destinations with something queued.
     func destinationsWithQueuedEDUs() async throws -> [String]
     /// How many EDUs wait in each destination's queue (destinations with none are absent).
@@ -68,10 +70,13 @@ public protocol FederationStore: Sendable {
     func latestDeviceListStreamID(userID: String) async throws -> Int64
     /// Where the device-list fan-out has read the device-list stream up to.
     func deviceListFanOutPosition() async throws -> Int64
-    /// Queues `m.device_list_update` / `m.signing_key_update` EDUs and moves the fan-out position, in
-    /// one transaction. For device-list updates, `prev_id` is filled from the last `stream_id` queued
-    /// for that (destination, user), so each destination sees one unbroken chain per user.
-    func enqueueDeviceListFanOut(_ edus: [QueuedEDU], upTo position: Int64, now: Int64) async throws
+    /// Queues `m.device_list_update` / `m.signing_key_update` EDUs and moves the fan-out position
+    /// from `from` to `position`, in one transaction, only if the position still is `from`: false,
+    /// queueing nothing, when another process moved it first (so a range is queued once). For
+    /// device-list updates, `prev_id` is filled from the last `stream_id` queued for that
+    /// (destination, user), so each destination sees one unbroken chain per user.
+    func enqueueDeviceListFanOut(_ edus: [QueuedEDU], from: Int64, upTo position: Int64, now: Int64) async throws
+        -> Bool
 }
 
 /// One device in a cached remote device list.

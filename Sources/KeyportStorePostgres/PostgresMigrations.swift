@@ -313,6 +313,18 @@ enum PostgresMigrations {
                 """,
                 "CREATE TABLE registration_nonces (nonce TEXT PRIMARY KEY, created_at BIGINT NOT NULL)",
             ]),
+        Migration(
+            name: "v4-leases",
+            statements: [
+                """
+                CREATE TABLE leases (
+                    name TEXT PRIMARY KEY,
+                    holder TEXT NOT NULL,
+                    fence BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL
+                )
+                """
+            ]),
     ]
 
     /// Applies every migration not yet recorded, holding the advisory lock on one connection, each

@@ -95,9 +95,15 @@ extension PostgresStore: FederationStore {
         }
     }
 
-    public func deleteQueuedEDUs(ids: [Int64]) async throws {
-        guard !ids.isEmpty else { return }
-        try await write { db in try await db.execute("DELETE FROM federation_outbox WHERE id = ANY(\(ids))") }
+    public func deleteQueuedEDUs(ids: [Int64], under lease: Lease) async throws -> Bool {
+        try await write { db in
+            // Locks the lease row: a taker waits until this transaction ends, and sees the rows gone.
+            guard LeaseRule.isHeld(current: try await Self.lease(db, named: lease.name), lease: lease) else {
+                return false
+            }
+            try await db.execute("DELETE FROM federation_outbox WHERE id = ANY(\(ids))")
+            return true
+        }
     }
 
     public func queuedEDUCounts() async throws -> [String: Int] {
@@ -154,8 +160,31 @@ extension PostgresStore: FederationStore {
         }
     }
 
-    public func enqueueDeviceListFanOut(_ edus: [QueuedEDU], upTo position: Int64, now: Int64) async throws {
+    public func enqueueDeviceListFanOut(_ edus: [QueuedEDU], from: Int64, upTo position: Int64, now: Int64)
+        async throws -> Bool
+    {
         try await write { db in
+            // The compare-and-set comes first: it locks the position row, so a concurrent fan-out of
+            // the same range waits here, then finds the position moved and queues nothing (a second first
+            // insert waits for the first likewise, then finds its row and does not update it).
+            let moved: Bool
+            if from == 0 {
+                moved = try await db.exists(
+                    """
+                    INSERT INTO federation_positions (name, position) VALUES ('device_list_fan_out', \(position))
+                    ON CONFLICT (name) DO UPDATE SET position = excluded.position
+                    WHERE federation_positions.position = 0
+                    RETURNING 1
+                    """)
+            } else {
+                moved = try await db.exists(
+                    """
+                    UPDATE federation_positions SET position = \(position)
+                    WHERE name = 'device_list_fan_out' AND position = \(from)
+                    RETURNING 1
+                    """)
+            }
+            guard moved else { return false }
             var chained: [QueuedEDU] = []
             for edu in edus {
                 guard let (userID, streamID) = DeviceListUpdateChainRule.link(of: edu) else {
@@ -177,11 +206,7 @@ extension PostgresStore: FederationStore {
                     """)
             }
             try await Self.insertEDUs(db, chained, now: now)
-            try await db.execute(
-                """
-                INSERT INTO federation_positions (name, position) VALUES ('device_list_fan_out', \(position))
-                ON CONFLICT (name) DO UPDATE SET position = excluded.position
-                """)
+            return true
         }
     }
 }

@@ -255,6 +255,17 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("v9-leases") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE leases (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        holder TEXT NOT NULL,
+                        fence INTEGER NOT NULL,
+                        expires_at INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -84,11 +84,12 @@ extension SQLiteStore: FederationStore {
         }
     }
 
-    public func deleteQueuedEDUs(ids: [Int64]) async throws {
-        guard !ids.isEmpty else { return }
+    public func deleteQueuedEDUs(ids: [Int64], under lease: Lease) async throws -> Bool {
         try await pool.write { db in
+            guard LeaseRule.isHeld(current: try Self.lease(db, named: lease.name), lease: lease) else { return false }
             let delete = try db.cachedStatement(sql: "DELETE FROM federation_outbox WHERE id = ?")
             for id in ids { try delete.execute(arguments: [id]) }
+            return true
         }
     }
 
@@ -147,8 +148,13 @@ extension SQLiteStore: FederationStore {
         }
     }
 
-    public func enqueueDeviceListFanOut(_ edus: [QueuedEDU], upTo position: Int64, now: Int64) async throws {
+    public func enqueueDeviceListFanOut(_ edus: [QueuedEDU], from: Int64, upTo position: Int64, now: Int64)
+        async throws -> Bool
+    {
         try await pool.write { db in
+            let current = try Int64.fetchOne(
+                db, sql: "SELECT position FROM federation_positions WHERE name = 'device_list_fan_out'")
+            guard (current ?? 0) == from else { return false }
             let last = try db.cachedStatement(
                 sql: "SELECT last_stream_id FROM device_list_outbound WHERE destination = ? AND user_id = ?")
             let remember = try db.cachedStatement(
@@ -169,6 +175,7 @@ extension SQLiteStore: FederationStore {
             try db.execute(
                 sql: "INSERT OR REPLACE INTO federation_positions (name, position) VALUES ('device_list_fan_out', ?)",
                 arguments: [position])
+            return true
         }
     }
 }

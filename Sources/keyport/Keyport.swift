@@ -68,6 +68,7 @@ struct Serve: AsyncParsableCommand {
             ? Logger(label: "keyport", factory: { label in JSONLogHandler.standardError(label: label) })
             : Logger(label: "keyport")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+        if let instance = settings.instanceName { logger[metadataKey: "instance"] = "\(instance)" }
         let app = try KeyportApplication.build(config: settings, logger: logger)
         logger.notice(
             "Keyport serving \(settings.serverName) on \(settings.listeners[0].bindAddresses[0]):\(settings.listeners[0].port)"

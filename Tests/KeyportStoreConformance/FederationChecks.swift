@@ -10,6 +10,8 @@ enum FederationChecks {
         StoreCheck("federation: a repeated message_id from the same origin is stored once", toDeviceDedup),
         StoreCheck("federation: queue order puts to-device first, limit and delete", outboundQueue),
         StoreCheck("federation: device-list fan-out chains prev_id per destination and user", prevIDChain),
+        StoreCheck("federation: a fan-out from a position already passed queues nothing", fanOutClaim),
+        StoreCheck("federation: sent EDUs are deleted only while the lease is held", deleteUnderLease),
         StoreCheck("federation: remote servers sharing a room", remoteServers),
         StoreCheck("federation: a remote update applies only after its prev_id was seen", remoteUpdates),
         StoreCheck("federation: a resync replaces the list and clears the stale mark", remoteResync),
@@ -81,7 +83,8 @@ enum FederationChecks {
         #expect(queued.map { $0.content["n"]?.intValue } == [2, 5, 1, 4])
         let firstTwo = try await store.queuedEDUs(destination: "d.example", limit: 2)
         #expect(firstTwo.map { $0.content["n"]?.intValue } == [2, 5])
-        try await store.deleteQueuedEDUs(ids: firstTwo.map(\.id))
+        let lease = try #require(try await store.acquireLease("sender:d", holder: "p1", now: 1, duration: 1_000))
+        #expect(try await store.deleteQueuedEDUs(ids: firstTwo.map(\.id), under: lease))
         #expect(
             try await store.queuedEDUs(destination: "d.example", limit: 100).map { $0.content["n"]?.intValue } == [
                 1, 4,
@@ -97,12 +100,14 @@ enum FederationChecks {
                 destination: destination, type: "m.device_list_update",
                 content: ["user_id": .string(userID), "device_id": "D", "stream_id": .int(streamID)])
         }
-        try await store.enqueueDeviceListFanOut(
-            [update("d.example", alice, 3), update("e.example", alice, 3), update("d.example", bob, 4)], upTo: 4, now: 1
-        )
-        try await store.enqueueDeviceListFanOut(
-            [update("d.example", alice, 7), update("d.example", bob, 8), update("d.example", alice, 9)], upTo: 9, now: 2
-        )
+        #expect(
+            try await store.enqueueDeviceListFanOut(
+                [update("d.example", alice, 3), update("e.example", alice, 3), update("d.example", bob, 4)], from: 0,
+                upTo: 4, now: 1))
+        #expect(
+            try await store.enqueueDeviceListFanOut(
+                [update("d.example", alice, 7), update("d.example", bob, 8), update("d.example", alice, 9)], from: 4,
+                upTo: 9, now: 2))
         #expect(try await store.deviceListFanOutPosition() == 9)
         let sent = try await store.queuedEDUs(destination: "d.example", limit: 100).map {
             (
@@ -114,6 +119,33 @@ enum FederationChecks {
         #expect(sent.map(\.2) == [[], [], [3], [4], [7]], "each user's chain references only its own previous EDU")
         let other = try await store.queuedEDUs(destination: "e.example", limit: 100)
         #expect(other.first?.content["prev_id"] == .array([]))
+    }
+
+    static func fanOutClaim(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore()
+        let edu = QueuedEDU(
+            destination: "d.example", type: "m.device_list_update",
+            content: ["user_id": .string(alice), "device_id": "D", "stream_id": 3])
+        #expect(try await !store.enqueueDeviceListFanOut([edu], from: 2, upTo: 5, now: 1), "the position is 0, not 2")
+        #expect(try await store.deviceListFanOutPosition() == 0)
+        #expect(try await store.enqueueDeviceListFanOut([edu], from: 0, upTo: 5, now: 1))
+        #expect(
+            try await !store.enqueueDeviceListFanOut([edu], from: 0, upTo: 5, now: 1),
+            "another process already queued this range")
+        #expect(try await !store.enqueueDeviceListFanOut([edu], from: 3, upTo: 7, now: 1))
+        #expect(try await store.deviceListFanOutPosition() == 5)
+        #expect(try await store.queuedEDUs(destination: "d.example", limit: 100).count == 1, "queued once")
+    }
+
+    static func deleteUnderLease(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore()
+        try await store.enqueueEDUs([QueuedEDU(destination: "d.example", type: "m.test", content: ["n": 1])], now: 1)
+        let queued = try await store.queuedEDUs(destination: "d.example", limit: 10)
+        let old = try #require(try await store.acquireLease("sender:d", holder: "p1", now: 0, duration: 100))
+        // p1 stalls past its expiry; p2 takes over.
+        _ = try #require(try await store.acquireLease("sender:d", holder: "p2", now: 200, duration: 100))
+        #expect(try await !store.deleteQueuedEDUs(ids: queued.map(\.id), under: old), "p1's lease is gone")
+        #expect(try await store.queuedEDUs(destination: "d.example", limit: 10) == queued, "left for p2 to send")
     }
 
     static func remoteServers(_ makeStore: StoreFactory) async throws {

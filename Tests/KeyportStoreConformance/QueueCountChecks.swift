@@ -32,7 +32,8 @@ enum QueueCountChecks {
                 ], now: 1)
             #expect(try await store.queuedEDUCounts() == ["a.example": 2, "b.example": 1])
             let first = try #require(try await store.queuedEDUs(destination: "a.example", limit: 1).first)
-            try await store.deleteQueuedEDUs(ids: [first.id])
+            let lease = try #require(try await store.acquireLease("sender:a", holder: "p", now: 1, duration: 100))
+            #expect(try await store.deleteQueuedEDUs(ids: [first.id], under: lease))
             #expect(try await store.queuedEDUCounts() == ["a.example": 1, "b.example": 1])
         },
     ]

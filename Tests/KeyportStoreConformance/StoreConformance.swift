@@ -29,7 +29,7 @@ public enum StoreConformance {
     public static let checks: [StoreCheck] =
         AccountChecks.all + DeviceChecks.all + KeyUploadChecks.all + KeyClaimChecks.all + CrossSigningChecks.all
         + StreamChecks.all + ToDeviceChecks.all + RoomChecks.all + FederationChecks.all + HealthChecks.all
-        + QueueCountChecks.all + AuthStateChecks.all
+        + QueueCountChecks.all + AuthStateChecks.all + LeaseChecks.all
 }
 
 // MARK: - Fixtures shared by the checks

@@ -15,14 +15,21 @@ public actor RemoteDeviceListService {
     let notifications: ChangeNotifications
     let logger: Logger
     let metrics: FederationMetrics
+    let leases: SenderLeases
+    let clock: ServerClock
+    /// The retry loop's lease, while this process holds it.
+    var retryLease: Lease?
     var inFlight: [String: Task<Bool, Never>] = [:]
     var backoff: [String: (failures: Int, until: ContinuousClock.Instant)] = [:]
 
     public init(
         store: any KeyportStorage, client: FederationClient, identity: ServerIdentity,
-        notifications: ChangeNotifications, logger: Logger, metrics: FederationMetrics = FederationMetrics()
+        notifications: ChangeNotifications, logger: Logger, metrics: FederationMetrics = FederationMetrics(),
+        leases: SenderLeases = SenderLeases(), clock: ServerClock = .system
     ) {
         self.metrics = metrics
+        self.leases = leases
+        self.clock = clock
         self.store = store
         self.client = client
         self.identity = identity
@@ -99,11 +106,13 @@ public actor RemoteDeviceListService {
         }
     }
 
-    /// Retries stale users whose server is not backing off, every `interval`, until cancelled.
+    /// Retries stale users whose server is not backing off, every `interval`, until cancelled. With
+    /// several processes on one database only the holder of the retry lease does this, so a stale
+    /// list is fetched and recorded once, not once per process.
     public func runRetryLoop(interval: Duration = .seconds(5)) async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: interval)
-            guard let stale = try? await store.staleRemoteDeviceLists() else { continue }
+            try? await Task.sleep(for: min(interval, leases.duration / 4))
+            guard await holdsRetryLease(), let stale = try? await store.staleRemoteDeviceLists() else { continue }
             metrics.staleRemoteLists.record(stale.count)
             for userID in stale {
                 guard let server = UserID(userID)?.serverName.rawValue else { continue }
@@ -115,6 +124,22 @@ public actor RemoteDeviceListService {
                 }
             }
         }
+    }
+
+    /// Gives up the retry loop's lease, at shutdown.
+    public func releaseLeases() async {
+        guard let lease = retryLease else { return }
+        retryLease = nil
+        try? await store.releaseLease(lease)
+    }
+
+    /// Takes or renews the retry loop's lease; false while another process holds it.
+    private func holdsRetryLease() async -> Bool {
+        let now = clock.now()
+        if let lease = retryLease, !leases.needsRenewal(expiresAt: lease.expiresAt, now: now) { return true }
+        retryLease = try? await store.acquireLease(
+            SenderLeases.deviceListResync, holder: leases.holder, now: now, duration: leases.milliseconds)
+        return retryLease != nil
     }
 
     /// Clears a server's backoff (it just talked to us, so it is up).

@@ -14,17 +14,23 @@ struct DeviceListFanOut: Sendable {
     /// Stream positions handled per store transaction, so a long backlog is read in bounded steps.
     static let batchSize: Int64 = 1_000
 
+    /// Fans out up to the stream's head. Another process fanning out at the same time claims each
+    /// range first or not at all (the position moves by compare-and-set): the loser reads the
+    /// position again and goes on from there.
     func run() async throws {
         let head = try await store.currentDeviceListPosition()
         var from = try await store.deviceListFanOutPosition()
         while from < head {
             let to = min(head, from + Self.batchSize)
-            try await fanOut(from: from, to: to)
-            from = to
+            if try await fanOut(from: from, to: to) {
+                from = to
+            } else {
+                from = try await store.deviceListFanOutPosition()
+            }
         }
     }
 
-    private func fanOut(from: Int64, to: Int64) async throws {
+    private func fanOut(from: Int64, to: Int64) async throws -> Bool {
         var edus: [QueuedEDU] = []
         for change in try await store.deviceListChanges(from: from, to: to) {
             if change.kind == .membership {
@@ -48,7 +54,7 @@ struct DeviceListFanOut: Sendable {
                 edus.append(QueuedEDU(destination: destination, type: edu.type, content: edu.content))
             }
         }
-        try await store.enqueueDeviceListFanOut(edus, upTo: to, now: clock.now())
+        return try await store.enqueueDeviceListFanOut(edus, from: from, upTo: to, now: clock.now())
     }
 
     /// A join brings servers that may not have the user's list: a local user joining tells the

@@ -10,6 +10,13 @@ import MatrixModel
 /// immediate retry when the destination is heard from again. Local device-list changes are fanned
 /// out to every server sharing a room with the user before each round.
 ///
+/// With several processes on one database, a destination is sent to by the one process holding
+/// its lease (``SenderLeases``): taken before sending, renewed while it has work or backs off,
+/// given up when its queue is empty, and lost to another process only when it expires. Sent EDUs
+/// are deleted only while the lease is still held, in the same transaction as the check; a lost
+/// lease leaves them for the new holder to send again. Transaction IDs carry the lease's fence, so
+/// they are unique across processes and restarts.
+///
 /// A destination that refuses a transaction for what it carries (``TransactionOutcome``) would
 /// refuse it again forever and hold up everything queued behind it, so the transaction is split
 /// in halves, each sent on its own, until the EDU that is refused alone is found; that one is
@@ -24,6 +31,9 @@ public actor FederationSender {
     let clock: ServerClock
     let logger: Logger
     let metrics: FederationMetrics
+    let leases: SenderLeases
+    /// The leases this process holds, by destination.
+    var held: [String: Lease] = [:]
     var inFlight: Set<String> = []
     var failures: [String: Int] = [:]
     var retryAt: [String: ContinuousClock.Instant] = [:]
@@ -34,9 +44,10 @@ public actor FederationSender {
     public init(
         store: any KeyportStorage, client: FederationClient, identity: ServerIdentity, keys: KeyService,
         signal: OutboundSignal, schedule: RetrySchedule, clock: ServerClock, logger: Logger,
-        metrics: FederationMetrics = FederationMetrics()
+        metrics: FederationMetrics = FederationMetrics(), leases: SenderLeases = SenderLeases()
     ) {
         self.metrics = metrics
+        self.leases = leases
         self.store = store
         self.client = client
         self.identity = identity
@@ -47,21 +58,65 @@ public actor FederationSender {
         self.logger = logger
     }
 
-    /// Runs until cancelled: fan out, start a drain for every ready destination, sleep until the
-    /// next signal or the next retry time.
+    /// Runs until cancelled: fan out, start a drain for every ready destination, keep the leases
+    /// of destinations backing off, sleep until the next signal or the next retry time.
     public func run() async {
         while !Task.isCancelled {
             do {
                 try await fanOut.run()
                 for destination in try await store.destinationsWithQueuedEDUs() { startDrain(destination) }
+                for destination in held.keys.sorted() where !inFlight.contains(destination) {
+                    _ = await lease(for: destination)
+                }
             } catch {
                 logger.error("federation sender round failed", metadata: ["error": "\(error)"])
             }
             let now = ContinuousClock.now
             let nextRetry = retryAt.values.filter { $0 > now }.min()
-            // Memberships written by another process (or a test) wake nobody: look again every 5 s.
-            let wait = nextRetry.map { min($0 - now, .seconds(5)) } ?? .seconds(5)
+            // A write nobody announced (a test's, a lost notification) is seen within 5 s; leases
+            // are renewed well before they lapse.
+            let ceiling = min(.seconds(5), leases.duration / 4)
+            let wait = nextRetry.map { min($0 - now, ceiling) } ?? ceiling
             await signal.wait(timeout: max(wait, .milliseconds(10)))
+        }
+    }
+
+    /// The destination's lease, taken or renewed when needed; nil when another process holds it.
+    /// Losing it forgets the destination's backoff: its new holder decides.
+    private func lease(for destination: String) async -> Lease? {
+        let now = clock.now()
+        if let lease = held[destination], !leases.needsRenewal(expiresAt: lease.expiresAt, now: now) { return lease }
+        do {
+            let lease = try await store.acquireLease(
+                SenderLeases.destination(destination), holder: leases.holder, now: now,
+                duration: leases.milliseconds)
+            if let previous = held[destination], previous.fence != lease?.fence {
+                logger.warning(
+                    "lost the lease of a destination to another process",
+                    metadata: ["destination": "\(destination)", "fence": "\(previous.fence)"])
+                clearBackoff(destination)
+            }
+            held[destination] = lease
+            return lease
+        } catch {
+            logger.error("cannot take a destination's lease", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Gives up every lease this process holds, at shutdown, so a process started in its place (or
+    /// another one) takes the destinations at once rather than after they expire.
+    public func releaseLeases() async {
+        for destination in held.keys.sorted() { await giveUpLease(destination) }
+    }
+
+    /// The queue is empty: another process may send what it queues next without waiting.
+    private func giveUpLease(_ destination: String) async {
+        guard let lease = held.removeValue(forKey: destination) else { return }
+        do {
+            try await store.releaseLease(lease)
+        } catch {
+            logger.warning("cannot give up a destination's lease", metadata: ["error": "\(error)"])
         }
     }
 
@@ -104,10 +159,12 @@ public actor FederationSender {
         Task { await self.drain(destination) }
     }
 
-    /// Sends transactions to one destination until its queue is empty or a send fails.
+    /// Sends transactions to one destination, under its lease, until its queue is empty or a send
+    /// fails.
     private func drain(_ destination: String) async {
         defer { inFlight.remove(destination) }
         while !Task.isCancelled {
+            guard let lease = await lease(for: destination) else { return }
             let edus: [QueuedEDU]
             do {
                 edus = try await store.queuedEDUs(destination: destination, limit: 100)
@@ -115,19 +172,22 @@ public actor FederationSender {
                 logger.error("cannot read the outbound queue", metadata: ["error": "\(error)"])
                 return
             }
-            if edus.isEmpty { return }
-            guard await deliver(edus, to: destination) else { return }
+            if edus.isEmpty {
+                await giveUpLease(destination)
+                return
+            }
+            guard await deliver(edus, to: destination, under: lease) else { return }
         }
     }
 
     /// Sends `edus` in order, splitting any part the destination refuses for its content until
     /// the refused EDU stands alone, and drops that one. Returns false after a failure that is not
     /// about the content (the destination is backed off) or when the queue cannot be updated.
-    private func deliver(_ edus: [QueuedEDU], to destination: String) async -> Bool {
+    private func deliver(_ edus: [QueuedEDU], to destination: String, under lease: Lease) async -> Bool {
         // A stack of parts still to send: the first part on top, so the order is kept.
         var parts: [ArraySlice<QueuedEDU>] = [edus[...]]
         while let part = parts.popLast() {
-            let outcome = TransactionOutcome(await send(part, to: destination))
+            let outcome = TransactionOutcome(await send(part, to: destination, under: lease))
             switch outcome {
             case .delivered: metrics.transaction(destination: destination, result: "sent")
             case .refused: metrics.transaction(destination: destination, result: "refused")
@@ -135,7 +195,7 @@ public actor FederationSender {
             }
             switch outcome {
             case .delivered:
-                guard await remove(part, from: destination) else { return false }
+                guard await remove(part, from: destination, under: lease) else { return false }
                 clearBackoff(destination)
             case .refused(let error) where part.count == 1:
                 logger.warning(
@@ -144,7 +204,7 @@ public actor FederationSender {
                         "destination": "\(destination)", "edu_type": "\(part[part.startIndex].type)",
                         "error": "\(error)",
                     ])
-                guard await remove(part, from: destination) else { return false }
+                guard await remove(part, from: destination, under: lease) else { return false }
             case .refused:
                 let middle = part.startIndex + part.count / 2
                 parts.append(part[middle...])
@@ -170,10 +230,14 @@ public actor FederationSender {
         return true
     }
 
-    /// One transaction carrying `edus`; nil when the destination answered 200.
-    private func send(_ edus: ArraySlice<QueuedEDU>, to destination: String) async -> FederationError? {
+    /// One transaction carrying `edus`; nil when the destination answered 200. Its ID is unique for
+    /// the destination: no other holding of the lease has this fence, and the counter is this
+    /// process's; the time keeps it unique even for a database started afresh.
+    private func send(_ edus: ArraySlice<QueuedEDU>, to destination: String, under lease: Lease) async
+        -> FederationError?
+    {
         transactionCounter += 1
-        let transactionID = "\(clock.now())-\(transactionCounter)"
+        let transactionID = "\(clock.now())-\(lease.fence)-\(transactionCounter)"
         let body: JSONObject = [
             "origin": .string(identity.serverName.rawValue), "origin_server_ts": .int(clock.now()),
             "pdus": .array([]),
@@ -189,11 +253,17 @@ public actor FederationSender {
         }
     }
 
-    /// Deletes sent or dropped EDUs from the queue; false (logged) when the store fails.
-    private func remove(_ edus: ArraySlice<QueuedEDU>, from destination: String) async -> Bool {
+    /// Deletes sent or dropped EDUs from the queue while the lease is held; false (logged) when the
+    /// lease was lost (the new holder sends them again) or the store fails.
+    private func remove(_ edus: ArraySlice<QueuedEDU>, from destination: String, under lease: Lease) async -> Bool {
         do {
-            try await store.deleteQueuedEDUs(ids: edus.map(\.id))
-            return true
+            if try await store.deleteQueuedEDUs(ids: edus.map(\.id), under: lease) { return true }
+            logger.warning(
+                "lost the lease of a destination while sending; its new holder sends the rest",
+                metadata: ["destination": "\(destination)", "fence": "\(lease.fence)"])
+            held[destination] = nil
+            clearBackoff(destination)
+            return false
         } catch {
             logger.error(
                 "cannot delete sent EDUs from the outbound queue",

@@ -13,7 +13,8 @@ extension KeyportConfig {
         "pid_file",
         "tls_certificate_path", "tls_private_key_path", "old_signing_keys", "key_refresh_interval",
         "federation_verify_certificates", "federation_custom_ca_list", "ip_range_blacklist", "ip_range_whitelist",
-        "federation", "trusted_key_servers", "suppress_key_server_warning",
+        "federation", "trusted_key_servers", "suppress_key_server_warning", "instance_name",
+        "federation_sender_lease_seconds",
     ]
 
     /// Reads a YAML configuration. Relative paths are kept as written (relative to the working
@@ -57,6 +58,7 @@ extension KeyportConfig {
             throw ConfigError("log_level must be one of trace, debug, info, notice, warning, error, critical")
         }
         try Self.federationSettings(reader, into: &config)
+        try Self.scaleOutSettings(reader, into: &config)
         if config.enableRegistration, !config.enableRegistrationWithoutVerification {
             throw ConfigError(
                 "enable_registration needs enable_registration_without_verification: true (Keyport has no email or captcha verification)"
@@ -126,6 +128,24 @@ extension KeyportConfig {
         let metrics = names.contains("metrics")
         guard matrix || metrics else { throw ConfigError("\(path) names nothing this server serves") }
         return (matrix, metrics)
+    }
+
+    /// `instance_name` and `federation_sender_lease_seconds`: what differs, if anything, between
+    /// processes sharing one database besides their listeners.
+    private static func scaleOutSettings(_ reader: ConfigReader, into config: inout KeyportConfig) throws(ConfigError) {
+        if let name = try reader.string("instance_name") {
+            guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "/" })
+            else {
+                throw ConfigError("instance_name must be 1 to 64 ASCII characters without spaces or '/'")
+            }
+            config.instanceName = name
+        }
+        if let seconds = try reader.number("federation_sender_lease_seconds") {
+            guard seconds >= 2, seconds <= 3600 else {
+                throw ConfigError("federation_sender_lease_seconds must be between 2 and 3600")
+            }
+            config.senderLeaseDuration = .milliseconds(Int64(seconds * 1000))
+        }
     }
 
     private static func federationSettings(_ reader: ConfigReader, into config: inout KeyportConfig) throws(ConfigError)

@@ -110,6 +110,13 @@ public struct KeyportConfig: Sendable {
     public var ipRangeWhitelist: [String]
     /// `federation: destination_min_retry_interval, destination_retry_multiplier, destination_max_retry_interval`.
     public var federationRetry: RetrySchedule
+    /// `instance_name`: this process's name in logs and leases, when several processes share one
+    /// database (optional: a random suffix keeps every process apart anyway).
+    public var instanceName: String?
+    /// `federation_sender_lease_seconds`: how long a process's hold on a destination (and on the
+    /// stale device-list retry loop) lasts unless renewed, so how long a dead process's
+    /// destinations wait before another process takes them over.
+    public var senderLeaseDuration: Duration = .seconds(30)
 
     /// The configuration used when `serve` is given no file: `localhost:8008` on 127.0.0.1:8008,
     /// SQLite under `./keyport-data`, open registration (it listens on loopback only).
