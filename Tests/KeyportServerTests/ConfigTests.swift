@@ -76,6 +76,17 @@ import Testing
         #expect(try KeyportConfig.parse(yaml: "server_name: a.example\nlog_format: json").0.logFormat == "json")
     }
 
+    @Test func scaleOutKeys() throws {
+        let (config, warnings) = try KeyportConfig.parse(
+            yaml: "server_name: a.example\ninstance_name: worker-2\nfederation_sender_lease_seconds: 7.5\n")
+        #expect(warnings.isEmpty)
+        #expect(config.instanceName == "worker-2")
+        #expect(config.senderLeaseDuration == .milliseconds(7_500))
+        let (defaults, _) = try KeyportConfig.parse(yaml: "server_name: a.example\n")
+        #expect(defaults.instanceName == nil)
+        #expect(defaults.senderLeaseDuration == .seconds(30))
+    }
+
     @Test func unknownKeysAreWarnings() throws {
         let (_, warnings) = try KeyportConfig.parse(yaml: "server_name: a.example\nfrobnicate: true\n")
         #expect(warnings.count == 1)
@@ -100,6 +111,10 @@ import Testing
         "server_name: a.example\nlisteners: [{{port: 1}: 8008}]",
         "server_name: a.example\nlog_level: loud",
         "server_name: a.example\nlog_format: xml",
+        "server_name: a.example\ninstance_name: 'two words'",
+        "server_name: a.example\ninstance_name: ''",
+        "server_name: a.example\nfederation_sender_lease_seconds: 1",
+        "server_name: a.example\nfederation_sender_lease_seconds: soon",
         "server_name: a.example\nlisteners: [{port: 1, type: replication}]",
         "server_name: a.example\nlisteners: [{port: 1, resources: [{names: [media_repo_only]}]}]",
         "server_name: a.example\nlisteners: [{port: 1, resources: [{names: metrics}]}]",
