@@ -325,6 +325,19 @@ enum PostgresMigrations {
                 )
                 """
             ]),
+        Migration(
+            name: "v5-destination-retry",
+            statements: [
+                """
+                CREATE TABLE destination_retry (
+                    destination TEXT PRIMARY KEY,
+                    failure_ts BIGINT NOT NULL,
+                    retry_last_ts BIGINT NOT NULL,
+                    retry_interval BIGINT NOT NULL,
+                    failures INTEGER NOT NULL
+                )
+                """
+            ]),
     ]
 
     /// Applies every migration not yet recorded, holding the advisory lock on one connection, each

@@ -266,6 +266,18 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("v10-destination-retry") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE destination_retry (
+                        destination TEXT PRIMARY KEY NOT NULL,
+                        failure_ts INTEGER NOT NULL,
+                        retry_last_ts INTEGER NOT NULL,
+                        retry_interval INTEGER NOT NULL,
+                        failures INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -1,5 +1,5 @@
 /// A destination as the admin API shows it (Synapse's `federation/destinations` fields). The
-/// backoff lives in the sender of this process; with several processes each reports its own.
+/// backoff comes from the store, so every process reports the same.
 public struct DestinationState: Sendable, Equatable {
     /// Since when, when last, and for how long a failing destination is left alone.
     public struct Backoff: Sendable, Equatable {

@@ -35,10 +35,10 @@ public actor FederationSender {
     /// The leases this process holds, by destination.
     var held: [String: Lease] = [:]
     var inFlight: Set<String> = []
-    var failures: [String: Int] = [:]
-    var retryAt: [String: ContinuousClock.Instant] = [:]
-    /// Per destination in backoff: when its failures began, when it last failed, the current delay.
-    var backoff: [String: DestinationState.Backoff] = [:]
+    /// The destinations in backoff as the store had them at the start of this round, plus this
+    /// process's own failures and successes since (the store is the truth; this saves a read
+    /// per transaction).
+    var retries: [String: DestinationRetry] = [:]
     var transactionCounter = 0
 
     public init(
@@ -64,6 +64,7 @@ public actor FederationSender {
         while !Task.isCancelled {
             do {
                 try await fanOut.run()
+                try await readRetries()
                 for destination in try await store.destinationsWithQueuedEDUs() { startDrain(destination) }
                 for destination in held.keys.sorted() where !inFlight.contains(destination) {
                     _ = await lease(for: destination)
@@ -71,18 +72,17 @@ public actor FederationSender {
             } catch {
                 logger.error("federation sender round failed", metadata: ["error": "\(error)"])
             }
-            let now = ContinuousClock.now
-            let nextRetry = retryAt.values.filter { $0 > now }.min()
-            // A write nobody announced (a test's, a lost notification) is seen within 5 s; leases
-            // are renewed well before they lapse.
+            let now = clock.now()
+            let nextRetry = retries.values.map(\.retryAt).filter { $0 > now }.min()
+            // A write nobody announced (a test's, a lost notification) or a backoff another process
+            // reset is seen within 5 s; leases are renewed well before they lapse.
             let ceiling = min(.seconds(5), leases.duration / 4)
-            let wait = nextRetry.map { min($0 - now, ceiling) } ?? ceiling
+            let wait = nextRetry.map { min(.milliseconds($0 - now), ceiling) } ?? ceiling
             await signal.wait(timeout: max(wait, .milliseconds(10)))
         }
     }
 
     /// The destination's lease, taken or renewed when needed; nil when another process holds it.
-    /// Losing it forgets the destination's backoff: its new holder decides.
     private func lease(for destination: String) async -> Lease? {
         let now = clock.now()
         if let lease = held[destination], !leases.needsRenewal(expiresAt: lease.expiresAt, now: now) { return lease }
@@ -94,7 +94,6 @@ public actor FederationSender {
                 logger.warning(
                     "lost the lease of a destination to another process",
                     metadata: ["destination": "\(destination)", "fence": "\(previous.fence)"])
-                clearBackoff(destination)
             }
             held[destination] = lease
             return lease
@@ -120,41 +119,81 @@ public actor FederationSender {
         }
     }
 
-    /// The destination talked to us: forget its backoff and send what is queued now.
+    /// The destination talked to us: forget its backoff, in every process, and send what is queued
+    /// now. Called for every inbound request, so it asks the store only about a destination this
+    /// process saw backing off.
     public func destinationIsUp(_ destination: String) async {
-        guard failures[destination] != nil else { return }
-        clearBackoff(destination)
+        guard retries[destination] != nil else { return }
+        await clearBackoff(destination)
         await signal.signal()
     }
 
     /// What the admin API shows: every destination with queued EDUs or in backoff, by name.
     public func destinationStates() async throws -> [DestinationState] {
         let queued = Set(try await store.destinationsWithQueuedEDUs())
+        let backoff = Dictionary(
+            uniqueKeysWithValues: try await store.destinationRetries().map { ($0.destination, $0) })
         return queued.union(backoff.keys).sorted().map { destination in
             DestinationState(
-                destination: destination, backoff: backoff[destination], hasQueuedEDUs: queued.contains(destination))
+                destination: destination,
+                backoff: backoff[destination].map {
+                    DestinationState.Backoff(
+                        failureTS: $0.failureTS, retryLastTS: $0.retryLastTS, retryInterval: $0.retryInterval)
+                },
+                hasQueuedEDUs: queued.contains(destination))
         }
     }
 
     /// The admin API's `reset_connection`: forget the backoff and try at once. False when the
     /// destination is not in backoff.
-    public func resetConnection(_ destination: String) async -> Bool {
-        guard failures[destination] != nil else { return false }
-        clearBackoff(destination)
+    public func resetConnection(_ destination: String) async throws -> Bool {
+        guard try await store.clearDestinationRetry(destination) else { return false }
+        retries[destination] = nil
+        metrics.backedOffDestinations.record(retries.count)
         await signal.signal()
         return true
     }
 
-    private func clearBackoff(_ destination: String) {
-        failures[destination] = nil
-        retryAt[destination] = nil
-        backoff[destination] = nil
-        metrics.backedOffDestinations.record(backoff.count)
+    /// The store's backoff state, read once per round.
+    private func readRetries() async throws {
+        retries = Dictionary(uniqueKeysWithValues: try await store.destinationRetries().map { ($0.destination, $0) })
+        metrics.backedOffDestinations.record(retries.count)
+    }
+
+    /// Forgets a destination's failures, in the store when this process knows of any.
+    private func clearBackoff(_ destination: String) async {
+        guard retries.removeValue(forKey: destination) != nil else { return }
+        metrics.backedOffDestinations.record(retries.count)
+        do {
+            _ = try await store.clearDestinationRetry(destination)
+        } catch {
+            logger.warning("cannot clear a destination's backoff", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Records one more failure and the wait before the next attempt.
+    private func recordFailure(_ destination: String) async -> Duration {
+        let previous = retries[destination]
+        let failures = (previous?.failures ?? 0) + 1
+        let delay = schedule.delay(afterFailures: failures)
+        let now = clock.now()
+        let retry = DestinationRetry(
+            destination: destination, failureTS: previous?.failureTS ?? now, retryLastTS: now,
+            retryInterval: delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000,
+            failures: failures)
+        retries[destination] = retry
+        metrics.backedOffDestinations.record(retries.count)
+        do {
+            try await store.setDestinationRetry(retry)
+        } catch {
+            logger.warning("cannot record a destination's backoff", metadata: ["error": "\(error)"])
+        }
+        return delay
     }
 
     private func startDrain(_ destination: String) {
         guard !inFlight.contains(destination) else { return }
-        if let at = retryAt[destination], at > .now { return }
+        if let retry = retries[destination], retry.retryAt > clock.now() { return }
         inFlight.insert(destination)
         Task { await self.drain(destination) }
     }
@@ -196,7 +235,7 @@ public actor FederationSender {
             switch outcome {
             case .delivered:
                 guard await remove(part, from: destination, under: lease) else { return false }
-                clearBackoff(destination)
+                await clearBackoff(destination)
             case .refused(let error) where part.count == 1:
                 logger.warning(
                     "destination refused an EDU for its content; dropped",
@@ -210,16 +249,7 @@ public actor FederationSender {
                 parts.append(part[middle...])
                 parts.append(part[..<middle])
             case .failed(let error):
-                let count = (failures[destination] ?? 0) + 1
-                failures[destination] = count
-                let delay = schedule.delay(afterFailures: count)
-                retryAt[destination] = .now + delay
-                let now = clock.now()
-                backoff[destination] = DestinationState.Backoff(
-                    failureTS: backoff[destination]?.failureTS ?? now, retryLastTS: now,
-                    retryInterval: delay.components.seconds * 1000 + delay.components.attoseconds
-                        / 1_000_000_000_000_000)
-                metrics.backedOffDestinations.record(backoff.count)
+                let delay = await recordFailure(destination)
                 logger.warning(
                     "transaction failed; will retry",
                     metadata: ["destination": "\(destination)", "error": "\(error)", "retry_in": "\(delay)"])
@@ -262,7 +292,6 @@ public actor FederationSender {
                 "lost the lease of a destination while sending; its new holder sends the rest",
                 metadata: ["destination": "\(destination)", "fence": "\(lease.fence)"])
             held[destination] = nil
-            clearBackoff(destination)
             return false
         } catch {
             logger.error(

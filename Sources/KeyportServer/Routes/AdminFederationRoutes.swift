@@ -47,7 +47,7 @@ struct AdminFederationRoutes {
             guard try await sender.destinationStates().contains(where: { $0.destination == name }) else {
                 throw MatrixError.notFound("Unknown destination")
             }
-            guard await sender.resetConnection(name) else {
+            guard try await sender.resetConnection(name) else {
                 throw MatrixError(
                     status: 400, errcode: "M_UNKNOWN",
                     "The retry timing does not need to be reset for this destination.")

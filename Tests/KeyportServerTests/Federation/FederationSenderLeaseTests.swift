@@ -115,4 +115,36 @@ import Testing
                 try await !store.deleteQueuedEDUs(ids: [], under: dead), "the dead holder's fence no longer counts")
         }
     }
+
+    /// A destination's backoff is in the store: the process that did not fail sees it and can
+    /// reset it (the admin API may be answered by any process).
+    @Test func backoffIsSharedBetweenProcesses() async throws {
+        let attempts = Mutex(0)
+        let failing: FakePeer.Handler = { _ in
+            attempts.withLock { $0 += 1 }
+            return (503, ["errcode": "M_UNKNOWN", "error": "down for maintenance"])
+        }
+        try await FakePeer.run(failing) { peer in
+            let store = try SQLiteStore(path: TestServer.temporaryDirectory() + "/backoff.db")
+            let identity = ServerIdentity(serverName: ServerName("origin.test")!, signingKey: SigningKey.generate())
+            try await Self.enqueue(store, peer, 0..<3)
+            try await FakePeer.withClient(identity) { client in
+                let failingSender = Self.sender(store, client, identity, SenderLeases(instanceName: "p1"))
+                let other = Self.sender(store, client, identity, SenderLeases(instanceName: "p2"))
+                let running = Task { await failingSender.run() }
+                let deadline = ContinuousClock.now + .seconds(10)
+                while try await store.destinationRetries().isEmpty, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                running.cancel()
+                await running.value
+                #expect(attempts.withLock { $0 } >= 1, "the peer was tried")
+                let seen = try await other.destinationStates()
+                #expect(seen.map(\.destination) == [peer])
+                #expect(seen.first?.backoff != nil, "the other process sees the backoff")
+                #expect(try await other.resetConnection(peer), "and can reset it")
+                #expect(try await store.destinationRetries().isEmpty)
+            }
+        }
+    }
 }
