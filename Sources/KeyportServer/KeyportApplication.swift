@@ -178,6 +178,7 @@ public enum KeyportApplication {
         ToDeviceRoutes(services: services).register(into: &router)
         SyncRoutes(services: services).register(into: &router)
         RoomRoutes(services: services).register(into: &router)
+        AccountDataRoutes(services: services).register(into: &router)
         return router
     }
 }

@@ -16,6 +16,7 @@ public struct Services: Sendable {
     public let notifications: ChangeNotifications
     public let clock: ServerClock
     public let admin: AdminService
+    public let accountData: AccountDataService
 
     public init(
         storage: any KeyportStorage, identity: ServerIdentity, policy: RegistrationPolicy, hasher: PasswordHasher,
@@ -48,6 +49,7 @@ public struct Services: Sendable {
         self.rooms = RoomService(store: storage, identity: identity, clock: clock, notifications: notifications)
         self.filters = FilterService(store: storage)
         self.admin = AdminService(store: storage, identity: identity, notifications: notifications)
+        self.accountData = AccountDataService(store: storage, notifications: notifications)
         self.sync = SyncService(
             store: storage, deviceLists: deviceLists, keys: keys, notifier: notifier, clock: clock, metrics: metrics)
     }

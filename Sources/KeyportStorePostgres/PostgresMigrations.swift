@@ -338,6 +338,23 @@ enum PostgresMigrations {
                 )
                 """
             ]),
+        Migration(
+            name: "v6-account-data",
+            statements: [
+                "INSERT INTO stream_positions (stream, position) VALUES ('account_data', 0)",
+                // room_id '' is global account data: a primary key column cannot hold NULL.
+                """
+                CREATE TABLE account_data (
+                    user_id TEXT NOT NULL,
+                    room_id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    content_json TEXT NOT NULL,
+                    stream_id BIGINT NOT NULL,
+                    PRIMARY KEY (user_id, room_id, type)
+                )
+                """,
+                "CREATE INDEX account_data_by_position ON account_data (user_id, stream_id)",
+            ]),
     ]
 
     /// Applies every migration not yet recorded, holding the advisory lock on one connection, each

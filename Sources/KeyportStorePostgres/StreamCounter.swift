@@ -19,9 +19,10 @@ enum StreamCounter: String, CaseIterable {
     case deviceList = "device_list"
     case toDevice = "to_device"
     case federationOutbox = "federation_outbox"
+    case accountData = "account_data"
 
     /// The order in which one transaction may take several counters.
-    static let lockOrder: [StreamCounter] = [.roomEvents, .deviceList, .toDevice, .federationOutbox]
+    static let lockOrder: [StreamCounter] = [.roomEvents, .deviceList, .toDevice, .federationOutbox, .accountData]
 }
 
 extension PostgresTransaction {

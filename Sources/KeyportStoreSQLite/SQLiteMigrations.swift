@@ -278,6 +278,26 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("v11-account-data") { db in
+            // room_id '' is global account data: a primary key column cannot hold NULL usefully.
+            try db.execute(
+                sql: """
+                    CREATE TABLE account_data (
+                        user_id TEXT NOT NULL,
+                        room_id TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        content_json TEXT NOT NULL,
+                        stream_id INTEGER NOT NULL,
+                        PRIMARY KEY (user_id, room_id, type)
+                    );
+                    CREATE INDEX account_data_by_position ON account_data (user_id, stream_id);
+                    CREATE TABLE account_data_position (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        position INTEGER NOT NULL
+                    );
+                    INSERT INTO account_data_position (id, position) VALUES (1, 0);
+                    """)
+        }
         return migrator
     }
 }

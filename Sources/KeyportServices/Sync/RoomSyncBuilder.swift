@@ -13,9 +13,11 @@ struct RoomSyncBuilder {
         var hasContent: Bool
     }
 
-    func build(since: Int64?, head: Int64, fullState: Bool, timelineLimit: Int, includeLeave: Bool) async throws
-        -> Result
-    {
+    /// `accountData`: the room account data events to send, by room (joined rooms only get them).
+    func build(
+        since: Int64?, head: Int64, fullState: Bool, timelineLimit: Int, includeLeave: Bool,
+        accountData: [String: [JSONValue]] = [:]
+    ) async throws -> Result {
         var join: JSONObject = [:]
         var invite: JSONObject = [:]
         var leave: JSONObject = [:]
@@ -30,7 +32,8 @@ struct RoomSyncBuilder {
                     limit: timelineLimit + 1)
                 let limited = events.count > timelineLimit
                 let timeline = Array(events.suffix(timelineLimit))
-                if !fullState && !newlyJoined && timeline.isEmpty { continue }
+                let roomAccountData = accountData[record.roomID] ?? []
+                if !fullState && !newlyJoined && timeline.isEmpty && roomAccountData.isEmpty { continue }
                 var state: [RoomEvent] = []
                 let inTimeline = Set(timeline.map(\.eventID))
                 if fullState || newlyJoined {
@@ -43,7 +46,8 @@ struct RoomSyncBuilder {
                         $0.ordering > from && $0.ordering < start && !inTimeline.contains($0.eventID)
                     }
                 }
-                join[record.roomID] = roomJSON(timeline: timeline, limited: limited, state: state)
+                join[record.roomID] = roomJSON(
+                    timeline: timeline, limited: limited, state: state, accountData: roomAccountData)
             case "invite" where isNew:
                 let state = try await store.currentState(roomID: record.roomID).filter { event in
                     [
@@ -84,7 +88,9 @@ struct RoomSyncBuilder {
         return Array(visible.suffix(limit))
     }
 
-    private func roomJSON(timeline: [RoomEvent], limited: Bool, state: [RoomEvent]) -> JSONValue {
+    private func roomJSON(timeline: [RoomEvent], limited: Bool, state: [RoomEvent], accountData: [JSONValue] = [])
+        -> JSONValue
+    {
         let format = { (event: RoomEvent) in
             ClientEventFormat.json(event, viewer: session, now: now, includeRoomID: false)
         }
@@ -94,7 +100,7 @@ struct RoomSyncBuilder {
             "timeline": .object(timelineJSON),
             "state": ["events": .array(state.map(format))],
             "ephemeral": ["events": []],
-            "account_data": ["events": []],
+            "account_data": ["events": .array(accountData)],
             "unread_notifications": ["highlight_count": 0, "notification_count": 0],
             "summary": [:],
         ]

@@ -13,7 +13,7 @@ public struct SyncService: Sendable {
     /// process can be lost (its listener was reconnecting), the data never is.
     public static let recheckInterval: Duration = .seconds(10)
 
-    let store: any ToDeviceStore & RoomStore & StreamStore & KeyStore
+    let store: any ToDeviceStore & RoomStore & StreamStore & KeyStore & AccountDataStore
     let deviceLists: DeviceListService
     let keys: KeyService
     let notifier: SyncNotifier
@@ -22,7 +22,8 @@ public struct SyncService: Sendable {
     let metrics: ServiceMetrics
 
     public init(
-        store: any ToDeviceStore & RoomStore & StreamStore & KeyStore, deviceLists: DeviceListService, keys: KeyService,
+        store: any ToDeviceStore & RoomStore & StreamStore & KeyStore & AccountDataStore,
+        deviceLists: DeviceListService, keys: KeyService,
         notifier: SyncNotifier, clock: ServerClock, metrics: ServiceMetrics = ServiceMetrics()
     ) {
         self.store = store
@@ -71,12 +72,17 @@ public struct SyncService: Sendable {
         }
     }
 
+    static func accountDataEvent(_ record: AccountDataRecord) -> JSONValue {
+        ["type": .string(record.type), "content": .object(record.content)]
+    }
+
     func build(session: SessionRecord, request: Request) async throws -> (JSONValue, Bool) {
         let since = request.since
         let head = StreamToken(
             deviceLists: try await store.currentDeviceListPosition(),
             toDevice: try await store.currentToDevicePosition(),
-            rooms: try await store.currentRoomPosition())
+            rooms: try await store.currentRoomPosition(),
+            accountData: try await store.currentAccountDataPosition())
         var next = head
 
         let messages = try await store.toDeviceMessages(
@@ -95,9 +101,16 @@ public struct SyncService: Sendable {
                 for: session.userID, from: since.deviceLists, to: head.deviceLists)
         }
 
+        // Each piece changed since the token (all of them in a first sync), global or per room.
+        let accountData = try await store.accountDataChanges(
+            userID: session.userID, after: since?.accountData ?? 0, upTo: head.accountData)
+        let globalAccountData = accountData.filter { $0.roomID == nil }.map(Self.accountDataEvent)
+        let roomAccountData = Dictionary(grouping: accountData.filter { $0.roomID != nil }, by: { $0.roomID ?? "" })
+            .mapValues { $0.map(Self.accountDataEvent) }
+
         let rooms = try await RoomSyncBuilder(store: store, session: session, now: clock.now()).build(
             since: since?.rooms, head: head.rooms, fullState: request.fullState || since == nil,
-            timelineLimit: request.timelineLimit, includeLeave: request.includeLeave)
+            timelineLimit: request.timelineLimit, includeLeave: request.includeLeave, accountData: roomAccountData)
 
         let counts = try await keys.oneTimeKeyCounts(userID: session.userID, deviceID: session.deviceID)
         let fallbackTypes = try await keys.unusedFallbackKeyTypes(userID: session.userID, deviceID: session.deviceID)
@@ -111,10 +124,11 @@ public struct SyncService: Sendable {
             "device_unused_fallback_key_types": .array(fallbackTypes.map(JSONValue.string)),
             "org.matrix.msc2732.device_unused_fallback_key_types": .array(fallbackTypes.map(JSONValue.string)),
             "rooms": rooms.json,
-            "account_data": ["events": []],
+            "account_data": ["events": .array(globalAccountData)],
             "presence": ["events": []],
         ]
-        let hasContent = !toDevice.isEmpty || !changed.isEmpty || !left.isEmpty || rooms.hasContent
+        let hasContent =
+            !toDevice.isEmpty || !changed.isEmpty || !left.isEmpty || rooms.hasContent || !globalAccountData.isEmpty
         return (response, hasContent)
     }
 }
