@@ -36,6 +36,7 @@ from matrix_http import MatrixHttp  # noqa: E402
 from scenario_claims import claims  # noqa: E402
 from scenario_failover import failover  # noqa: E402
 from scenario_soak import soak  # noqa: E402
+from scenario_run import run_scenario  # noqa: E402
 from scenario_wakeup import wakeup  # noqa: E402
 from synapse_server import SynapseServer  # noqa: E402
 
@@ -80,15 +81,10 @@ async def run(binary: str, names: list[str], conninfo: str, seed: int) -> int:
         async with aiohttp.ClientSession(connector=connector) as session:
             context = Context(cluster, MatrixHttp(session), root, seed, cert, key)
             for name in names:
-                started = time.monotonic()
                 print(f"== {name}")
-                try:
-                    await asyncio.wait_for(SCENARIOS[name](context), timeout=SCENARIO_TIMEOUT)
-                    print(f"PASS {name} ({time.monotonic() - started:.1f} s)")
+                if await run_scenario(name, SCENARIOS[name](context), timeout=SCENARIO_TIMEOUT):
                     passed += 1
-                except Exception:
-                    print(f"FAIL {name} ({time.monotonic() - started:.1f} s)")
-                    traceback.print_exc()
+                else:
                     failed += 1
                 await asyncio.to_thread(cluster.start_missing)  # a killed process is back for the next one
     except Exception:
