@@ -46,7 +46,8 @@ class FederatingKeyport:
         self.process: subprocess.Popen | None = None
         os.makedirs(workdir, exist_ok=True)
         self.config_path = os.path.join(workdir, "keyport.yaml")
-        metrics_listener = [f"  - {{port: {self.metrics_port}, bind_addresses: ['127.0.0.1'], type: metrics}}"]
+        metrics_listener = [f"  - {{port: {self.metrics_port}, bind_addresses: ['127.0.0.1'], type: metrics}}"
+                            ] if metrics else []
         database = database or ["database:", "  name: sqlite3", f"  args: {{database: {workdir}/keyport.db}}"]
         with open(self.config_path, "w") as handle:
             handle.write(
@@ -56,7 +57,7 @@ class FederatingKeyport:
                         "listeners:",
                         f"  - {{port: {self.tls_port}, bind_addresses: ['127.0.0.1'], tls: true}}",
                         f"  - {{port: {self.http_port}, bind_addresses: ['127.0.0.1'], tls: false}}",
-                        *(metrics_listener if metrics else []),
+                        *metrics_listener,
                         f"tls_certificate_path: {cert}",
                         f"tls_private_key_path: {key}",
                         *database,

@@ -10,8 +10,7 @@ import os
 import secrets
 import shutil
 import subprocess
-import threading
-import urllib.error
+from concurrent.futures import ThreadPoolExecutor
 
 from federating_keyport import FederatingKeyport
 from metrics_scrape import scrape
@@ -20,12 +19,14 @@ LABELS = ("A", "B", "C")
 
 
 def psql_binary() -> str:
+    """Debian puts psql on the PATH; PostgreSQL's own bin directory has it too."""
     found = shutil.which("psql")
     if found:
         return found
-    candidates = sorted(d for d in os.listdir("/usr/lib/postgresql")) if os.path.isdir("/usr/lib/postgresql") else []
-    for version in reversed(candidates):
-        path = f"/usr/lib/postgresql/{version}/bin/psql"
+    root = "/usr/lib/postgresql"
+    versions = sorted(os.listdir(root), key=lambda v: int(v) if v.isdigit() else 0) if os.path.isdir(root) else []
+    for version in reversed(versions):
+        path = os.path.join(root, version, "bin", "psql")
         if os.access(path, os.X_OK):
             return path
     raise RuntimeError("no psql (apt-get install postgresql)")
@@ -49,16 +50,12 @@ class Database:
         self.name = f"keyport_scale_{secrets.token_hex(4)}"
         self.psql(f"CREATE DATABASE {self.name}")
 
-    def psql(self, sql: str, database: str | None = None) -> str:
-        conninfo = self.admin if database is None else f"{self.admin} dbname={database}"
-        result = subprocess.run([psql_binary(), conninfo, "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-c", sql],
+    def psql(self, sql: str) -> str:
+        result = subprocess.run([psql_binary(), self.admin, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql],
                                 capture_output=True, text=True, timeout=60)
         if result.returncode != 0:
             raise RuntimeError(f"psql {sql!r} failed: {result.stderr.strip()}")
         return result.stdout.strip()
-
-    def query(self, sql: str) -> str:
-        return self.psql(sql, database=self.name)
 
     def yaml(self) -> list[str]:
         """The `database:` section, as Synapse writes it for psycopg2."""
@@ -82,7 +79,6 @@ class ScaleOutCluster:
     (`lease_key_ignored` says so after start)."""
 
     def __init__(self, binary: str, root: str, database: Database, cert: str, key: str, lease_seconds: int):
-        self.database = database
         self.lease_seconds = lease_seconds
         self.processes: dict[str, FederatingKeyport] = {}
         first = None
@@ -100,32 +96,17 @@ class ScaleOutCluster:
     def url(self, label: str) -> str:
         return self.processes[label].url
 
-    def urls(self) -> list[str]:
-        return [process.url for process in self.processes.values()]
-
     def start(self) -> None:
         """A first (it writes the signing key and migrates), then B and C together."""
         self.processes["A"].start()
         self.start_missing()
 
     def start_missing(self) -> None:
-        """Starts every process that is not running (after a scenario killed one)."""
-        down = [p for p in self.processes.values() if p.process is None or p.process.poll() is not None]
-        errors: list[BaseException] = []
-
-        def start(process: FederatingKeyport) -> None:
-            try:
-                process.start()
-            except BaseException as error:  # noqa: BLE001 - reported below
-                errors.append(error)
-
-        threads = [threading.Thread(target=start, args=(p,)) for p in down]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
+        """Starts every process that is not running (after a scenario killed one), together."""
+        down = [label for label in LABELS if not self.running(label)]
+        with ThreadPoolExecutor() as pool:
+            for started in [pool.submit(self.processes[label].start) for label in down]:
+                started.result()
 
     def running(self, label: str) -> bool:
         process = self.processes[label].process
@@ -137,12 +118,7 @@ class ScaleOutCluster:
 
     def metrics(self, label: str) -> dict[tuple[str, tuple], float]:
         """Every sample of the process's /metrics (empty when it is not running)."""
-        if not self.running(label):
-            return {}
-        try:
-            return scrape(self.processes[label].metrics_port)
-        except (urllib.error.URLError, ConnectionError):
-            return {}
+        return scrape(self.processes[label].metrics_port) if self.running(label) else {}
 
     def stop(self) -> None:
         for label, process in self.processes.items():

@@ -149,7 +149,7 @@ async def run(ctx, synapse, recipient) -> None:
     await asyncio.to_thread(synapse.start)
     back = time.monotonic()
     sent = messages.sent
-    await tally.until(recipient, sent, 90)
+    await tally.until(recipient, sent, 60)
     print(f"  all {len(sent)} messages arrived {time.monotonic() - back:.1f} s after {destination} was back")
     for _ in range(3):  # a late duplicate would show up here
         await tally.sync(recipient, 1500)

@@ -121,8 +121,8 @@ async def device_list_writer(ctx, ledger: Ledger, rng: random.Random, readers: l
 
 async def reader(ctx, ledger: Ledger, rng: random.Random, device: Device, since: str, writers_done: asyncio.Event,
                  drain_deadline: list[float]) -> None:
-    """Syncs in a chain until the writers are done, everything addressed to this device has arrived
-    and three more answers (one per process) brought nothing new."""
+    """Syncs in a chain until the writers are done and everything addressed to this device has
+    arrived, then once more on each process (where a late duplicate would show)."""
     records = ledger.records[device.user_id]
     quiet = 0
     while True:
