@@ -23,19 +23,32 @@ def free_port() -> int:
 
 
 class FederatingKeyport:
-    """A `keyport serve` process on loopback that federates over TLS with a self-signed certificate."""
+    """A `keyport serve` process on loopback that federates over TLS with a self-signed certificate.
 
-    def __init__(self, binary: str, workdir: str, cert: str, key: str):
+    By default it is a server of its own (named after its TLS port, SQLite in `workdir`). Several
+    processes of one server (tests/scale_out) pass the first one's `server_name` and
+    `signing_key_path`, a shared `database` (the YAML lines of the `database:` section) and
+    `extra_config` lines; `metrics=True` adds a `type: metrics` listener on `metrics_port`.
+    """
+
+    def __init__(self, binary: str, workdir: str, cert: str, key: str, *, server_name: str | None = None,
+                 signing_key_path: str | None = None, database: list[str] | None = None,
+                 extra_config: list[str] | None = None, metrics: bool = False):
         self.binary = os.path.abspath(binary)
         self.workdir = workdir
         self.tls_port = free_port()
         self.http_port = free_port()
-        self.server_name = f"localhost:{self.tls_port}"
+        self.metrics_port = free_port() if metrics else None
+        self.server_name = server_name or f"localhost:{self.tls_port}"
         self.url = f"http://127.0.0.1:{self.http_port}"
         self.log_path = os.path.join(workdir, "keyport.log")
+        self.signing_key_path = signing_key_path or os.path.join(workdir, "signing.key")
         self.process: subprocess.Popen | None = None
         os.makedirs(workdir, exist_ok=True)
         self.config_path = os.path.join(workdir, "keyport.yaml")
+        metrics_listener = [f"  - {{port: {self.metrics_port}, bind_addresses: ['127.0.0.1'], type: metrics}}"
+                            ] if metrics else []
+        database = database or ["database:", "  name: sqlite3", f"  args: {{database: {workdir}/keyport.db}}"]
         with open(self.config_path, "w") as handle:
             handle.write(
                 "\n".join(
@@ -44,12 +57,11 @@ class FederatingKeyport:
                         "listeners:",
                         f"  - {{port: {self.tls_port}, bind_addresses: ['127.0.0.1'], tls: true}}",
                         f"  - {{port: {self.http_port}, bind_addresses: ['127.0.0.1'], tls: false}}",
+                        *metrics_listener,
                         f"tls_certificate_path: {cert}",
                         f"tls_private_key_path: {key}",
-                        "database:",
-                        "  name: sqlite3",
-                        f"  args: {{database: {workdir}/keyport.db}}",
-                        f"signing_key_path: {workdir}/signing.key",
+                        *database,
+                        f"signing_key_path: {self.signing_key_path}",
                         "enable_registration: true",
                         "enable_registration_without_verification: true",
                         "federation_verify_certificates: false",
@@ -63,6 +75,7 @@ class FederatingKeyport:
                         "rc_key_claim: {per_second: 1000, burst_count: 1000}",
                         "password_config: {pbkdf2_rounds: 10000}",
                         "log_level: info",
+                        *(extra_config or []),
                         "",
                     ]
                 )

@@ -44,6 +44,7 @@ from nio import (
 )
 
 from federating_keyport import FederatingKeyport
+from scenario_run import run_scenario
 from synapse_server import SynapseServer
 
 PASSWORD = "interop-password"
@@ -267,14 +268,9 @@ async def main(binary: str) -> int:
                                ("keyport_killed_while_queued", keyport_killed_while_queued),
                                ("keyport_to_keyport", keyport_to_keyport),
                                ("keyport2_to_keyport", keyport2_to_keyport)]:
-            started = time.monotonic()
-            try:
-                await asyncio.wait_for(scenario(env), timeout=150)
-                print(f"PASS {name} ({time.monotonic() - started:.1f} s)")
+            if await run_scenario(name, scenario(env), timeout=150):
                 passed += 1
-            except Exception:
-                print(f"FAIL {name} ({time.monotonic() - started:.1f} s)")
-                traceback.print_exc()
+            else:
                 failed += 1
                 for server in (env.keyport, env.keyport2, env.synapse):  # leave all up for the next scenario
                     if server.process is None or server.process.poll() is not None:

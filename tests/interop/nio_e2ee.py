@@ -13,7 +13,6 @@ import asyncio
 import os
 import sys
 import tempfile
-import traceback
 
 from nio import (
     AsyncClient,
@@ -30,6 +29,7 @@ from nio import (
 )
 
 from keyport_server import KeyportServer
+from scenario_run import run_scenario
 
 PASSWORD = "interop-password"
 
@@ -187,13 +187,9 @@ async def main(binary: str) -> int:
     try:
         for name, scenario in [("olm_to_device", olm_to_device), ("megolm_room", megolm_room),
                                ("second_device", second_device)]:
-            try:
-                await asyncio.wait_for(scenario(server, root), timeout=120)
-                print(f"PASS {name}")
+            if await run_scenario(name, scenario(server, root), timeout=120):
                 passed += 1
-            except Exception:
-                print(f"FAIL {name}")
-                traceback.print_exc()
+            else:
                 failed += 1
     finally:
         server.stop()
