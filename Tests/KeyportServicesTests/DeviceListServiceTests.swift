@@ -117,11 +117,12 @@ import Testing
     }
 
     @Test func tokensRoundTripAndRejectGarbage() {
-        let token = StreamToken(deviceLists: 12, toDevice: 3, rooms: 7)
+        let token = StreamToken(deviceLists: 12, toDevice: 3, rooms: 7, accountData: 9)
         #expect(StreamToken(token.description) == token)
         #expect(StreamToken("s5") == StreamToken(deviceLists: 5))
+        #expect(StreamToken("s1_2_3") == StreamToken(deviceLists: 1, toDevice: 2, rooms: 3), "an older token")
         #expect(StreamToken("x5_1_1") == nil)
         #expect(StreamToken("s-1_0_0") == nil)
-        #expect(StreamToken("s1_2_3_4") == nil)
+        #expect(StreamToken("s1_2_3_4_5") == nil)
     }
 }
