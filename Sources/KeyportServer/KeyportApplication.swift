@@ -70,6 +70,7 @@ public enum KeyportApplication {
             hasher: PasswordHasher(rounds: config.passwordRounds), clock: clock, notifier: notifier, outbound: outbound,
             bus: bus,
             remoteKeys: RemoteKeyDirectory(store: storage, client: client, deviceLists: deviceLists),
+            remoteProfiles: RemoteProfileDirectory(client: client),
             failedPasswordAttempts: config.failedLoginRateLimit, metrics: ServiceMetrics(factory: metricsFactory))
         let keyRing = ServerKeyRing(store: storage, clock: clock, logger: logger) { server in
             try await client.request(
@@ -89,6 +90,7 @@ public enum KeyportApplication {
             transactions: TransactionService(
                 store: storage, identity: identity, deviceLists: deviceLists, notifications: notifications,
                 clock: clock, logger: logger),
+            profiles: services.profiles,
             claimLimiter: RateLimiter(limit: config.federationKeyClaimRateLimit)
         ).register(into: &router)
         AdminFederationRoutes(admin: services.admin, sender: sender).register(into: &router)
@@ -179,6 +181,8 @@ public enum KeyportApplication {
         SyncRoutes(services: services).register(into: &router)
         RoomRoutes(services: services).register(into: &router)
         AccountDataRoutes(services: services).register(into: &router)
+        ProfileRoutes(services: services).register(into: &router)
+        CapabilitiesRoutes().register(into: &router)
         return router
     }
 }

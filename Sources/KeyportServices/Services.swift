@@ -17,12 +17,13 @@ public struct Services: Sendable {
     public let clock: ServerClock
     public let admin: AdminService
     public let accountData: AccountDataService
+    public let profiles: ProfileService
 
     public init(
         storage: any KeyportStorage, identity: ServerIdentity, policy: RegistrationPolicy, hasher: PasswordHasher,
         clock: ServerClock = .system, notifier: SyncNotifier = SyncNotifier(),
         outbound: OutboundSignal = OutboundSignal(), bus: any ChangeBus = SingleProcessChangeBus(),
-        remoteKeys: (any RemoteKeyQuerying)? = nil,
+        remoteKeys: (any RemoteKeyQuerying)? = nil, remoteProfiles: (any RemoteProfileQuerying)? = nil,
         failedPasswordAttempts: RateLimit = RateLimit(perSecond: 0.17, burst: 3),
         metrics: ServiceMetrics = ServiceMetrics()
     ) {
@@ -46,7 +47,9 @@ public struct Services: Sendable {
         self.deviceLists = deviceLists
         self.sharedSecret = SharedSecretRegistration(secret: policy.sharedSecret, store: storage, clock: clock)
         self.toDevice = ToDeviceService(store: storage, identity: identity, clock: clock, notifications: notifications)
-        self.rooms = RoomService(store: storage, identity: identity, clock: clock, notifications: notifications)
+        let rooms = RoomService(store: storage, identity: identity, clock: clock, notifications: notifications)
+        self.rooms = rooms
+        self.profiles = ProfileService(store: storage, identity: identity, rooms: rooms, remote: remoteProfiles)
         self.filters = FilterService(store: storage)
         self.admin = AdminService(store: storage, identity: identity, notifications: notifications)
         self.accountData = AccountDataService(store: storage, notifications: notifications)

@@ -355,6 +355,12 @@ enum PostgresMigrations {
                 """,
                 "CREATE INDEX account_data_by_position ON account_data (user_id, stream_id)",
             ]),
+        Migration(
+            name: "v7-profiles",
+            statements: [
+                "ALTER TABLE accounts ADD COLUMN displayname TEXT",
+                "ALTER TABLE accounts ADD COLUMN avatar_url TEXT",
+            ]),
     ]
 
     /// Applies every migration not yet recorded, holding the advisory lock on one connection, each

@@ -298,6 +298,10 @@ enum SQLiteMigrations {
                     INSERT INTO account_data_position (id, position) VALUES (1, 0);
                     """)
         }
+        migrator.registerMigration("v12-profiles") { db in
+            try db.execute(sql: "ALTER TABLE accounts ADD COLUMN displayname TEXT")
+            try db.execute(sql: "ALTER TABLE accounts ADD COLUMN avatar_url TEXT")
+        }
         return migrator
     }
 }

@@ -17,6 +17,8 @@ public enum FederationResponseLimit {
     public static let transaction = 1 << 20
     /// `/.well-known/matrix/server`, as Synapse.
     public static let wellKnown = 50 * 1024
+    /// A `/query/profile` answer: two short strings.
+    public static let profile = 64 * 1024
     /// All answers being read at once.
     public static let bytesInFlight = 64 << 20
 }

@@ -6,6 +6,7 @@ import MatrixModel
 struct FederationRoutes {
     let queries: FederationQueryService
     let transactions: TransactionService
+    let profiles: ProfileService
     /// `rc_federation_key_claim`, per origin server: every claim uses up keys a peer cannot give back.
     let claimLimiter: RateLimiter
 
@@ -23,6 +24,16 @@ struct FederationRoutes {
         router.add("POST", prefix + "/user/keys/claim", access: .federation) { request in
             try await claimLimiter.acquire(try request.requireOrigin())
             return MatrixResponse(.object(try await queries.claimKeys(body: request.bodyOrEmpty)))
+        }
+        /// # `GET /query/profile?user_id=…[&field=displayname|avatar_url]`
+        router.add("GET", prefix + "/query/profile", access: .federation) { request in
+            guard let userID = request.query["user_id"] else { throw MatrixError.missingParam("Missing user_id") }
+            let field = request.query["field"]
+            if let field, field != "displayname", field != "avatar_url" {
+                throw MatrixError.invalidParam("Unknown profile field \(field)")
+            }
+            return MatrixResponse(
+                .object(ProfileService.json(try await profiles.localProfile(of: userID), field: field)))
         }
         /// # `PUT /send/{txnId}`
         router.add("PUT", prefix + "/send/{txnId}", access: .federation) { request in

@@ -10,7 +10,7 @@ public struct AccountService: Sendable {
         public var accessToken: String
     }
 
-    let store: any AccountStore & DeviceStore
+    let store: any AccountStore & DeviceStore & ProfileStore
     let identity: ServerIdentity
     let hasher: PasswordHasher
     let clock: ServerClock
@@ -21,7 +21,8 @@ public struct AccountService: Sendable {
     let lastSeen = LastSeenThrottle()
 
     public init(
-        store: any AccountStore & DeviceStore, identity: ServerIdentity, hasher: PasswordHasher, clock: ServerClock,
+        store: any AccountStore & DeviceStore & ProfileStore, identity: ServerIdentity, hasher: PasswordHasher,
+        clock: ServerClock,
         policy: RegistrationPolicy, interactiveAuth: UserInteractiveAuth, notifications: ChangeNotifications,
         failedAttempts: FailedPasswordAttempts = FailedPasswordAttempts()
     ) {
@@ -80,6 +81,8 @@ public struct AccountService: Sendable {
         } catch StoreError.conflict {
             throw MatrixError.userInUse()
         }
+        // A new user is known by their localpart until they choose a name, as on Synapse.
+        _ = try await store.setProfile(userID: userID.rawValue, Profile(displayName: userID.localpart))
         if inhibitLogin { return (userID.rawValue, nil) }
         let login = try await startSession(userID: userID.rawValue, deviceID: deviceID, displayName: displayName)
         return (userID.rawValue, login)

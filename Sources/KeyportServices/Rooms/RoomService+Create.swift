@@ -2,7 +2,10 @@ public import KeyportStore
 public import MatrixModel
 
 extension RoomService {
-    static let supportedRoomVersions: Set<String> = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"]
+    /// The versions `createRoom` accepts, as `/capabilities` reports them.
+    public static let supportedRoomVersions: Set<String> = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"]
+    /// The version of a room created without `room_version`.
+    public static let defaultRoomVersion = "10"
 
     /// `POST /createRoom`: every initial event is written in one store call.
     public func createRoom(session: SessionRecord, body: JSONObject) async throws -> JSONValue {
@@ -12,7 +15,7 @@ extension RoomService {
         guard ["public_chat", "private_chat", "trusted_private_chat"].contains(preset) else {
             throw MatrixError.badJSON("Unknown preset \(preset)")
         }
-        let roomVersion = try body.optionalString("room_version") ?? "10"
+        let roomVersion = try body.optionalString("room_version") ?? Self.defaultRoomVersion
         guard Self.supportedRoomVersions.contains(roomVersion) else {
             throw MatrixError(
                 status: 400, errcode: "M_UNSUPPORTED_ROOM_VERSION", "Room version \(roomVersion) is not supported")
@@ -64,10 +67,7 @@ extension RoomService {
         creation["creator"] = .string(creator)
         creation["room_version"] = .string(roomVersion)
         var events = [state("m.room.create", creation)]
-        events.append(
-            state(
-                "m.room.member", key: creator,
-                ["membership": "join", "displayname": .string(UserID(creator)?.localpart ?? creator)]))
+        events.append(state("m.room.member", key: creator, try await joinContent(creator)))
         var power = PowerLevels.defaultContent(
             creator: creator, extraAdmins: preset == "trusted_private_chat" ? invites : [])
         for (key, value) in try body.optionalObject("power_level_content_override") ?? [:] { power[key] = value }

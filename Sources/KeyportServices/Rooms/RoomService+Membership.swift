@@ -39,9 +39,7 @@ extension RoomService {
                 .content["join_rule"]?.stringValue
             guard rule == "public" else { throw MatrixError.forbidden("You are not invited to this room") }
         }
-        let content: JSONObject = [
-            "membership": "join", "displayname": .string(UserID(session.userID)?.localpart ?? session.userID),
-        ]
+        let content = try await joinContent(session.userID)
         try await append(
             [
                 event(

@@ -4,13 +4,13 @@ import MatrixModel
 /// Local rooms, as far as device management and real clients need them: creation, membership,
 /// state, messages. Membership changes drive `device_lists` through the store.
 public struct RoomService: Sendable {
-    let store: any RoomStore & StreamStore & AccountStore
+    let store: any RoomStore & StreamStore & AccountStore & ProfileStore
     let identity: ServerIdentity
     let clock: ServerClock
     let notifications: ChangeNotifications
 
     public init(
-        store: any RoomStore & StreamStore & AccountStore, identity: ServerIdentity, clock: ServerClock,
+        store: any RoomStore & StreamStore & AccountStore & ProfileStore, identity: ServerIdentity, clock: ServerClock,
         notifications: ChangeNotifications
     ) {
         self.store = store
@@ -28,6 +28,29 @@ public struct RoomService: Sendable {
         RoomEvent(
             eventID: newEventID(), roomID: roomID, type: type, stateKey: stateKey, sender: sender, content: content,
             originServerTS: clock.now(), transaction: transaction)
+    }
+
+    /// A join's member content: the user's profile, with the localpart as the name of a user who set
+    /// none.
+    func joinContent(_ userID: String) async throws -> JSONObject {
+        let profile = try await store.profile(userID: userID)
+        var content: JSONObject = [
+            "membership": "join",
+            "displayname": .string(profile?.displayName ?? UserID(userID)?.localpart ?? userID),
+        ]
+        if let avatar = profile?.avatarURL { content["avatar_url"] = .string(avatar) }
+        return content
+    }
+
+    /// The user's profile changed: a new join event in every room they are in, as Synapse sends, so
+    /// the other members see the new name.
+    public func profileChanged(userID: String) async throws {
+        let content = try await joinContent(userID)
+        for roomID in try await joinedRooms(userID: userID) {
+            _ = try await append(
+                [event(roomID: roomID, type: "m.room.member", stateKey: userID, sender: userID, content: content)],
+                roomID: roomID)
+        }
     }
 
     /// The room must exist; 404 otherwise.

@@ -206,3 +206,24 @@ final class Box<Value: Sendable>: @unchecked Sendable {
         set { lock.withLock { stored = newValue } }
     }
 }
+
+/// Profiles of other servers' users, read through their server's `/query/profile`.
+@Suite struct FederationProfileTests {
+    @Test func aRemoteUsersProfileIsReadFromTheirServer() async throws {
+        let serverA = try FederatingServer()
+        let serverB = try FederatingServer()
+        try await serverA.run { a in
+            try await serverB.run { b in
+                let alice = try await a.register("alice")
+                let bob = try await b.register("bob")
+                _ = try await a.client(
+                    .put, "/profile/\(alice.userID)/displayname", token: alice.token, body: ["displayname": "Alice"])
+                let read = try await b.client(.get, "/profile/\(alice.userID)", token: bob.token)
+                #expect(read.status == 200, "\(read.body)")
+                #expect(read.body == ["displayname": "Alice"])
+                let unknown = try await b.client(.get, "/profile/@nobody:\(serverA.serverName)", token: bob.token)
+                #expect(unknown.errcode == "M_NOT_FOUND")
+            }
+        }
+    }
+}
