@@ -3,20 +3,28 @@ public import MatrixModel
 import PostgresNIO
 
 extension PostgresStore: AccountDataStore {
+    @discardableResult
     public func setAccountData(userID: String, roomID: String?, type: String, content: JSONObject) async throws
         -> Int64
     {
         try await write { db in
-            let position = try await db.reservePositions(.accountData, count: 1)
-            try await db.execute(
-                """
-                INSERT INTO account_data (user_id, room_id, type, content_json, stream_id)
-                VALUES (\(userID), \(roomID ?? ""), \(type), \(Self.encode(.object(content))), \(position))
-                ON CONFLICT (user_id, room_id, type)
-                DO UPDATE SET content_json = excluded.content_json, stream_id = excluded.stream_id
-                """)
-            return position
+            try await Self.setAccountData(db, userID: userID, roomID: roomID, type: type, content: content)
         }
+    }
+
+    /// The write inside a transaction, with its position taken from the stream's counter row.
+    static func setAccountData(
+        _ db: PostgresTransaction, userID: String, roomID: String?, type: String, content: JSONObject
+    ) async throws -> Int64 {
+        let position = try await db.reservePositions(.accountData, count: 1)
+        try await db.execute(
+            """
+            INSERT INTO account_data (user_id, room_id, type, content_json, stream_id)
+            VALUES (\(userID), \(roomID ?? ""), \(type), \(encode(.object(content))), \(position))
+            ON CONFLICT (user_id, room_id, type)
+            DO UPDATE SET content_json = excluded.content_json, stream_id = excluded.stream_id
+            """)
+        return position
     }
 
     public func accountData(userID: String, roomID: String?, type: String) async throws -> JSONObject? {

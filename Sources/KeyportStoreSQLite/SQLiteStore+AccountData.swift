@@ -3,6 +3,7 @@ public import KeyportStore
 public import MatrixModel
 
 extension SQLiteStore: AccountDataStore {
+    @discardableResult
     public func setAccountData(userID: String, roomID: String?, type: String, content: JSONObject) async throws
         -> Int64
     {

@@ -68,6 +68,16 @@ struct PostgresRaceTests {
             visibleAfter: { store, position in
                 !(try await store.roomEvents(roomID: room, after: position, upTo: .max, limit: 10).isEmpty)
             }),
+        Stream(
+            name: "account data",
+            position: { try await $0.currentAccountDataPosition() },
+            hold: { db in
+                _ = try await PostgresStore.setAccountData(db, userID: alice, roomID: nil, type: "m.held", content: [:])
+            },
+            write: { try await $0.setAccountData(userID: alice, roomID: nil, type: "m.second", content: [:]) },
+            visibleAfter: { store, position in
+                !(try await store.accountDataChanges(userID: alice, after: position, upTo: .max).isEmpty)
+            }),
     ]
 
     /// Transaction A takes position N and stays open; transaction B, a whole store call, would take
