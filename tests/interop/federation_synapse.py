@@ -45,21 +45,10 @@ from nio import (
 
 from federating_keyport import FederatingKeyport
 from scenario_run import run_scenario
-from synapse_server import SynapseServer
+from synapse_server import SynapseServer, make_certificate
 
 PASSWORD = "interop-password"
 DELIVERY_TIMEOUT = 60.0  # seconds to wait for a federated to-device message
-
-
-def make_certificate(directory: str) -> tuple[str, str]:
-    """One self-signed certificate for localhost/127.0.0.1, shared by both servers."""
-    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
-         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-        check=True, capture_output=True,
-    )
-    return cert, key
 
 
 class Homeserver:

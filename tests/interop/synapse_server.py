@@ -43,6 +43,17 @@ disable_existing_loggers: false
 """
 
 
+def make_certificate(directory: str) -> tuple[str, str]:
+    """One self-signed certificate for localhost/127.0.0.1, shared by both servers."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    return cert, key
+
+
 class SynapseServer:
     """A Synapse homeserver process on loopback with its own data directory (kept across restarts)."""
 

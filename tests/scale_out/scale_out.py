@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import aiohttp  # noqa: E402
 
 from cluster import Database, ScaleOutCluster  # noqa: E402
-from federation_synapse import make_certificate  # noqa: E402
+from synapse_server import make_certificate  # noqa: E402
 from matrix_http import MatrixHttp  # noqa: E402
 from scenario_claims import claims  # noqa: E402
 from scenario_failover import failover  # noqa: E402

@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Secret storage with a real client, on Keyport and on Synapse side by side (issue 14).
+
+mautrix-python (OlmMachine, python-olm) bootstraps cross-signing and secret storage on device S1 of
+a fresh user: a recovery key, the SSSS key description and default key in account data, the three
+cross-signing private keys encrypted there, the public keys uploaded, S1 signed. A second mautrix
+device S2 of the same user, logged in afresh, recovers the cross-signing keys from secret storage
+with the recovery key alone and signs itself. What a third party then sees through /keys/query and
+what the account data holds is summed up per server; both servers must give the same summary, and
+every item must hold.
+
+Usage: mautrix_secrets.py PATH_TO_KEYPORT PATH_TO_SYNAPSE_PYTHON
+"""
+
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
+
+from keyport_server import KeyportServer  # noqa: E402
+from mautrix_e2e import CryptoStore, StateStore  # noqa: E402
+from mautrix.client import Client  # noqa: E402
+from mautrix.crypto import OlmMachine  # noqa: E402
+from synapse_server import SynapseServer, make_certificate  # noqa: E402
+
+PASSWORD = "correct horse battery staple"
+
+
+class ExternalSynapse(SynapseServer):
+    """Synapse run by another venv's Python (this one has mautrix, that one Synapse)."""
+
+    def __init__(self, python: str, workdir: str, cert: str, key: str):
+        self.python = python
+        super().__init__(workdir, cert, key)
+
+    def _command(self, extra: list[str]) -> list[str]:
+        return [self.python, "-m", "synapse.app.homeserver", "-c", self.config_path, *extra]
+
+
+def call(base: str, method: str, path: str, token: str | None = None, body: dict | None = None) -> dict:
+    request = urllib.request.Request(base + path, method=method,
+                                     data=json.dumps(body).encode() if body is not None else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        return json.loads(reply.read())
+
+
+def register(base: str, name: str) -> dict:
+    body = {"username": name, "password": PASSWORD, "auth": {"type": "m.login.dummy"}}
+    try:
+        return call(base, "POST", "/_matrix/client/v3/register", body=body)
+    except urllib.error.HTTPError as error:  # a server that wants a UIA session first
+        body["auth"]["session"] = json.loads(error.read()).get("session")
+        return call(base, "POST", "/_matrix/client/v3/register", body=body)
+
+
+def login(base: str, user_id: str) -> dict:
+    return call(base, "POST", "/_matrix/client/v3/login", body={
+        "type": "m.login.password", "identifier": {"type": "m.id.user", "user": user_id}, "password": PASSWORD})
+
+
+async def device(base: str, account: dict) -> tuple[Client, OlmMachine]:
+    state_store = StateStore()
+    crypto_store = CryptoStore(account["user_id"], "keyport-secrets-pickle-key")
+    client = Client(account["user_id"], account["device_id"], base_url=base, token=account["access_token"],
+                    state_store=state_store, sync_store=crypto_store)
+    machine = OlmMachine(client, crypto_store, state_store)
+    await crypto_store.open()
+    await crypto_store.put_device_id(client.device_id)
+    await machine.load()
+    client.crypto = machine
+    await machine.share_keys(0)
+    return client, machine
+
+
+def signed_by(obj: dict, user_id: str, public_key: str) -> bool:
+    return obj.get("signatures", {}).get(user_id, {}).get(f"ed25519:{public_key}") is not None
+
+
+async def scenario(base: str) -> dict:
+    """Runs the bootstrap and the recovery on one server; returns what was observed."""
+    first = register(base, "sam")
+    user_id = first["user_id"]
+    s1, machine1 = await device(base, first)
+    s2 = None
+    try:
+        recovery_key = await machine1.generate_recovery_key()
+        second = login(base, user_id)
+        s2, machine2 = await device(base, second)
+        await machine2.verify_with_recovery_key(recovery_key)
+
+        token = first["access_token"]
+        quoted = urllib.parse.quote(user_id)
+
+        def account_data(kind: str) -> dict:
+            # Key IDs are random base64: '+' and '/' must be escaped in the path.
+            escaped = urllib.parse.quote(kind, safe="")
+            return call(base, "GET", f"/_matrix/client/v3/user/{quoted}/account_data/{escaped}", token)
+
+        default_key = account_data("m.secret_storage.default_key").get("key")
+        description = account_data(f"m.secret_storage.key.{default_key}")
+        secrets = {kind: account_data(kind).get("encrypted", {})
+                   for kind in ("m.cross_signing.master", "m.cross_signing.self_signing",
+                                "m.cross_signing.user_signing")}
+        observer = register(base, "olive")
+        answer = call(base, "POST", "/_matrix/client/v3/keys/query", observer["access_token"],
+                      {"device_keys": {user_id: []}})
+        master = answer.get("master_keys", {}).get(user_id, {})
+        self_signing = answer.get("self_signing_keys", {}).get(user_id, {})
+        master_public = next(iter(master.get("keys", {}).values()), "")
+        ssk_public = next(iter(self_signing.get("keys", {}).values()), "")
+        devices = answer.get("device_keys", {}).get(user_id, {})
+        return {
+            "default key set": bool(default_key),
+            "key description algorithm": description.get("algorithm"),
+            "each cross-signing secret encrypted with the default key":
+                all(default_key in encrypted for encrypted in secrets.values()),
+            "master key published": bool(master_public),
+            "self-signing key signed by the master key": signed_by(self_signing, user_id, master_public),
+            "S1 signed by the self-signing key": signed_by(devices.get(first["device_id"], {}), user_id, ssk_public),
+            "S2 signed by the self-signing key after recovery":
+                signed_by(devices.get(second["device_id"], {}), user_id, ssk_public),
+        }
+    finally:
+        await s1.api.session.close()
+        if s2 is not None:
+            await s2.api.session.close()
+
+
+async def main_async(keyport: str, synapse_python: str) -> int:
+    root = tempfile.mkdtemp(prefix="keyport-secrets-")
+    observed = {}
+    server = KeyportServer(keyport, os.path.join(root, "keyport"))
+    server.start()
+    try:
+        observed["Keyport"] = await scenario(server.url)
+    finally:
+        server.stop()
+    cert, key = make_certificate(root)
+    synapse = ExternalSynapse(synapse_python, os.path.join(root, "synapse"), cert, key)
+    synapse.start()
+    try:
+        observed["Synapse"] = await scenario(synapse.url)
+    finally:
+        synapse.stop()
+    failed = 0
+    for item, on_synapse in observed["Synapse"].items():
+        on_keyport = observed["Keyport"].get(item)
+        good = on_keyport == on_synapse and bool(on_keyport)
+        failed += 0 if good else 1
+        print(f"{'PASS' if good else 'FAIL'} {item}: Keyport {on_keyport!r}, Synapse {on_synapse!r}")
+    print(f"secret storage with mautrix: {len(observed['Synapse']) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def main() -> int:
+    try:
+        return asyncio.run(asyncio.wait_for(main_async(sys.argv[1], sys.argv[2]), timeout=300))
+    except Exception:
+        traceback.print_exc()
+        print("secret storage with mautrix: 0 passed, 1 failed")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
