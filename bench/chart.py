@@ -19,6 +19,8 @@ COLOURS = {"keyport-sqlite": "#08306b", "keyport-pg1": "#2171b5", "keyport-pg3":
 results = Results(sys.argv[1])
 labels = results.labels()
 scenarios = list(results.scenarios)
+if not scenarios:
+    raise SystemExit("chart.py: no results to draw")
 figure, (upper, lower) = plt.subplots(2, 1, figsize=(13, 10.5))
 width = 0.84 / len(labels)
 
