@@ -10,7 +10,7 @@
 #                [--no-postgres] [--chart docs/benchmarks.png]
 #
 # --keyport and --synapse pick the server configurations (default: all of them; `none` for none).
-# postgres1 and postgres3 are one and three `keyport serve` processes on one PostgreSQL database;
+# postgres1 and postgres3 are one and three `keyport serve` processes on a fresh PostgreSQL database;
 # the generator sends its requests to the three in turn. --no-postgres drops every PostgreSQL
 # configuration. The PostgreSQL configurations are skipped when the machine has no PostgreSQL.
 set -euo pipefail
