@@ -6,10 +6,17 @@ import sys
 kind, directory, port = sys.argv[1], sys.argv[2], sys.argv[3]
 high = "{per_second: 100000, burst_count: 100000}"
 
-if kind == "keyport":
-    print(f"""server_name: "localhost:{port}"
+if kind.startswith("keyport-"):
+    # Several processes of one server share the directory and the database: their configurations
+    # differ only in the listener's port.
+    if kind == "keyport-postgres":
+        database = (f"{{name: psycopg2, args: {{user: postgres, host: 127.0.0.1, port: {os.environ['BENCH_PGPORT']}, "
+                    f"dbname: {os.environ['BENCH_PGDATABASE']}, cp_min: 5, cp_max: 10}}}}")
+    else:
+        database = f"{{name: sqlite3, args: {{database: {directory}/keyport.db}}}}"
+    print(f"""server_name: "localhost"
 listeners: [{{port: {port}, bind_addresses: ['127.0.0.1'], type: http}}]
-database: {{name: sqlite3, args: {{database: {directory}/keyport.db}}}}
+database: {database}
 signing_key_path: {directory}/signing.key
 enable_registration: true
 enable_registration_without_verification: true

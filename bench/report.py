@@ -1,54 +1,46 @@
 #!/usr/bin/env python3
-"""Prints the side-by-side table from keyport-bench RESULT and MEMORY lines."""
-import collections
+"""Prints the side-by-side table of a bench/run.sh results file (usage: report.py RESULTS),
+headed by the command line, the Keyport commit and the date of the run."""
 import sys
 
-path, duration, concurrency, synapse_version = sys.argv[1:5]
-results = collections.defaultdict(dict)
-memory = {}
-anonymous = {}
-labels = []
-for line in open(path):
-    parts = line.split()
-    if not parts:
-        continue
-    if parts[0] == "RESULT":
-        label, scenario = parts[1], parts[2]
-        throughput, unit, p50, p99, peak, count, errors = parts[3:10]
-        results[scenario][label] = dict(throughput=float(throughput), unit=unit, p50=float(p50), p99=float(p99),
-                                        max=float(peak), count=int(count), errors=int(errors))
-        if label not in labels:
-            labels.append(label)
-    elif parts[0] == "MEMORY":
-        memory[parts[1]] = int(parts[2])
-        if len(parts) > 3:
-            anonymous[parts[1]] = int(parts[3])
+from results import Results, name
 
-others = [label for label in labels if label != "keyport"]
-header = ["scenario", "keyport"] + others + [f"ratio vs {label}" for label in others]
+# The ratio columns: Keyport's figure over Synapse's on the same database engine, same run.
+PAIRS = [("keyport-sqlite", "synapse-sqlite", "SQLite"),
+         ("keyport-pg1", "synapse-pg", "PostgreSQL ×1"),
+         ("keyport-pg3", "synapse-pg", "PostgreSQL ×3")]
+
+results = Results(sys.argv[1])
+labels = results.labels()
+pairs = [(keyport, synapse, title) for keyport, synapse, title in PAIRS if keyport in labels and synapse in labels]
+
+
+def cell(result):
+    if not result:
+        return "—"
+    errors = f", {result['errors']} err" if result["errors"] else ""
+    return f"{result['throughput']:.0f} ({result['p50']:.1f} / {result['p99']:.1f}{errors})"
+
+
+def ratio(keyport, synapse):
+    return f"{keyport / synapse:.2f}×" if keyport and synapse else "—"
+
+
 rows = []
-for scenario, by_label in results.items():
-    def cell(label):
-        r = by_label.get(label)
-        if not r:
-            return "—"
-        errors = f", {r['errors']} err" if r["errors"] else ""
-        return f"{r['throughput']:.0f} {r['unit']} (p50 {r['p50']:.1f} / p99 {r['p99']:.1f} ms{errors})"
-    ratios = []
-    for label in others:
-        k, o = by_label.get("keyport"), by_label.get(label)
-        ratios.append(f"{k['throughput'] / o['throughput']:.1f}×" if k and o and o["throughput"] > 0 else "—")
-    rows.append([scenario, cell("keyport")] + [cell(label) for label in others] + ratios)
-def memory_row(title, kib):
-    row = [title] + [f"{kib.get(label, 0) / 1024:.0f} MiB" for label in ["keyport"] + others]
-    return row + [f"{kib['keyport'] / kib[label]:.2f}×" if kib.get(label) else "—" for label in others]
+for scenario, by_label in results.scenarios.items():
+    throughput = {label: result["throughput"] for label, result in by_label.items()}
+    rows.append([f"{scenario} ({results.unit(scenario)})"] + [cell(by_label.get(label)) for label in labels]
+                + [ratio(throughput.get(keyport), throughput.get(synapse)) for keyport, synapse, _ in pairs])
+for title, index in [("resident memory 6 s after runs", 0), ("of it anonymous (heap, stacks)", 1)]:
+    kib = {label: figures[index] for label, figures in results.memory.items()}
+    rows.append([title] + [f"{kib[label] / 1024:.0f} MiB" if label in kib else "—" for label in labels]
+                + [ratio(kib.get(keyport), kib.get(synapse)) for keyport, synapse, _ in pairs])
 
-
-rows.append(memory_row("resident memory 6 s after runs", memory))
-if anonymous:  # the heap and stacks alone, without the mapped program and libraries
-    rows.append(memory_row("of it anonymous (heap, stacks)", anonymous))
-
-print(f"Keyport vs Synapse {synapse_version}: {concurrency} concurrent clients, {duration} s per scenario, loopback")
+header = ["scenario"] + [name(label) for label in labels] + [f"Keyport ÷ Synapse, {title}" for _, _, title in pairs]
+print(results.heading())
+print("Cells: throughput (p50 / p99 latency in ms). Ratios: Keyport's throughput (or memory) over Synapse's, "
+      "same database engine, same run. Memory of several processes is their sum.")
+print()
 print("| " + " | ".join(header) + " |")
 print("|" + "---|" * len(header))
 for row in rows:

@@ -1,32 +1,76 @@
 #!/usr/bin/env bash
-# Keyport against Synapse, side by side: builds Keyport in release mode, installs Synapse from PyPI
-# into a virtualenv, starts each server on loopback in turn, runs every keyport-bench scenario with
-# the same settings against each, samples resident memory, prints one table, stops what it started.
+# Keyport against Synapse, side by side: builds Keyport in release mode, installs Synapse (and
+# matplotlib) from PyPI into a virtualenv, starts each server configuration on loopback in turn,
+# runs every keyport-bench scenario with the same settings against each, samples resident memory,
+# prints one table headed by this command line and the Keyport commit, draws it as a chart, and
+# stops what it started.
 #
 #   bench/run.sh [--duration SECONDS] [--concurrency N] [--scenarios claim,query,upload,todevice]
-#                [--no-postgres]
+#                [--keyport sqlite,postgres1,postgres3] [--synapse sqlite,postgres]
+#                [--no-postgres] [--chart docs/benchmarks.png]
+#
+# --keyport and --synapse pick the server configurations (default: all of them; `none` for none).
+# postgres1 and postgres3 are one and three `keyport serve` processes on a fresh PostgreSQL database;
+# the generator sends its requests to the three in turn. --no-postgres drops every PostgreSQL
+# configuration. The PostgreSQL configurations are skipped when the machine has no PostgreSQL.
 set -euo pipefail
+command_line=$0  # as typed, for the table's heading: quotes only where the shell needs them
+for arg in "$@"; do
+  if [[ "$arg" =~ ^[A-Za-z0-9_./,=:+-]+$ ]]; then command_line+=" $arg"; else command_line+=" $(printf %q "$arg")"; fi
+done
 cd "$(dirname "$0")/.."
-root=$(pwd)
 export PATH="$PATH:/opt/swift/usr/bin"
 
 duration=10
 concurrency=16
 scenarios=claim,query,upload,todevice
+keyport_configs=sqlite,postgres1,postgres3
+synapse_configs=sqlite,postgres
 postgres=auto
+chart=docs/benchmarks.png
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
     --concurrency) concurrency=$2; shift 2 ;;
     --scenarios) scenarios=$2; shift 2 ;;
+    --keyport) keyport_configs=$2; shift 2 ;;
+    --synapse) synapse_configs=$2; shift 2 ;;
     --no-postgres) postgres=no; shift ;;
+    --chart) chart=$2; shift 2 ;;
     *) echo "unknown option $1"; exit 2 ;;
   esac
 done
+for config in ${keyport_configs//,/ }; do
+  case "$config" in sqlite|postgres1|postgres3|none) ;; *) echo "unknown --keyport $config"; exit 2 ;; esac
+done
+for config in ${synapse_configs//,/ }; do
+  case "$config" in sqlite|postgres|none) ;; *) echo "unknown --synapse $config"; exit 2 ;; esac
+done
+selected() { [[ ",$1," == *",$2,"* ]]; }  # selected LIST ITEM
+
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [ "$postgres" = auto ] && { [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ]; }; then
+  echo "== no PostgreSQL server on this machine (/usr/lib/postgresql/*/bin/initdb): skipping its configurations"
+  postgres=no
+fi
+if [ "$postgres" = no ]; then
+  keyport_configs=$(echo ",$keyport_configs," | sed 's/,postgres[13]//g; s/^,//; s/,$//')
+  synapse_configs=$(echo ",$synapse_configs," | sed 's/,postgres//g; s/^,//; s/,$//')
+fi
 
 started=$(date +%s)
+commit=$(git rev-parse --short HEAD)
+[ -z "$(git status --porcelain --untracked-files=no)" ] || commit="$commit (with uncommitted changes)"
 work=$(mktemp -d /tmp/keyport-bench-XXXXXX)
 chmod 755 "$work"  # the PostgreSQL server runs as the postgres user and must reach its folder
+results="$work/results.txt"
+{
+  echo "RUN command $command_line"
+  echo "RUN commit $commit"
+  echo "RUN date $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "RUN settings $concurrency concurrent clients, $duration s per scenario, loopback, $(nproc) cores"
+  echo "RUN load-before $(cut -d' ' -f1-3 /proc/loadavg)"
+} > "$results"
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -36,11 +80,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Synapse installs from PyPI while Swift compiles: the download and unpacking need little CPU.
-echo "== installing Synapse into .venv-bench (in the background) and building Keyport (release)"
+# Synapse and matplotlib install from PyPI while Swift compiles: the download and unpacking need
+# little CPU. matplotlib is pinned so that charts from different runs look alike.
+echo "== installing Synapse and matplotlib into .venv-bench (in the background) and building Keyport (release)"
 (
   [ -x .venv-bench/bin/python ] || python3 -m venv .venv-bench
-  .venv-bench/bin/pip install -q --disable-pip-version-check matrix-synapse psycopg2-binary
+  .venv-bench/bin/pip install -q --disable-pip-version-check matrix-synapse psycopg2-binary matplotlib==3.11.2
 ) > "$work/pip.log" 2>&1 &
 pip_pid=$!
 build_started=$(date +%s)
@@ -53,70 +98,97 @@ build=(swift build -c release -debug-info-format none)
 echo "   release build: $(( $(date +%s) - build_started )) s"
 bin=$("${build[@]}" --show-bin-path)
 wait "$pip_pid" || { cat "$work/pip.log"; echo "installing Synapse failed"; exit 1; }
-synapse_version=$(.venv-bench/bin/python -c 'import synapse; print(synapse.__version__)')
+# The package's own version: synapse.__version__ appends the git branch of the folder it sits in.
+synapse_version=$(.venv-bench/bin/python -c 'import importlib.metadata as m; print(m.version("matrix-synapse"))')
+echo "RUN synapse $synapse_version" >> "$results"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_up() {
+wait_up() { # url log
   for _ in $(seq 1 300); do
     curl -fsS "$1/_matrix/client/versions" >/dev/null 2>&1 && return 0
     sleep 0.2
   done
-  echo "server at $1 did not start"; return 1
+  echo "!! server at $1 did not start; the end of its log ($2):"; tail -20 "$2"; return 1
 }
 rss_kib() { awk "/^$2:/ {print \$2}" "/proc/$1/status" 2>/dev/null || echo 0; }
 
-results="$work/results.txt"
-: > "$results"
-
-run_bench() { # label url pid
-  "$bin/keyport-bench" --url "$2" --label "$1" --duration "$duration" --concurrency "$concurrency" \
-    --scenario "$scenarios" | tee -a "$results"
+# Runs the scenarios against the processes of one server configuration, samples their memory and
+# stops them. The generator sends its requests to the processes in turn.
+run_bench() { # label "url…" "pid…"
+  local urls=() rss=0 anonymous=0 url pid status=0
+  for url in $2; do urls+=(--url "$url"); done
+  "$bin/keyport-bench" "${urls[@]}" --label "$1" --duration "$duration" --concurrency "$concurrency" \
+    --scenario "$scenarios" | tee -a "$results" || status=$?
   # Every server is sampled the same way: 6 s after its last request, once the run's bursts are over.
+  # With several processes the figure is their sum.
   sleep 6
-  echo "MEMORY $1 $(rss_kib "$3" VmRSS) $(rss_kib "$3" RssAnon)" | tee -a "$results"
+  for pid in $3; do
+    if ! kill -0 "$pid" 2>/dev/null; then echo "!! process $pid of $1 exited during the run"; status=1; fi
+    rss=$(( rss + $(rss_kib "$pid" VmRSS) )); anonymous=$(( anonymous + $(rss_kib "$pid" RssAnon) ))
+  done
+  echo "MEMORY $1 $rss $anonymous" | tee -a "$results"
+  for pid in $3; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  return "$status"
 }
 
-# --- Keyport -------------------------------------------------------------------------------------
-kport=$(free_port)
-mkdir -p "$work/keyport"
-python3 bench/configs.py keyport "$work/keyport" "$kport" > "$work/keyport/keyport.yaml"
-"$bin/keyport" serve --config "$work/keyport/keyport.yaml" > "$work/keyport/log" 2>&1 &
-pids+=($!); kpid=$!
-wait_up "http://127.0.0.1:$kport"
-echo "== Keyport on :$kport"
-run_bench keyport "http://127.0.0.1:$kport" "$kpid"
-kill "$kpid"; wait "$kpid" 2>/dev/null || true
-
-# --- Synapse on SQLite ---------------------------------------------------------------------------
-start_synapse() { # label dir db-kind
-  local port
-  port=$(free_port)
-  mkdir -p "$2"
-  python3 bench/configs.py "synapse-$3" "$2" "$port" > "$2/homeserver.yaml"
-  python3 bench/configs.py synapse-log "$2" "$port" > "$2/log.config"
-  .venv-bench/bin/python -m synapse.app.homeserver -c "$2/homeserver.yaml" --generate-keys > /dev/null 2>&1
-  .venv-bench/bin/python -m synapse.app.homeserver -c "$2/homeserver.yaml" > "$2/stdout" 2>&1 &
-  pids+=($!); spid=$!
-  wait_up "http://127.0.0.1:$port"
-  echo "== Synapse $synapse_version ($3) on :$port"
-  run_bench "$1" "http://127.0.0.1:$port" "$spid"
-  kill "$spid"; wait "$spid" 2>/dev/null || true
-}
-start_synapse synapse "$work/synapse" sqlite
-
-# --- Synapse on PostgreSQL, when the machine has it ------------------------------------------------
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
-if [ "$postgres" != no ] && [ -n "$pgbin" ] && [ -x "$pgbin/initdb" ]; then
+# --- PostgreSQL: one cluster for every configuration that uses it, a fresh database for each -----
+createdb_fresh() { "$pgbin/createdb" -h 127.0.0.1 -p "$pgport" -U postgres "$1"; }
+if [[ "$keyport_configs,$synapse_configs" == *postgres* ]]; then
   pgroot="$work/pg"; pgdata="$pgroot/data"; pgport=$(free_port)
   mkdir -p "$pgroot/sock" && chown -R postgres:postgres "$pgroot"
   runuser -u postgres -- "$pgbin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --locale=C --no-sync >/dev/null
   runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdata" -l "$pgroot/log" -w -t 30 \
     -o "-c listen_addresses=127.0.0.1 -p $pgport -k $pgroot/sock -c fsync=on" start >/dev/null
-  "$pgbin/createdb" -h 127.0.0.1 -p "$pgport" -U postgres synapse
   export BENCH_PGPORT=$pgport
-  start_synapse synapse-pg "$work/synapse-pg" postgres
+  echo "== PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on :$pgport"
 fi
 
+# --- Keyport ---------------------------------------------------------------------------------------
+start_keyport() { # label db-kind processes
+  local dir="$work/$1" urls="" kpids="" port i
+  mkdir -p "$dir"
+  if [ "$2" = postgres ]; then
+    export BENCH_PGDATABASE=${1//-/_}
+    createdb_fresh "$BENCH_PGDATABASE"
+  fi
+  # The processes' configurations differ only in their listener's port. Each starts once the one
+  # before answers, so the first alone creates the signing key and the schema.
+  for i in $(seq 1 "$3"); do
+    port=$(free_port)
+    python3 bench/configs.py "keyport-$2" "$dir" "$port" > "$dir/keyport-$i.yaml"
+    "$bin/keyport" serve --config "$dir/keyport-$i.yaml" > "$dir/log-$i" 2>&1 &
+    pids+=($!); kpids="$kpids $!"
+    wait_up "http://127.0.0.1:$port" "$dir/log-$i" || return 1
+    urls="$urls http://127.0.0.1:$port"
+  done
+  echo "== Keyport ($2, $3 process(es)) on$urls"
+  run_bench "$1" "$urls" "$kpids"
+}
+if selected "$keyport_configs" sqlite; then start_keyport keyport-sqlite sqlite 1 || echo "!! keyport-sqlite failed"; fi
+if selected "$keyport_configs" postgres1; then start_keyport keyport-pg1 postgres 1 || echo "!! keyport-pg1 failed"; fi
+if selected "$keyport_configs" postgres3; then start_keyport keyport-pg3 postgres 3 || echo "!! keyport-pg3 failed"; fi
+
+# --- Synapse ---------------------------------------------------------------------------------------
+start_synapse() { # label dir db-kind
+  local port spid
+  port=$(free_port)
+  mkdir -p "$2"
+  [ "$3" = postgres ] && createdb_fresh synapse
+  python3 bench/configs.py "synapse-$3" "$2" "$port" > "$2/homeserver.yaml"
+  python3 bench/configs.py synapse-log "$2" "$port" > "$2/log.config"
+  .venv-bench/bin/python -m synapse.app.homeserver -c "$2/homeserver.yaml" --generate-keys > /dev/null 2>&1
+  .venv-bench/bin/python -m synapse.app.homeserver -c "$2/homeserver.yaml" > "$2/stdout" 2>&1 &
+  pids+=($!); spid=$!
+  wait_up "http://127.0.0.1:$port" "$2/stdout" || return 1
+  echo "== Synapse $synapse_version ($3) on :$port"
+  run_bench "$1" "http://127.0.0.1:$port" "$spid"
+}
+if selected "$synapse_configs" sqlite; then start_synapse synapse-sqlite "$work/synapse" sqlite || echo "!! synapse-sqlite failed"; fi
+if selected "$synapse_configs" postgres; then start_synapse synapse-pg "$work/synapse-pg" postgres || echo "!! synapse-pg failed"; fi
+
+echo "RUN load-after $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results"
 echo
-python3 bench/report.py "$results" "$duration" "$concurrency" "$synapse_version"
-echo "(raw results: $results; wall time $(( $(date +%s) - started )) s)"
+python3 bench/report.py "$results"
+mkdir -p "$(dirname "$chart")"
+.venv-bench/bin/python bench/chart.py "$results" "$chart"
+echo "(chart: $chart; raw results: $results; wall time $(( $(date +%s) - started )) s)"

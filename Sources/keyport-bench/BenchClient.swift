@@ -1,21 +1,36 @@
 import AsyncHTTPClient
 import Foundation
 import MatrixModel
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 
 /// A Matrix client-server API client over AsyncHTTPClient: JSON in, status and JSON out.
 struct BenchClient: Sendable {
     let http: HTTPClient
-    let baseURL: String
+    /// One base URL per process of the server under test; requests go to each in turn, so several
+    /// processes sharing one database share the load without a load balancer in front.
+    let baseURLs: [String]
+    private let turn = NIOLockedValueBox(0)
 
-    init(baseURL: String, connections: Int) {
+    init(baseURLs: [String], connections: Int) {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(120))
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, connections)
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(120))
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        self.baseURL = baseURL
+        self.baseURLs = baseURLs
+    }
+
+    /// The base URL for the next request: round-robin over `baseURLs`.
+    private func nextBaseURL() -> String {
+        guard baseURLs.count > 1 else { return baseURLs[0] }
+        let count = baseURLs.count
+        let index = turn.withLockedValue { turn in
+            turn = (turn + 1) % count
+            return turn
+        }
+        return baseURLs[index]
     }
 
     /// The methods the Matrix endpoints here use.
@@ -43,7 +58,7 @@ struct BenchClient: Sendable {
     func callRaw(_ method: Method, _ path: String, token: String? = nil, body: JSONValue? = nil) async throws
         -> ByteBuffer
     {
-        var request = HTTPClientRequest(url: baseURL + "/_matrix/client/v3" + path)
+        var request = HTTPClientRequest(url: nextBaseURL() + "/_matrix/client/v3" + path)
         request.method = method.http
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {

@@ -8,8 +8,12 @@ struct KeyportBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyport-bench", abstract: "Benchmark a Matrix homeserver's E2EE device-management hot paths.")
 
-    @Option(help: "Homeserver base URL, e.g. http://127.0.0.1:8008.")
-    var url: String
+    @Option(
+        help: """
+            Homeserver base URL, e.g. http://127.0.0.1:8008. Repeat it for several processes of one server \
+            (sharing one database): requests go to each in turn.
+            """)
+    var url: [String] = []
 
     @Option(help: "claim, query, upload, todevice or all.")
     var scenario: String = "all"
@@ -26,8 +30,12 @@ struct KeyportBench: AsyncParsableCommand {
     @Option(help: "Name printed with each result line.")
     var label: String = "server"
 
+    func validate() throws {
+        guard !url.isEmpty else { throw ValidationError("give at least one --url") }
+    }
+
     func run() async throws {
-        let client = BenchClient(baseURL: url, connections: concurrency * 2)
+        let client = BenchClient(baseURLs: url, connections: concurrency * 2)
         let users = BenchUsers(client: client, prefix: prefix)
         let time = Duration.seconds(duration)
         let names =

@@ -1,0 +1,52 @@
+"""Reads a bench/run.sh results file: RUN lines (how the run was made), keyport-bench's RESULT
+lines and the script's MEMORY lines. report.py and chart.py both read it through this."""
+
+# Display names of the server configurations, in the order tables and charts show them.
+CONFIGURATIONS = {
+    "keyport-sqlite": "Keyport SQLite",
+    "keyport-pg1": "Keyport PostgreSQL ×1",
+    "keyport-pg3": "Keyport PostgreSQL ×3",
+    "synapse-sqlite": "Synapse SQLite",
+    "synapse-pg": "Synapse PostgreSQL",
+}
+
+
+class Results:
+    def __init__(self, path):
+        self.run = {}  # RUN key -> the rest of its line
+        self.scenarios = {}  # scenario -> {label: result}, in the order the run measured them
+        self.memory = {}  # label -> (resident KiB, anonymous KiB)
+        for line in open(path):
+            parts = line.split()
+            if not parts:
+                continue
+            if parts[0] == "RUN":
+                self.run[parts[1]] = line.split(None, 2)[2].strip() if len(parts) > 2 else ""
+            elif parts[0] == "RESULT":
+                label, scenario = parts[1], parts[2]
+                throughput, unit, p50, p99, peak, count, errors = parts[3:10]
+                self.scenarios.setdefault(scenario, {})[label] = dict(
+                    throughput=float(throughput), unit=unit, p50=float(p50), p99=float(p99), max=float(peak),
+                    count=int(count), errors=int(errors))
+            elif parts[0] == "MEMORY":
+                self.memory[parts[1]] = (int(parts[2]), int(parts[3]))
+
+    def labels(self):
+        """The configurations this run measured, known ones first in their usual order."""
+        measured = {label for by_label in self.scenarios.values() for label in by_label} | set(self.memory)
+        return [label for label in CONFIGURATIONS if label in measured] + sorted(measured - set(CONFIGURATIONS))
+
+    def unit(self, scenario):
+        return next(iter(self.scenarios[scenario].values()))["unit"]
+
+    def heading(self):
+        """Three lines naming what was compared and how the run was made."""
+        run = self.run
+        return (f"Keyport {run.get('commit', '?')} vs Synapse {run.get('synapse', '?')}: {run.get('settings', '')}\n"
+                f"Command: `{run.get('command', '?')}`, {run.get('date', '?')}\n"
+                f"Load average (1, 5, 15 min) before the run {run.get('load-before', '?')}, "
+                f"after {run.get('load-after', '?')}")
+
+
+def name(label):
+    return CONFIGURATIONS.get(label, label)
