@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402 (after choosing the backend)
 from results import Results, name  # noqa: E402
 
 # Keyport in blues, Synapse in oranges; darker for SQLite.
-COLOURS = {"keyport-sqlite": "#08306b", "keyport-pg1": "#2171b5", "keyport-pg3": "#6baed6",
+COLOURS = {"keyport-sqlite": "#08306b", "keyport-sqlite-logged": "#4a1486", "keyport-pg1": "#2171b5", "keyport-pg3": "#6baed6",
            "synapse-sqlite": "#a63603", "synapse-pg": "#fd8d3c"}
 
 results = Results(sys.argv[1])

@@ -14,6 +14,9 @@ if kind.startswith("keyport-"):
                     f"dbname: {os.environ['BENCH_PGDATABASE']}, cp_min: 5, cp_max: 10}}}}")
     else:
         database = f"{{name: sqlite3, args: {{database: {directory}/keyport.db}}}}"
+    # `keyport-sqlite-logged` logs a line per request (to the log file run.sh gives it); the others
+    # log warnings only.
+    log_level = "info" if kind.endswith("-logged") else "warning"
     print(f"""server_name: "localhost"
 listeners: [{{port: {port}, bind_addresses: ['127.0.0.1'], type: http}}]
 database: {database}
@@ -24,7 +27,7 @@ rc_login: {high}
 rc_registration: {high}
 rc_key_claim: {high}
 password_config: {{pbkdf2_rounds: 1000}}
-log_level: warning
+log_level: {log_level}
 """)
 elif kind.startswith("synapse-") and kind != "synapse-log":
     if kind == "synapse-postgres":

@@ -4,6 +4,7 @@ lines and the script's MEMORY lines. report.py and chart.py both read it through
 # Display names of the server configurations, in the order tables and charts show them.
 CONFIGURATIONS = {
     "keyport-sqlite": "Keyport SQLite",
+    "keyport-sqlite-logged": "Keyport SQLite, request log on",
     "keyport-pg1": "Keyport PostgreSQL ×1",
     "keyport-pg3": "Keyport PostgreSQL ×3",
     "synapse-sqlite": "Synapse SQLite",

@@ -6,10 +6,12 @@
 # stops what it started.
 #
 #   bench/run.sh [--duration SECONDS] [--concurrency N] [--scenarios claim,query,upload,todevice]
-#                [--keyport sqlite,postgres1,postgres3] [--synapse sqlite,postgres]
+#                [--keyport sqlite,sqlite-logged,postgres1,postgres3] [--synapse sqlite,postgres]
 #                [--no-postgres] [--chart docs/benchmarks.png]
 #
 # --keyport and --synapse pick the server configurations (default: all of them; `none` for none).
+# `sqlite-logged` is Keyport on SQLite with `log_level: info`, a log line per request: beside
+# `sqlite` it shows what the request log costs.
 # postgres1 and postgres3 are one and three `keyport serve` processes on a fresh PostgreSQL database;
 # the generator sends its requests to the three in turn. --no-postgres drops every PostgreSQL
 # configuration. The PostgreSQL configurations are skipped when the machine has no PostgreSQL.
@@ -24,7 +26,7 @@ export PATH="$PATH:/opt/swift/usr/bin"
 duration=10
 concurrency=16
 scenarios=claim,query,upload,todevice
-keyport_configs=sqlite,postgres1,postgres3
+keyport_configs=sqlite,sqlite-logged,postgres1,postgres3
 synapse_configs=sqlite,postgres
 postgres=auto
 chart=docs/benchmarks.png
@@ -41,7 +43,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 for config in ${keyport_configs//,/ }; do
-  case "$config" in sqlite|postgres1|postgres3|none) ;; *) echo "unknown --keyport $config"; exit 2 ;; esac
+  case "$config" in sqlite|sqlite-logged|postgres1|postgres3|none) ;; *) echo "unknown --keyport $config"; exit 2 ;; esac
 done
 for config in ${synapse_configs//,/ }; do
   case "$config" in sqlite|postgres|none) ;; *) echo "unknown --synapse $config"; exit 2 ;; esac
@@ -165,6 +167,10 @@ start_keyport() { # label db-kind processes
   run_bench "$1" "$urls" "$kpids"
 }
 if selected "$keyport_configs" sqlite; then start_keyport keyport-sqlite sqlite 1 || echo "!! keyport-sqlite failed"; fi
+# The same with `log_level: info`, a line per request: what the request log costs the hot paths.
+if selected "$keyport_configs" sqlite-logged; then
+  start_keyport keyport-sqlite-logged sqlite-logged 1 || echo "!! keyport-sqlite-logged failed"
+fi
 if selected "$keyport_configs" postgres1; then start_keyport keyport-pg1 postgres 1 || echo "!! keyport-pg1 failed"; fi
 if selected "$keyport_configs" postgres3; then start_keyport keyport-pg3 postgres 3 || echo "!! keyport-pg3 failed"; fi
 
