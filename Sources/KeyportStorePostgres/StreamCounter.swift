@@ -22,6 +22,16 @@ enum StreamCounter: String, CaseIterable {
 
     /// The order in which one transaction may take several counters.
     static let lockOrder: [StreamCounter] = [.roomEvents, .deviceList, .toDevice, .federationOutbox]
+
+    /// The table whose rows take their positions from this counter, and the column holding them.
+    var positionedColumn: (table: String, column: String) {
+        switch self {
+        case .roomEvents: ("room_events", "ordering")
+        case .deviceList: ("device_list_stream", "stream_id")
+        case .toDevice: ("device_inbox", "stream_id")
+        case .federationOutbox: ("federation_outbox", "id")
+        }
+    }
 }
 
 extension PostgresTransaction {
