@@ -119,6 +119,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Progress of long commands, on a terminal (one line redrawn) or in a log (a line now and
+        // then): items done, total, rate, time left.
+        .target(
+            name: "KeyportProgress",
+            swiftSettings: strictSettings
+        ),
         // The rules: accounts, devices, keys, cross-signing, streams.
         .target(
             name: "KeyportServices",
@@ -285,6 +291,11 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KeyportProgressTests",
+            dependencies: ["KeyportProgress"],
             swiftSettings: strictSettings
         ),
         .testTarget(
