@@ -282,12 +282,24 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
-        // The conformance suite and the race regressions on a real PostgreSQL named by
-        // KEYPORT_TEST_POSTGRES (scripts/postgres_cluster.sh makes a throwaway one).
+        // A fresh database per check on the PostgreSQL named by KEYPORT_TEST_POSTGRES
+        // (scripts/postgres_cluster.sh makes a throwaway one), for every PostgreSQL test target.
+        .target(
+            name: "KeyportPostgresTestSupport",
+            dependencies: [
+                "KeyportStorePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/KeyportPostgresTestSupport",
+            swiftSettings: strictSettings
+        ),
+        // The conformance suite and the race regressions on a real PostgreSQL.
         .testTarget(
             name: "KeyportStorePostgresTests",
             dependencies: [
                 "MatrixModel", "KeyportStore", "KeyportStorePostgres", "KeyportStoreConformance",
+                "KeyportPostgresTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
