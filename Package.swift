@@ -125,6 +125,16 @@ let package = Package(
             name: "KeyportProgress",
             swiftSettings: strictSettings
         ),
+        // `keyport migrate-sqlite-to-postgres`: which tables are copied, the checks of both ends and
+        // the progress; the engines read and write the rows (SQLiteExport, PostgresImport).
+        .target(
+            name: "KeyportStorePort",
+            dependencies: [
+                "KeyportStore", "KeyportStoreSQLite", "KeyportStorePostgres", "KeyportProgress", "MatrixModel",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The rules: accounts, devices, keys, cross-signing, streams.
         .target(
             name: "KeyportServices",
@@ -300,6 +310,18 @@ let package = Package(
             dependencies: [
                 "MatrixModel", "KeyportStore", "KeyportStorePostgres", "KeyportStoreConformance",
                 "KeyportPostgresTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The SQLite-to-PostgreSQL port: the plan against the SQLite schema, and on a real
+        // PostgreSQL the copy read back through both stores, and the refusals.
+        .testTarget(
+            name: "KeyportStorePortTests",
+            dependencies: [
+                "KeyportStorePort", "KeyportStore", "KeyportStoreSQLite", "KeyportSQLite", "KeyportStorePostgres",
+                "KeyportProgress", "KeyportStoreConformance", "KeyportPostgresTestSupport", "MatrixModel",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
