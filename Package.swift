@@ -186,7 +186,7 @@ let package = Package(
         .executableTarget(
             name: "keyport",
             dependencies: [
-                "KeyportServer", "MatrixModel", "MatrixRooms",
+                "KeyportServer", "KeyportStorePort", "KeyportProgress", "MatrixModel", "MatrixRooms",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

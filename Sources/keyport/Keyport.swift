@@ -19,7 +19,7 @@ import Logging
 struct Keyport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A Matrix server for end-to-end-encryption device management.",
-        subcommands: [Serve.self, GenerateConfig.self, Events.self])
+        subcommands: [Serve.self, GenerateConfig.self, Events.self, MigrateSQLiteToPostgres.self])
 }
 
 /// `keyport serve [--config FILE]`.
