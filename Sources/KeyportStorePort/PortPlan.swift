@@ -1,5 +1,3 @@
-import KeyportStorePostgres
-
 /// What the port does with each table, decided here by name: every table of the SQLite schema is
 /// either ported or skipped with a reason. A table added to the schema without a decision fails
 /// `PortPlanTests`, and the port refuses a database holding one.
@@ -60,9 +58,12 @@ public enum PortPlan {
             "SQLite's record of its migrations; PostgreSQL keeps its own in keyport_migrations, written as its schema is made"
     ]
 
-    /// PostgreSQL tables with no SQLite counterpart: the engine's own bookkeeping, which the
-    /// import writes itself.
-    public static var postgresOnly: Set<String> { PostgresImport.bookkeepingTables }
+    /// The PostgreSQL tables no SQLite table fills, with the reason. The port refuses a PostgreSQL
+    /// schema with any other table, since its rows would have no source.
+    public static let postgresOnly: [String: String] = [
+        "keyport_migrations": "PostgreSQL's record of its migrations, written as its schema is made",
+        "stream_positions": "the stream counters, moved past every copied position at the end of the copy",
+    ]
 
     /// The SQLite tables that are neither ported nor skipped.
     public static func undecided(among tables: [String]) -> [String] {

@@ -9,7 +9,7 @@ public import Logging
 /// rules: the engines read and write tables (`SQLiteExport`, `PostgresImport`); this decides which
 /// tables (`PortPlan`), checks both ends first, and reports progress.
 ///
-/// It refuses, before writing anything, a missing or non-Keyport SQLite file, one whose schema is
+/// It refuses, before copying anything, a missing or non-Keyport SQLite file, one whose schema is
 /// not this Keyport's latest, a PostgreSQL it cannot reach, and a PostgreSQL database that holds
 /// other tables or Keyport data already (it never merges). The copy is one PostgreSQL
 /// transaction, with the stream positions moved past every copied row before it commits, and the
@@ -196,9 +196,9 @@ public struct StorePort {
                 problems += mismatch.problems
             }
         }
-        let destinations = Set(PortPlan.ported.map(\.name)).union(PortPlan.postgresOnly)
+        let destinations = Set(PortPlan.ported.map(\.name)).union(PortPlan.postgresOnly.keys)
         for table in try await target.tables() where !destinations.contains(table) {
-            problems.append("\(table): a PostgreSQL table no SQLite table fills")
+            problems.append("\(table): a PostgreSQL table no SQLite table fills (not in PortPlan)")
         }
         guard problems.isEmpty else {
             throw PortError(

@@ -13,9 +13,6 @@ import PostgresNIO
 /// transaction, so a port that fails or is interrupted leaves no rows (the schema `migrate()`
 /// made stays, empty).
 public final class PostgresImport {
-    /// Tables of this engine's own bookkeeping, which no other engine has: the migration record,
-    /// and the stream counters `finish(highWaterMarks:)` sets.
-    public static let bookkeepingTables: Set<String> = ["keyport_migrations", "stream_positions"]
     /// The table whose presence marks a Keyport database.
     public static let migrationsTable = "keyport_migrations"
 

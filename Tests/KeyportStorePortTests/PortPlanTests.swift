@@ -1,5 +1,7 @@
 import Foundation
+import KeyportPostgresTestSupport
 import KeyportStorePort
+import KeyportStorePostgres
 import KeyportStoreSQLite
 import Testing
 
@@ -20,6 +22,28 @@ struct PortPlanTests {
             #expect(Set(listed).subtracting(tables).sorted() == [], "PortPlan names tables SQLite does not have")
             #expect(listed.count == Set(listed).count, "a table is listed twice")
             #expect(PortPlan.skipped.values.allSatisfy { !$0.isEmpty })
+        }
+    }
+}
+
+/// The port's table list against the PostgreSQL schema this Keyport makes.
+@Suite(
+    "The port's table list against PostgreSQL",
+    .enabled(if: TestPostgres.isConfigured, Comment(rawValue: TestPostgres.skipMessage)))
+struct PortPlanPostgresTests {
+    @Test("every PostgreSQL table is filled from SQLite or listed as PostgreSQL-only with a reason")
+    func everyPostgresTableDecided() async throws {
+        try await TestPostgres.withDatabase { database in
+            let target = try await PostgresImport.connect(
+                settings: try TestPostgres.settings(database: database), logger: TestPostgres.logger)
+            try await target.migrate()
+            let tables = try await target.tables()
+            await target.close()
+            let decided = Set(PortPlan.ported.map(\.name)).union(PortPlan.postgresOnly.keys)
+            #expect(
+                tables.filter { !decided.contains($0) } == [],
+                "a table was added to PostgresMigrations: port it from SQLite or add it to PortPlan.postgresOnly")
+            #expect(decided.subtracting(tables).sorted() == [], "PortPlan names tables PostgreSQL does not have")
         }
     }
 }
