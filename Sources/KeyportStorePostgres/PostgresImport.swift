@@ -155,7 +155,6 @@ public final class PostgresImport {
     private func quoted(_ name: String) -> String {
         "\"\(name.replacingOccurrences(of: "\"", with: "\"\""))\""
     }
-
 }
 
 extension PostgresBindings {
