@@ -119,6 +119,22 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Progress of long commands, on a terminal (one line redrawn) or in a log (a line now and
+        // then): items done, total, rate, time left.
+        .target(
+            name: "KeyportProgress",
+            swiftSettings: strictSettings
+        ),
+        // `keyport migrate-sqlite-to-postgres`: which tables are copied, the checks of both ends and
+        // the progress; the engines read and write the rows (SQLiteExport, PostgresImport).
+        .target(
+            name: "KeyportStorePort",
+            dependencies: [
+                "KeyportStore", "KeyportStoreSQLite", "KeyportStorePostgres", "KeyportProgress", "MatrixModel",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // The rules: accounts, devices, keys, cross-signing, streams.
         .target(
             name: "KeyportServices",
@@ -170,7 +186,7 @@ let package = Package(
         .executableTarget(
             name: "keyport",
             dependencies: [
-                "KeyportServer", "MatrixModel", "MatrixRooms",
+                "KeyportServer", "KeyportStorePort", "KeyportProgress", "MatrixModel", "MatrixRooms",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -277,15 +293,44 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
-        // The conformance suite and the race regressions on a real PostgreSQL named by
-        // KEYPORT_TEST_POSTGRES (scripts/postgres_cluster.sh makes a throwaway one).
+        // A fresh database per check on the PostgreSQL named by KEYPORT_TEST_POSTGRES
+        // (scripts/postgres_cluster.sh makes a throwaway one), for every PostgreSQL test target.
+        .target(
+            name: "KeyportPostgresTestSupport",
+            dependencies: [
+                "KeyportStorePostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/KeyportPostgresTestSupport",
+            swiftSettings: strictSettings
+        ),
+        // The conformance suite and the race regressions on a real PostgreSQL.
         .testTarget(
             name: "KeyportStorePostgresTests",
             dependencies: [
                 "MatrixModel", "KeyportStore", "KeyportStorePostgres", "KeyportStoreConformance",
+                "KeyportPostgresTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // The SQLite-to-PostgreSQL port: the plan against the SQLite schema, and on a real
+        // PostgreSQL the copy read back through both stores, and the refusals.
+        .testTarget(
+            name: "KeyportStorePortTests",
+            dependencies: [
+                "KeyportStorePort", "KeyportStore", "KeyportStoreSQLite", "KeyportSQLite", "KeyportStorePostgres",
+                "KeyportProgress", "KeyportStoreConformance", "KeyportPostgresTestSupport", "MatrixModel",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KeyportProgressTests",
+            dependencies: ["KeyportProgress"],
             swiftSettings: strictSettings
         ),
         .testTarget(

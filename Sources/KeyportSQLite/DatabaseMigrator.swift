@@ -17,6 +17,9 @@ public struct DatabaseMigrator: Sendable {
 
     public init() {}
 
+    /// The identifiers of the registered migrations, in order: the last is the newest schema.
+    public var identifiers: [String] { migrations.map(\.identifier) }
+
     /// Adds a migration after those already registered. Never edit a migration a release shipped:
     /// databases that ran it will not run it again.
     public mutating func registerMigration(

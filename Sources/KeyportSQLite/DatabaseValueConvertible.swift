@@ -81,3 +81,9 @@ extension Data: DatabaseValueConvertible {
         }
     }
 }
+
+extension DatabaseValue: DatabaseValueConvertible {
+    public var databaseValue: DatabaseValue { self }
+
+    public static func fromDatabaseValue(_ value: DatabaseValue) -> DatabaseValue? { value }
+}

@@ -36,7 +36,7 @@ public enum KeyportApplication {
             storage = try SQLiteStore(path: path, observer: observer)
             bus = SingleProcessChangeBus()
         case .postgres(let settings):
-            let store = PostgresStore(settings: postgresSettings(settings), logger: logger, observer: observer)
+            let store = PostgresStore(settings: settings.storeSettings, logger: logger, observer: observer)
             storage = store
             bus = store.changeBus
             background.append(PostgresLifecycle(store: store, logger: logger))
@@ -121,13 +121,6 @@ public enum KeyportApplication {
         let (first, address) = endpoints[0]
         return try application(
             responder, first, address, tls: tls, metrics: metricsEndpoint, logger: logger, services: background)
-    }
-
-    private static func postgresSettings(_ settings: KeyportConfig.PostgresSettings) -> PostgresStore.Settings {
-        PostgresStore.Settings(
-            endpoint: .libpq(host: settings.host, port: settings.port), user: settings.user,
-            password: settings.password, database: settings.database,
-            minimumConnections: settings.minimumConnections, maximumConnections: settings.maximumConnections)
     }
 
     private static func application(

@@ -334,7 +334,7 @@ enum PostgresMigrations {
                     failure_ts BIGINT NOT NULL,
                     retry_last_ts BIGINT NOT NULL,
                     retry_interval BIGINT NOT NULL,
-                    failures INTEGER NOT NULL
+                    failures BIGINT NOT NULL
                 )
                 """
             ]),
@@ -366,17 +366,20 @@ enum PostgresMigrations {
     /// Applies every migration not yet recorded, holding the advisory lock on one connection, each
     /// migration in its own transaction with its record.
     static func migrate(_ client: PostgresClient, logger: Logger) async throws {
-        try await client.withConnection { connection in
-            let transaction = PostgresTransaction(connection: connection, logger: logger)
-            try await transaction.execute("SELECT pg_advisory_lock(\(lockKey))")
-            do {
-                try await applyPending(transaction)
-            } catch {
-                _ = try? await transaction.execute("SELECT pg_advisory_unlock(\(lockKey))")
-                throw error
-            }
-            try await transaction.execute("SELECT pg_advisory_unlock(\(lockKey))")
+        try await client.withConnection { connection in try await migrate(connection, logger: logger) }
+    }
+
+    /// Applies every migration not yet recorded on `connection`, as `migrate(_:logger:)` does.
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        let transaction = PostgresTransaction(connection: connection, logger: logger)
+        try await transaction.execute("SELECT pg_advisory_lock(\(lockKey))")
+        do {
+            try await applyPending(transaction)
+        } catch {
+            _ = try? await transaction.execute("SELECT pg_advisory_unlock(\(lockKey))")
+            throw error
         }
+        try await transaction.execute("SELECT pg_advisory_unlock(\(lockKey))")
     }
 
     private static func applyPending(_ transaction: PostgresTransaction) async throws {

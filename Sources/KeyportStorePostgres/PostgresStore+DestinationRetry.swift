@@ -11,7 +11,7 @@ extension PostgresStore: DestinationRetryStore {
                 """
             ).map { row in
                 let (destination, failureTS, retryLastTS, retryInterval, failures) = try row.decode(
-                    (String, Int64, Int64, Int64, Int32).self)
+                    (String, Int64, Int64, Int64, Int64).self)
                 return DestinationRetry(
                     destination: destination, failureTS: failureTS, retryLastTS: retryLastTS,
                     retryInterval: retryInterval, failures: Int(failures))
@@ -25,7 +25,7 @@ extension PostgresStore: DestinationRetryStore {
                 """
                 INSERT INTO destination_retry (destination, failure_ts, retry_last_ts, retry_interval, failures)
                 VALUES (\(retry.destination), \(retry.failureTS), \(retry.retryLastTS), \(retry.retryInterval),
-                    \(Int32(clamping: retry.failures)))
+                    \(Int64(retry.failures)))
                 ON CONFLICT (destination) DO UPDATE SET failure_ts = excluded.failure_ts,
                     retry_last_ts = excluded.retry_last_ts, retry_interval = excluded.retry_interval,
                     failures = excluded.failures

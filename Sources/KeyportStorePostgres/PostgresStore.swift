@@ -73,6 +73,18 @@ public final class PostgresStore: Sendable {
             configuration.options.maximumConnections = max(maximumConnections, minimumConnections + 1)
             return configuration
         }
+
+        /// The same database for one connection of its own, outside any pool: connecting to it
+        /// fails at once when the server cannot be reached or refuses the login, where a pool
+        /// would keep trying.
+        public var connectionConfiguration: PostgresConnection.Configuration {
+            switch endpoint {
+            case .tcp(let host, let port):
+                .init(host: host, port: port, username: user, password: password, database: database, tls: .disable)
+            case .unixSocket(let path):
+                .init(unixSocketPath: path, username: user, password: password, database: database)
+            }
+        }
     }
 
     let client: PostgresClient

@@ -23,6 +23,19 @@ enum StreamCounter: String, CaseIterable {
 
     /// The order in which one transaction may take several counters.
     static let lockOrder: [StreamCounter] = [.roomEvents, .deviceList, .toDevice, .federationOutbox, .accountData]
+
+    /// The table whose rows take their positions from this counter, and the column holding them.
+    var positionedColumn: (table: String, column: String) {
+        switch self {
+        case .roomEvents: ("room_events", "ordering")
+        case .deviceList: ("device_list_stream", "stream_id")
+        case .toDevice: ("device_inbox", "stream_id")
+        case .federationOutbox: ("federation_outbox", "id")
+        // Every write gives its row a new position and rows are never deleted, so the newest row
+        // holds the counter's value.
+        case .accountData: ("account_data", "stream_id")
+        }
+    }
 }
 
 extension PostgresTransaction {

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Hummingbird
 import KeyportServer
 import Logging
@@ -19,7 +18,7 @@ import Logging
 struct Keyport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "A Matrix server for end-to-end-encryption device management.",
-        subcommands: [Serve.self, GenerateConfig.self, Events.self])
+        subcommands: [Serve.self, GenerateConfig.self, Events.self, MigrateSQLiteToPostgres.self])
 }
 
 /// `keyport serve [--config FILE]`.
@@ -46,23 +45,7 @@ struct Serve: AsyncParsableCommand {
                 }
             }
         #endif
-        let settings: KeyportConfig
-        if let config {
-            do {
-                let text = try String(contentsOfFile: config, encoding: .utf8)
-                let (parsed, warnings) = try KeyportConfig.parse(yaml: text)
-                for warning in warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-                settings = parsed
-            } catch let error as ConfigError {
-                FileHandle.standardError.write(Data("\(error)\n".utf8))
-                throw ExitCode(2)
-            } catch {
-                FileHandle.standardError.write(Data("Invalid configuration: cannot read \(config): \(error)\n".utf8))
-                throw ExitCode(2)
-            }
-        } else {
-            settings = .development()
-        }
+        let settings = try config.map(ConfigFile.load) ?? .development()
         var logger =
             settings.logFormat == "json"
             ? Logger(label: "keyport", factory: { label in JSONLogHandler.standardError(label: label) })

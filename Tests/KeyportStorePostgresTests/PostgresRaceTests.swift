@@ -1,3 +1,4 @@
+import KeyportPostgresTestSupport
 import KeyportStore
 import KeyportStoreConformance
 import MatrixModel

@@ -1,26 +1,25 @@
 import Foundation
-import KeyportStorePostgres
-import Logging
-import PostgresNIO
-import Testing
+public import KeyportStorePostgres
+public import Logging
+public import PostgresNIO
 
 /// The PostgreSQL the tests use, from `KEYPORT_TEST_POSTGRES`: libpq-style `key=value` pairs
 /// separated by spaces, `host` (a name, an address, or a directory holding the Unix socket),
 /// `port` (5432), `user`, `password` and `dbname` (the database to connect to for CREATE DATABASE;
 /// `postgres`). `scripts/postgres_cluster.sh start` prints such a value. Each check gets a database
 /// of its own, `keyport_test_<random>`, dropped afterwards.
-enum TestPostgres {
-    static let variable = "KEYPORT_TEST_POSTGRES"
+public enum TestPostgres {
+    public static let variable = "KEYPORT_TEST_POSTGRES"
 
-    static let value: String? = ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }
-    static var isConfigured: Bool { value != nil }
-    static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
-    static let skipMessage =
+    public static let value: String? = ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 }
+    public static var isConfigured: Bool { value != nil }
+    public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+    public static let skipMessage =
         "\(variable) is not set: skipped the PostgreSQL half of the store tests "
         + "(start one with scripts/postgres_cluster.sh start, then export what it prints)"
 
     /// The settings for `database` on the configured server.
-    static func settings(database: String? = nil, maximumConnections: Int = 4) throws -> PostgresStore.Settings {
+    public static func settings(database: String? = nil, maximumConnections: Int = 4) throws -> PostgresStore.Settings {
         guard let value else { throw SettingsError(message: skipMessage) }
         var pairs: [String: String] = [:]
         for item in value.split(separator: " ") where !item.isEmpty {
@@ -35,19 +34,19 @@ enum TestPostgres {
             database: database ?? pairs["dbname"] ?? "postgres", maximumConnections: maximumConnections)
     }
 
-    struct SettingsError: Error, CustomStringConvertible {
-        let message: String
-        var description: String { message }
+    public struct SettingsError: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
     }
 
-    static let logger: Logger = {
+    public static let logger: Logger = {
         var logger = Logger(label: "keyport.tests.postgres")
         logger.logLevel = .warning
         return logger
     }()
 
     /// One connection pool to the maintenance database, for CREATE and DROP DATABASE.
-    static let admin: PostgresClient? = {
+    public static let admin: PostgresClient? = {
         guard let settings = try? settings(maximumConnections: 2) else { return nil }
         let client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
         Task { await client.run() }
@@ -55,7 +54,7 @@ enum TestPostgres {
     }()
 
     /// Runs `body` with a fresh, empty database; drops it afterwards.
-    static func withDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
+    public static func withDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
         guard let admin else { throw SettingsError(message: skipMessage) }
         let name = "keyport_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
         // A database name is an identifier, not a value: it cannot be a bind parameter. This one is
@@ -72,13 +71,13 @@ enum TestPostgres {
     }
 
     /// Opens stores on one database and shuts every one of them down at the end.
-    actor Stores {
-        let database: String
+    public actor Stores {
+        public let database: String
         private var opened: [PostgresStore] = []
 
         init(database: String) { self.database = database }
 
-        func open(
+        public func open(
             maximumConnections: Int = 4, isolation: PostgresStore.Settings.WriteIsolation = .readCommitted
         ) throws -> PostgresStore {
             var settings = try TestPostgres.settings(database: database, maximumConnections: maximumConnections)
@@ -88,13 +87,13 @@ enum TestPostgres {
             return store
         }
 
-        func shutdown() async {
+        public func shutdown() async {
             for store in opened { await store.shutdown() }
         }
     }
 
     /// Runs `body` with stores on a fresh database, shut down and dropped afterwards.
-    static func withStores<T>(_ body: (Stores) async throws -> T) async throws -> T {
+    public static func withStores<T>(_ body: (Stores) async throws -> T) async throws -> T {
         try await withDatabase { name in
             let stores = Stores(database: name)
             do {
