@@ -27,4 +27,4 @@ public protocol StreamStore: Sendable {
 /// Everything Keyport keeps, as one value the composition root hands to the services.
 public typealias KeyportStorage = AccountStore & DeviceStore & KeyStore & CrossSigningStore & StreamStore
     & ToDeviceStore & RoomStore & ServerKeyStore & FederationStore & RemoteDeviceStore & StoreHealth
-    & AuthStateStore & LeaseStore & DestinationRetryStore
+    & AuthStateStore & LeaseStore & DestinationRetryStore & KeyBackupStore
