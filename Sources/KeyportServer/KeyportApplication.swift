@@ -175,6 +175,7 @@ public enum KeyportApplication {
         KeyRoutes(services: services, claimLimiter: RateLimiter(limit: config.keyClaimRateLimit)).register(
             into: &router)
         CrossSigningRoutes(services: services).register(into: &router)
+        KeyBackupRoutes(services: services).register(into: &router)
         ToDeviceRoutes(services: services).register(into: &router)
         SyncRoutes(services: services).register(into: &router)
         RoomRoutes(services: services).register(into: &router)
