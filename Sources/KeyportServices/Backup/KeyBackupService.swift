@@ -47,7 +47,7 @@ public struct KeyBackupService: Sendable {
             throw MatrixError.invalidParam("The version in the body does not match the version in the path")
         }
         let stored = try await self.version(userID: userID, version: version)
-        guard stored.algorithm == algorithm else {
+        guard stored.algorithm.utf8.elementsEqual(algorithm.utf8) else {
             throw MatrixError.invalidParam("The algorithm does not match the backup's algorithm")
         }
         guard try await store.updateBackupAuthData(userID: userID, version: stored.version, authData: authData) else {
