@@ -170,6 +170,7 @@ public enum KeyportApplication {
         KeyRoutes(services: services, claimLimiter: RateLimiter(limit: config.keyClaimRateLimit)).register(
             into: &router)
         CrossSigningRoutes(services: services).register(into: &router)
+        KeyBackupRoutes(services: services).register(into: &router)
         ToDeviceRoutes(services: services).register(into: &router)
         SyncRoutes(services: services).register(into: &router)
         RoomRoutes(services: services).register(into: &router)
@@ -195,9 +196,13 @@ struct FederationBackground: Service {
                 group.addTask { await deviceLists.runRetryLoop() }
             }
         }
-        // Not cancelled here: only the work above was. The store is still open (it shuts last).
-        await sender.releaseLeases()
-        await deviceLists.releaseLeases()
+        // In a task of its own, so a cancellation of this service (a shutdown that ran out of
+        // time) cannot stop the release half-way; the store is still open (it shuts last). A lease
+        // not released keeps the destination from the next process until it expires.
+        await Task {
+            await sender.releaseLeases()
+            await deviceLists.releaseLeases()
+        }.value
         await client.shutdown()
     }
 }

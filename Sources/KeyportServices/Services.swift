@@ -7,6 +7,7 @@ public struct Services: Sendable {
     public let devices: DeviceService
     public let keys: KeyService
     public let crossSigning: CrossSigningService
+    public let keyBackup: KeyBackupService
     public let deviceLists: DeviceListService
     public let sharedSecret: SharedSecretRegistration
     public let toDevice: ToDeviceService
@@ -43,6 +44,7 @@ public struct Services: Sendable {
         self.keys = keys
         self.crossSigning = CrossSigningService(
             store: storage, accounts: accounts, identity: identity, notifications: notifications, keys: keys)
+        self.keyBackup = KeyBackupService(store: storage)
         let deviceLists = DeviceListService(store: storage)
         self.deviceLists = deviceLists
         self.sharedSecret = SharedSecretRegistration(secret: policy.sharedSecret, store: storage, clock: clock)

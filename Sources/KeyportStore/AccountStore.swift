@@ -21,7 +21,8 @@ public protocol AccountStore: Sendable {
 
     /// Deactivates an account in one transaction: the password is removed, every device is deleted
     /// as `deleteDevices` deletes one (tokens, keys, inbox; a `device` change each), the
-    /// cross-signing keys and the signatures by and over them go (a `cross_signing` change), and the
+    /// cross-signing keys and the signatures by and over them go (a `cross_signing` change), every
+    /// key backup version is deleted with its keys (as `deleteBackupVersion` deletes one), and the
     /// account is marked deactivated. Returns false if there is no such account.
     func deactivateAccount(userID: String) async throws -> Bool
 }

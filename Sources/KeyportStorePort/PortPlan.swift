@@ -52,6 +52,8 @@ public enum PortPlan {
         PortedTable("registration_nonces"),
         PortedTable("destination_retry"),
         PortedTable("account_data"),
+        PortedTable("key_backup_versions"),
+        PortedTable("key_backup_sessions"),
     ]
 
     /// The SQLite tables not copied, with the reason.

@@ -361,6 +361,35 @@ enum PostgresMigrations {
                 "ALTER TABLE accounts ADD COLUMN displayname TEXT",
                 "ALTER TABLE accounts ADD COLUMN avatar_url TEXT",
             ]),
+        Migration(
+            name: "v8-key-backup",
+            statements: [
+                """
+                CREATE TABLE key_backup_versions (
+                    user_id TEXT NOT NULL,
+                    version BIGINT NOT NULL,
+                    algorithm TEXT NOT NULL,
+                    auth_data_json TEXT NOT NULL,
+                    etag BIGINT NOT NULL DEFAULT 0,
+                    key_count BIGINT NOT NULL DEFAULT 0,
+                    deleted BOOLEAN NOT NULL DEFAULT FALSE,
+                    PRIMARY KEY (user_id, version)
+                )
+                """,
+                """
+                CREATE TABLE key_backup_sessions (
+                    user_id TEXT NOT NULL,
+                    version BIGINT NOT NULL,
+                    room_id TEXT NOT NULL,
+                    session_id TEXT NOT NULL,
+                    first_message_index BIGINT NOT NULL,
+                    forwarded_count BIGINT NOT NULL,
+                    is_verified BOOLEAN NOT NULL,
+                    session_data_json TEXT NOT NULL,
+                    PRIMARY KEY (user_id, version, room_id, session_id)
+                )
+                """,
+            ]),
     ]
 
     /// Applies every migration not yet recorded, holding the advisory lock on one connection, each

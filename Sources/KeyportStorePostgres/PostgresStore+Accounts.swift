@@ -64,6 +64,11 @@ extension PostgresStore: AccountStore {
                 try await db.execute("DELETE FROM key_signatures WHERE signer_user_id = \(userID)")
                 db.appendChange(userID: userID, kind: .crossSigning)
             }
+            // Key backups go too, as Synapse deletes them; the version numbers stay used. Updating
+            // the version rows first waits for a backup write under way (it locks them too).
+            try await db.execute(
+                "UPDATE key_backup_versions SET deleted = TRUE, key_count = 0 WHERE user_id = \(userID)")
+            try await db.execute("DELETE FROM key_backup_sessions WHERE user_id = \(userID)")
             return true
         }
     }

@@ -302,6 +302,35 @@ enum SQLiteMigrations {
             try db.execute(sql: "ALTER TABLE accounts ADD COLUMN displayname TEXT")
             try db.execute(sql: "ALTER TABLE accounts ADD COLUMN avatar_url TEXT")
         }
+        migrator.registerMigration("v13-key-backup") { db in
+            // A deleted version keeps its row (deleted = 1) so its number is never given again.
+            // etag and key_count are kept on the version row, changed in the transaction that
+            // changes the keys, so answers never count the keys.
+            try db.execute(
+                sql: """
+                    CREATE TABLE key_backup_versions (
+                        user_id TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        algorithm TEXT NOT NULL,
+                        auth_data_json TEXT NOT NULL,
+                        etag INTEGER NOT NULL DEFAULT 0,
+                        key_count INTEGER NOT NULL DEFAULT 0,
+                        deleted INTEGER NOT NULL DEFAULT 0,
+                        PRIMARY KEY (user_id, version)
+                    );
+                    CREATE TABLE key_backup_sessions (
+                        user_id TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        room_id TEXT NOT NULL,
+                        session_id TEXT NOT NULL,
+                        first_message_index INTEGER NOT NULL,
+                        forwarded_count INTEGER NOT NULL,
+                        is_verified INTEGER NOT NULL,
+                        session_data_json TEXT NOT NULL,
+                        PRIMARY KEY (user_id, version, room_id, session_id)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -63,6 +63,10 @@ extension SQLiteStore: AccountStore {
                 try db.execute(sql: "DELETE FROM key_signatures WHERE signer_user_id = ?", arguments: [userID])
                 try Self.appendChange(db, userID: userID, kind: .crossSigning)
             }
+            // Key backups go too, as Synapse deletes them; the version numbers stay used.
+            try db.execute(
+                sql: "UPDATE key_backup_versions SET deleted = 1, key_count = 0 WHERE user_id = ?", arguments: [userID])
+            try db.execute(sql: "DELETE FROM key_backup_sessions WHERE user_id = ?", arguments: [userID])
             return true
         }
     }

@@ -9,7 +9,8 @@ enum AccountChecks {
         StoreCheck("account: creation conflicts case-insensitively", conflict),
         StoreCheck("account: sessions resolve by token hash", sessions),
         StoreCheck("account: listed in user-ID order with offset, limit and count", listing),
-        StoreCheck("account: deactivation removes devices, keys, tokens and records the changes", deactivation),
+        StoreCheck(
+            "account: deactivation removes devices, keys, tokens, backups and records the changes", deactivation),
     ]
 
     static func listing(_ makeStore: StoreFactory) async throws {
@@ -28,6 +29,9 @@ enum AccountChecks {
         try await login(store, alice, "D1")
         try await login(store, alice, "D2")
         _ = try await store.uploadKeys(upload(alice, "D1", deviceKeys: deviceKeys(alice, "D1"), otks: [otk("a")]))
+        let backup = try await store.createBackupVersion(userID: alice, algorithm: "m.a", authData: [:])
+        _ = try await KeyBackupChecks.store(store, backup, [KeyBackupChecks.session("!r", "s", KeyBackupChecks.key(0))])
+        let bobsBackup = try await store.createBackupVersion(userID: bob, algorithm: "m.a", authData: [:])
         let before = try await store.currentDeviceListPosition()
         #expect(try await store.deactivateAccount(userID: alice))
         #expect(try await store.deactivateAccount(userID: "@nobody:example.com") == false)
@@ -40,6 +44,9 @@ enum AccountChecks {
         #expect(summary(try await changes(store, after: before)) == ["\(alice) device D1", "\(alice) device D2"])
         #expect(try await store.accountExists(userIDIgnoringCase: alice), "the user ID stays taken")
         #expect(try await store.account(userID: bob)?.deactivated == false)
+        #expect(try await store.backupVersion(userID: alice, version: nil) == nil, "key backups deleted")
+        #expect(try await store.backupKeys(userID: alice, version: backup, scope: .all) == nil)
+        #expect(try await store.backupVersion(userID: bob, version: nil)?.version == bobsBackup)
     }
 
     static func readBack(_ makeStore: StoreFactory) async throws {

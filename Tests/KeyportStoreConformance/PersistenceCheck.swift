@@ -10,6 +10,7 @@ extension StoreConformance {
         let signature = KeySignature(
             targetUserID: alice, targetKeyID: "D", signerUserID: alice, signerKeyID: "ed25519:SSK", signature: "s")
         let crossSigning = CrossSigningChecks.fullSet(alice)
+        let backedUpKey = KeyBackupChecks.key(3, 1, verified: true)
         let position: Int64
         do {
             let store = try await open()
@@ -25,6 +26,10 @@ extension StoreConformance {
             try await store.setMembership(roomID: "!r:x", userID: alice, membership: "join")
             try await store.setMembership(roomID: "!r:x", userID: bob, membership: "join")
             position = try await store.currentDeviceListPosition()
+            _ = try await store.createBackupVersion(userID: alice, algorithm: "m.a", authData: KeyBackupChecks.authData)
+            #expect(try await store.deleteBackupVersion(userID: alice, version: 1))
+            _ = try await store.createBackupVersion(userID: alice, algorithm: "m.b", authData: [:])
+            _ = try await KeyBackupChecks.store(store, 2, [KeyBackupChecks.session("!r:x", "S", backedUpKey)])
         }
 
         let store = try await open()
@@ -47,6 +52,13 @@ extension StoreConformance {
         #expect(try await store.usersSharingRoom(with: alice) == [bob])
         #expect(try await store.currentDeviceListPosition() == position)
         #expect(try await store.deviceListChanges(from: 0, to: position).count >= 5)
+        #expect(
+            try await store.backupVersion(userID: alice, version: nil)
+                == KeyBackupVersion(version: 2, algorithm: "m.b", authData: [:], etag: 1, count: 1))
+        #expect(
+            try await store.backupKeys(userID: alice, version: 2, scope: .all)
+                == [KeyBackupChecks.session("!r:x", "S", backedUpKey)])
+        #expect(try await store.createBackupVersion(userID: alice, algorithm: "m.c", authData: [:]) == 3)
 
         // Claimed keys stay claimed and the stream continues after the old position.
         #expect(try await store.claimKeys([claimTarget(alice, "D")], now: 2).map(\.key) == [otk("B")])

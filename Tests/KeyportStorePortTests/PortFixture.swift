@@ -39,6 +39,7 @@ enum PortFixture {
         try await remoteDeviceLists(store)
         try await authState(store)
         try await accountDataAndProfiles(store)
+        try await keyBackup(store)
     }
 
     private static func accountsAndDevices(_ store: any KeyportStorage) async throws {
@@ -235,6 +236,23 @@ enum PortFixture {
         try await store.setAccountData(
             userID: alice, roomID: nil, type: "m.secret_storage.default_key", content: ["key": "k2"])
         _ = try await store.setProfile(userID: bob, Profile(displayName: "Bob B.", avatarURL: "mxc://b/c"))
+    }
+
+    private static func keyBackup(_ store: any KeyportStorage) async throws {
+        let old = try await store.createBackupVersion(
+            userID: alice, algorithm: "m.megolm_backup.v1.curve25519-aes-sha2", authData: ["public_key": "P1"])
+        _ = try await store.deleteBackupVersion(userID: alice, version: old)
+        let current = try await store.createBackupVersion(
+            userID: alice, algorithm: "m.megolm_backup.v1.curve25519-aes-sha2", authData: ["public_key": "P2"])
+        _ = try await store.storeBackupKeys(
+            userID: alice, version: current,
+            sessions: ["S1", "S2"].map { session in
+                KeyBackupSession(
+                    roomID: room, sessionID: session,
+                    data: KeyBackupData(
+                        firstMessageIndex: 1, forwardedCount: 0, isVerified: session == "S1",
+                        sessionData: ["ciphertext": .string("c-\(session)")]))
+            }, maxSessions: 100)
     }
 
     private static func remoteDeviceLists(_ store: any KeyportStorage) async throws {

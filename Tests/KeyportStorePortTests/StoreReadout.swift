@@ -97,6 +97,15 @@ enum StoreReadout {
                 "account data \(user)",
                 try await store.accountDataChanges(userID: user, after: 0, upTo: accountDataPosition))
             record("profile \(user)", try await store.profile(userID: user))
+            for version in [nil, 1, 2] as [Int64?] {
+                let found = try await store.backupVersion(userID: user, version: version)
+                record("backup version \(String(describing: version)) of \(user)", found)
+                if let found {
+                    record(
+                        "backup keys \(found.version) of \(user)",
+                        try await store.backupKeys(userID: user, version: found.version, scope: .all))
+                }
+            }
         }
         return answers
     }

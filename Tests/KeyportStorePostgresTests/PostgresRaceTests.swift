@@ -148,4 +148,85 @@ struct PostgresRaceTests {
             #expect(try await pools[1].oneTimeKeyCounts(userID: alice, deviceID: "D") == [:])
         }
     }
+
+    /// Uploads of one user's key backup at once from several stores, at every isolation level:
+    /// the best key of a session every upload carries is the one kept, and each session is
+    /// counted once.
+    @Test(arguments: PostgresStore.Settings.WriteIsolation.allCases)
+    func concurrentBackupUploadsAcrossPools(isolation: PostgresStore.Settings.WriteIsolation) async throws {
+        try await TestPostgres.withStores { stores in
+            var pools: [PostgresStore] = []
+            for _ in 0..<4 { pools.append(try await stores.open(maximumConnections: 5, isolation: isolation)) }
+            let version = try await pools[0].createBackupVersion(userID: alice, algorithm: "m.a", authData: [:])
+            func key(_ index: Int64) -> KeyBackupData {
+                KeyBackupData(
+                    firstMessageIndex: index, forwardedCount: 0, isVerified: false,
+                    sessionData: ["ciphertext": .string("c\(index)")])
+            }
+            let uploads = Array(Int64(1)...40).shuffled()
+            try await withThrowingTaskGroup(of: KeyBackupUploadOutcome.self) { group in
+                for (position, index) in uploads.enumerated() {
+                    let store = pools[position % pools.count]
+                    group.addTask {
+                        try await store.storeBackupKeys(
+                            userID: alice, version: version,
+                            sessions: [
+                                KeyBackupSession(roomID: "!r", sessionID: "shared", data: key(index)),
+                                KeyBackupSession(roomID: "!r", sessionID: "own-\(index)", data: key(index)),
+                            ], maxSessions: 1_000)
+                    }
+                }
+                for try await outcome in group {
+                    guard case .stored = outcome else { throw StoreError.conflict("upload refused: \(outcome)") }
+                }
+            }
+            let shared = try await pools[1].backupKeys(
+                userID: alice, version: version, scope: .session(roomID: "!r", sessionID: "shared"))
+            #expect(shared?.first?.data == key(1), "a better key was lost to a concurrent upload")
+            let info = try #require(try await pools[2].backupVersion(userID: alice, version: version))
+            #expect(info.count == 41)
+            #expect(info.etag == 40)
+            #expect(try await pools[3].backupKeys(userID: alice, version: version, scope: .all)?.count == 41)
+        }
+    }
+
+    /// Upload A replaces a session's key with a better one and stays open; upload B, carrying a
+    /// key better than the committed one but worse than A's, runs meanwhile. B must wait and then
+    /// see A's key. Were B to read the committed key before A commits, it would decide to replace
+    /// it, wait only for the row, and overwrite A's better key: this test catches that.
+    @Test func anOpenUploadHoldsBackTheNextOne() async throws {
+        try await TestPostgres.withStores { stores in
+            let store = try await stores.open(maximumConnections: 4)
+            let version = try await store.createBackupVersion(userID: alice, algorithm: "m.a", authData: [:])
+            @Sendable func upload(_ index: Int64) -> [KeyBackupSession] {
+                let data = KeyBackupData(
+                    firstMessageIndex: index, forwardedCount: 0, isVerified: false, sessionData: ["i": .int(index)])
+                return [KeyBackupSession(roomID: "!r", sessionID: "s", data: data)]
+            }
+            _ = try await store.storeBackupKeys(userID: alice, version: version, sessions: upload(5), maxSessions: 10)
+
+            let (opened, signalOpened) = AsyncStream<Void>.makeStream()
+            let (release, signalRelease) = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                try await store.write { db in
+                    _ = try await PostgresStore.storeBackupKeys(
+                        db, userID: alice, version: version, sessions: upload(1), maxSessions: 10)
+                    signalOpened.yield()
+                    for await _ in release { break }
+                }
+            }
+            for await _ in opened { break }
+            let second = Task {
+                try await store.storeBackupKeys(userID: alice, version: version, sessions: upload(3), maxSessions: 10)
+            }
+            // Give B every chance to read the committed key and reach its write.
+            try await Task.sleep(for: .milliseconds(500))
+            signalRelease.yield()
+            try await holder.value
+            #expect(try await second.value == .stored(KeyBackupCounts(etag: 2, count: 1)), "B changed nothing")
+            let stored = try await store.backupKeys(
+                userID: alice, version: version, scope: .session(roomID: "!r", sessionID: "s"))
+            #expect(stored?.first?.data.firstMessageIndex == 1, "a better key was lost to a concurrent upload")
+        }
+    }
 }

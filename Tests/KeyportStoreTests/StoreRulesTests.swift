@@ -96,3 +96,58 @@ struct DeviceListUpdateChainRuleTests {
         #expect(DeviceListUpdateChainRule.link(of: other) == nil)
     }
 }
+
+@Suite("Key backup rules")
+struct KeyBackupRuleTests {
+    static func key(_ verified: Bool, _ firstMessageIndex: Int64, _ forwardedCount: Int64) -> KeyBackupData {
+        KeyBackupData(
+            firstMessageIndex: firstMessageIndex, forwardedCount: forwardedCount, isVerified: verified,
+            sessionData: [:])
+    }
+
+    @Test("Verified first, then the lower first_message_index, then the lower forwarded_count; a tie keeps")
+    func replacementOrder() {
+        let stored = Self.key(false, 5, 5)
+        let replaces = { (candidate: KeyBackupData) in KeyBackupRule.replaces(stored, with: candidate) }
+        #expect(replaces(Self.key(true, 9, 9)), "verified beats unverified whatever the counts")
+        #expect(!replaces(Self.key(false, 6, 0)), "a higher index loses even with fewer forwards")
+        #expect(replaces(Self.key(false, 4, 9)), "a lower index wins even with more forwards")
+        #expect(replaces(Self.key(false, 5, 4)), "same index: fewer forwards win")
+        #expect(!replaces(Self.key(false, 5, 6)))
+        #expect(!replaces(Self.key(false, 5, 5)), "a tie keeps the stored key")
+        let verified = Self.key(true, 5, 5)
+        #expect(!KeyBackupRule.replaces(verified, with: Self.key(false, 0, 0)), "unverified never beats verified")
+        #expect(KeyBackupRule.replaces(verified, with: Self.key(true, 4, 9)))
+        #expect(!KeyBackupRule.replaces(verified, with: Self.key(true, 6, 0)))
+        #expect(KeyBackupRule.replaces(verified, with: Self.key(true, 5, 4)))
+        #expect(!KeyBackupRule.replaces(verified, with: Self.key(true, 5, 5)))
+    }
+
+    @Test("An upload goes to the current version; an older live one names the current; others are not found")
+    func uploadTarget() {
+        #expect(KeyBackupRule.refusal(version: 2, versionIsLive: true, current: 2) == nil)
+        #expect(KeyBackupRule.refusal(version: 1, versionIsLive: true, current: 2) == .notCurrent(current: 2))
+        #expect(KeyBackupRule.refusal(version: 3, versionIsLive: false, current: 2) == .versionNotFound)
+        #expect(KeyBackupRule.refusal(version: 1, versionIsLive: false, current: nil) == .versionNotFound)
+    }
+
+    @Test("The plan inserts new sessions, updates the ones it beats, and fits a limit only when inserting")
+    func plan() {
+        func session(_ id: String, _ key: KeyBackupData) -> KeyBackupSession {
+            KeyBackupSession(roomID: "!r", sessionID: id, data: key)
+        }
+        let uploads = [
+            session("new", Self.key(false, 1, 0)), session("better", Self.key(true, 9, 9)),
+            session("worse", Self.key(false, 9, 0)),
+        ]
+        let plan = KeyBackupRule.plan(uploads, stored: [nil, Self.key(false, 0, 0), Self.key(false, 0, 0)])
+        #expect(plan.inserts == [uploads[0]])
+        #expect(plan.updates == [uploads[1]])
+        #expect(plan.changesKeys)
+        #expect(plan.fits(storedSessions: 9, maxSessions: 10))
+        #expect(!plan.fits(storedSessions: 10, maxSessions: 10))
+        let replacing = KeyBackupRule.plan([uploads[1]], stored: [Self.key(false, 0, 0)])
+        #expect(replacing.fits(storedSessions: 50, maxSessions: 10))
+        #expect(!KeyBackupRule.plan([uploads[2]], stored: [Self.key(false, 0, 0)]).changesKeys)
+    }
+}
