@@ -3,7 +3,8 @@
 # encrypted room on a freshly started Keyport (tests/client_e2e/client_e2e.py), then a second,
 # independent client, mautrix-python with its `encryption` extra (python-olm), against the SDK on
 # another fresh Keyport (tests/client_e2e/mautrix_e2e.py), then secret storage with mautrix on
-# Keyport and on Synapse side by side (tests/client_e2e/mautrix_secrets.py). mautrix gets a venv of
+# Keyport and on Synapse side by side (tests/client_e2e/mautrix_secrets.py), and key backup restored
+# by a new device on both (tests/client_e2e/key_backup_restore.py). mautrix gets a venv of
 # its own so its pins never move matrix-nio's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,3 +35,6 @@ fi
 "$federation_venv/bin/pip" install -q --disable-pip-version-check "matrix-nio[e2e]==0.26.0" "matrix-synapse==1.163.2"
 command -v openssl > /dev/null || { echo "openssl is required (apt-get install openssl)"; exit 1; }
 "$mautrix_venv/bin/python" tests/client_e2e/mautrix_secrets.py "$bin_dir/keyport" "$PWD/$federation_venv/bin/python"
+# Key backup with libolm's PkEncryption: a new device restores a room key and decrypts a message
+# sent before it existed, on Keyport and on Synapse side by side.
+"$mautrix_venv/bin/python" tests/client_e2e/key_backup_restore.py "$bin_dir/keyport" "$PWD/$federation_venv/bin/python"
