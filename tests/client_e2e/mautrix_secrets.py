@@ -12,60 +12,16 @@ every item must hold.
 Usage: mautrix_secrets.py PATH_TO_KEYPORT PATH_TO_SYNAPSE_PYTHON
 """
 
-import asyncio
-import json
 import os
 import sys
-import tempfile
-import traceback
-import urllib.error
 import urllib.parse
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
 
-from keyport_server import KeyportServer  # noqa: E402
 from mautrix_e2e import CryptoStore, StateStore  # noqa: E402
 from mautrix.client import Client  # noqa: E402
 from mautrix.crypto import OlmMachine  # noqa: E402
-from synapse_server import SynapseServer, make_certificate  # noqa: E402
-
-PASSWORD = "correct horse battery staple"
-
-
-class ExternalSynapse(SynapseServer):
-    """Synapse run by another venv's Python (this one has mautrix, that one Synapse)."""
-
-    def __init__(self, python: str, workdir: str, cert: str, key: str):
-        self.python = python
-        super().__init__(workdir, cert, key)
-
-    def _command(self, extra: list[str]) -> list[str]:
-        return [self.python, "-m", "synapse.app.homeserver", "-c", self.config_path, *extra]
-
-
-def call(base: str, method: str, path: str, token: str | None = None, body: dict | None = None) -> dict:
-    request = urllib.request.Request(base + path, method=method,
-                                     data=json.dumps(body).encode() if body is not None else None)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=30) as reply:
-        return json.loads(reply.read())
-
-
-def register(base: str, name: str) -> dict:
-    body = {"username": name, "password": PASSWORD, "auth": {"type": "m.login.dummy"}}
-    try:
-        return call(base, "POST", "/_matrix/client/v3/register", body=body)
-    except urllib.error.HTTPError as error:  # a server that wants a UIA session first
-        body["auth"]["session"] = json.loads(error.read()).get("session")
-        return call(base, "POST", "/_matrix/client/v3/register", body=body)
-
-
-def login(base: str, user_id: str) -> dict:
-    return call(base, "POST", "/_matrix/client/v3/login", body={
-        "type": "m.login.password", "identifier": {"type": "m.id.user", "user": user_id}, "password": PASSWORD})
+from side_by_side import call, login, main, register  # noqa: E402
 
 
 async def device(base: str, account: dict) -> tuple[Client, OlmMachine]:
@@ -136,40 +92,5 @@ async def scenario(base: str) -> dict:
             await s2.api.session.close()
 
 
-async def main_async(keyport: str, synapse_python: str) -> int:
-    root = tempfile.mkdtemp(prefix="keyport-secrets-")
-    observed = {}
-    server = KeyportServer(keyport, os.path.join(root, "keyport"))
-    server.start()
-    try:
-        observed["Keyport"] = await scenario(server.url)
-    finally:
-        server.stop()
-    cert, key = make_certificate(root)
-    synapse = ExternalSynapse(synapse_python, os.path.join(root, "synapse"), cert, key)
-    synapse.start()
-    try:
-        observed["Synapse"] = await scenario(synapse.url)
-    finally:
-        synapse.stop()
-    failed = 0
-    for item, on_synapse in observed["Synapse"].items():
-        on_keyport = observed["Keyport"].get(item)
-        good = on_keyport == on_synapse and bool(on_keyport)
-        failed += 0 if good else 1
-        print(f"{'PASS' if good else 'FAIL'} {item}: Keyport {on_keyport!r}, Synapse {on_synapse!r}")
-    print(f"secret storage with mautrix: {len(observed['Synapse']) - failed} passed, {failed} failed")
-    return 1 if failed else 0
-
-
-def main() -> int:
-    try:
-        return asyncio.run(asyncio.wait_for(main_async(sys.argv[1], sys.argv[2]), timeout=300))
-    except Exception:
-        traceback.print_exc()
-        print("secret storage with mautrix: 0 passed, 1 failed")
-        return 1
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main("secret storage with mautrix", scenario))
