@@ -30,7 +30,7 @@ public enum StoreConformance {
         AccountChecks.all + DeviceChecks.all + KeyUploadChecks.all + KeyClaimChecks.all + CrossSigningChecks.all
         + StreamChecks.all + ToDeviceChecks.all + RoomChecks.all + FederationChecks.all + HealthChecks.all
         + QueueCountChecks.all + AuthStateChecks.all + LeaseChecks.all
-        + DestinationRetryChecks.all + AccountDataChecks.all + ProfileChecks.all
+        + DestinationRetryChecks.all + AccountDataChecks.all + ProfileChecks.all + DehydratedDeviceChecks.all
 }
 
 // MARK: - Fixtures shared by the checks
