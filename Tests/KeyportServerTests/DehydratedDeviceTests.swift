@@ -157,7 +157,7 @@ import Testing
         }
     }
 
-    @Test("Users sharing a room hear of it in device_lists.changed when it comes and goes")
+    @Test("Users sharing a room hear of it in device_lists.changed when it comes and goes, a waiting sync at once")
     func deviceListUpdates() async throws {
         try await TestServer.run(config: Client.dehydratedConfig()) { client in
             let alice = try await client.register("alice")
@@ -167,8 +167,17 @@ import Testing
             try await client.join(bob, room)
 
             let before = try await client.position(bob)
-            try await client.dehydrate(alice, DehydratedDevice(alice))
-            let afterPut = try await client.sync(bob, since: before)
+            let (afterPut, elapsed, put) = try await client.withExtraConnection { connection in
+                async let put = {
+                    try await Task.sleep(for: .milliseconds(300))
+                    return try await client.putDehydrated(alice, DehydratedDevice(alice).body())
+                }()
+                let start = ContinuousClock.now
+                let reply = try await connection.send(.get, "/sync?timeout=10000&since=\(before)", token: bob.token)
+                return (reply, ContinuousClock.now - start, try await put)
+            }
+            #expect(put.status == 200)
+            #expect(elapsed < .seconds(5), "woken, not timed out: \(elapsed)")
             #expect(afterPut.changed.contains(alice.userID))
 
             #expect(try await client.request(.delete, Self.path, token: alice.token).status == 200)
