@@ -8,6 +8,21 @@ import Testing
     typealias Client = MatrixClient
     static let path = MatrixClient.dehydratedPath
 
+    /// Runs `body` on a server with MSC3814 on, where Alice has a dehydrated device holding
+    /// `messages` to-device messages from Bob.
+    static func scene(
+        messages: Int = 0, _ body: @Sendable (Client, TestUser, TestUser, DehydratedDevice) async throws -> Void
+    ) async throws {
+        try await TestServer.run(config: Client.dehydratedConfig()) { client in
+            let alice = try await client.register("alice")
+            let bob = try await client.register("bob")
+            let device = DehydratedDevice(alice)
+            try await client.dehydrate(alice, device)
+            if messages > 0 { try await client.sendToDevice(from: bob, to: alice, device.deviceID, count: messages) }
+            try await body(client, alice, bob, device)
+        }
+    }
+
     @Test("Without experimental_features.msc3814_enabled every endpoint is unknown and none is announced")
     func offUnlessEnabled() async throws {
         try await TestServer.run { client in
@@ -107,11 +122,7 @@ import Testing
 
     @Test("Its keys are queried like any device's and its one-time keys, then its fallback key, are claimed")
     func keysAreServed() async throws {
-        try await TestServer.run(config: Client.dehydratedConfig()) { client in
-            let alice = try await client.register("alice")
-            let bob = try await client.register("bob")
-            let device = DehydratedDevice(alice)
-            try await client.dehydrate(alice, device)
+        try await Self.scene { client, alice, bob, device in
 
             let query = try await SigningSession(client, bob).query([alice.userID])
             var expected = device.deviceKeys()
@@ -134,10 +145,7 @@ import Testing
 
     @Test("It is not one of the user's devices: not listed, shown or renamed; the admin list marks it")
     func notListedAsADevice() async throws {
-        try await TestServer.run(config: Client.dehydratedConfig()) { client in
-            let alice = try await client.register("alice")
-            let device = DehydratedDevice(alice)
-            try await client.dehydrate(alice, device)
+        try await Self.scene { client, alice, _, device in
             let devicePath = "/devices/" + device.deviceID.addingPercentEncodingForQuery()
 
             let list = try await client.client(.get, "/devices", token: alice.token)
@@ -188,12 +196,7 @@ import Testing
 
     @Test("GET …/events pages by 100 with next_batch until the last page, and reading deletes nothing")
     func eventsArePagedAndKept() async throws {
-        try await TestServer.run(config: Client.dehydratedConfig()) { client in
-            let alice = try await client.register("alice")
-            let bob = try await client.register("bob")
-            let device = DehydratedDevice(alice)
-            try await client.dehydrate(alice, device)
-            try await client.sendToDevice(from: bob, to: alice, device.deviceID, count: 110)
+        try await Self.scene(messages: 110) { client, alice, bob, device in
 
             let first = try await client.dehydratedEvents(alice, device.deviceID)
             #expect(first.status == 200)
@@ -225,12 +228,7 @@ import Testing
 
     @Test("The older POST …/events takes next_batch in the body and always answers one, ending with an empty page")
     func legacyPostEvents() async throws {
-        try await TestServer.run(config: Client.dehydratedConfig()) { client in
-            let alice = try await client.register("alice")
-            let bob = try await client.register("bob")
-            let device = DehydratedDevice(alice)
-            try await client.dehydrate(alice, device)
-            try await client.sendToDevice(from: bob, to: alice, device.deviceID, count: 110)
+        try await Self.scene(messages: 110) { client, alice, bob, device in
 
             let first = try await client.request(.post, device.eventsPath, token: alice.token, body: [:])
             #expect(first.numbers == Array(0..<100))
@@ -278,11 +276,7 @@ import Testing
 
     @Test("Messages to all of a user's devices reach the dehydrated device too")
     func wildcardReachesIt() async throws {
-        try await TestServer.run(config: Client.dehydratedConfig()) { client in
-            let alice = try await client.register("alice")
-            let bob = try await client.register("bob")
-            let device = DehydratedDevice(alice)
-            try await client.dehydrate(alice, device)
+        try await Self.scene { client, alice, bob, device in
             try await client.sendToDevice(from: bob, to: alice, "*", count: 2)
             #expect(try await client.dehydratedEvents(alice, device.deviceID).numbers == [0, 1])
             #expect(try await client.sync(alice).toDeviceEvents.count == 2)
@@ -341,10 +335,7 @@ import Testing
 
     @Test("DELETE /devices/{id} and /logout/all delete it as the MSC says")
     func deletedWithTheUsersDevices() async throws {
-        try await TestServer.run(config: Client.dehydratedConfig()) { client in
-            let alice = try await client.register("alice")
-            let device = DehydratedDevice(alice)
-            try await client.dehydrate(alice, device)
+        try await Self.scene { client, alice, _, device in
             let deleted = try await client.deleteDevice(alice, device.deviceID)
             #expect(deleted.status == 200, "\(deleted.body)")
             #expect(try await client.getDehydrated(alice).status == 404)
