@@ -143,6 +143,36 @@ import Testing
         }
     }
 
+    @Test("It is cross-signed as the MSC asks: by a signature sent with the PUT, or uploaded afterwards")
+    func crossSigned() async throws {
+        try await TestServer.run(config: Client.dehydratedConfig()) { client in
+            let alice = try await SignatureUploadTests.CrossSignedUser.make(client, "alice")
+            let bob = SigningSession(client, try await client.register("bob"))
+            let sskID = alice.selfSigning.keyID
+
+            let first = DehydratedDevice(alice.session.user)
+            var body = first.body()
+            body["device_keys"] = alice.selfSigning.sign(first.deviceKeys())
+            #expect(try await client.putDehydrated(alice.session.user, body).status == 200)
+            var query = try await bob.query([alice.userID])
+            let sentWithPut = try #require(signature(of: body["device_keys"], by: alice.userID, key: sskID))
+            let shown = query["device_keys"]?[alice.userID]?[first.deviceID]
+            #expect(signature(of: shown, by: alice.userID, key: sskID) == sentWithPut)
+
+            let second = DehydratedDevice(alice.session.user)
+            try await client.dehydrate(alice.session.user, second)
+            let signed = alice.selfSigning.sign(second.deviceKeys())
+            let reply = try await alice.session.uploadSignatures([alice.userID: .object([second.deviceID: signed])])
+            #expect(SignatureUploadTests.noFailures(reply), "\(reply.body)")
+            query = try await bob.query([alice.userID])
+            let uploaded = query["device_keys"]?[alice.userID]?[second.deviceID]
+            #expect(
+                signature(of: uploaded, by: alice.userID, key: sskID)
+                    == signature(of: signed, by: alice.userID, key: sskID))
+            #expect(signature(of: uploaded, by: alice.userID, key: sskID) != nil)
+        }
+    }
+
     @Test("It is not one of the user's devices: not listed, shown or renamed; the admin list marks it")
     func notListedAsADevice() async throws {
         try await Self.scene { client, alice, _, device in
