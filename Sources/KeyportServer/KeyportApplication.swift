@@ -159,7 +159,7 @@ public enum KeyportApplication {
     /// Every client route group, registered into one table.
     static func buildRouter(services: Services, config: KeyportConfig) -> MatrixRouter {
         var router = MatrixRouter()
-        VersionRoutes().register(into: &router)
+        VersionRoutes(msc3814: config.msc3814Enabled).register(into: &router)
         AccountRoutes(
             services: services, loginLimiter: RateLimiter(limit: config.loginRateLimit),
             registrationLimiter: RateLimiter(limit: config.registrationRateLimit)
@@ -167,6 +167,7 @@ public enum KeyportApplication {
         AdminRegisterRoutes(services: services).register(into: &router)
         AdminRoutes(services: services).register(into: &router)
         DeviceRoutes(services: services).register(into: &router)
+        if config.msc3814Enabled { DehydratedDeviceRoutes(services: services).register(into: &router) }
         KeyRoutes(services: services, claimLimiter: RateLimiter(limit: config.keyClaimRateLimit)).register(
             into: &router)
         CrossSigningRoutes(services: services).register(into: &router)

@@ -5,6 +5,7 @@ public struct Services: Sendable {
     public let identity: ServerIdentity
     public let accounts: AccountService
     public let devices: DeviceService
+    public let dehydratedDevices: DehydratedDeviceService
     public let keys: KeyService
     public let crossSigning: CrossSigningService
     public let keyBackup: KeyBackupService
@@ -42,6 +43,8 @@ public struct Services: Sendable {
             store: storage, identity: identity, clock: clock, notifications: notifications, remote: remoteKeys,
             metrics: metrics)
         self.keys = keys
+        self.dehydratedDevices = DehydratedDeviceService(
+            store: storage, keys: keys, clock: clock, notifications: notifications)
         self.crossSigning = CrossSigningService(
             store: storage, accounts: accounts, identity: identity, notifications: notifications, keys: keys)
         self.keyBackup = KeyBackupService(store: storage)

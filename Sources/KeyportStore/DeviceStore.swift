@@ -8,7 +8,7 @@ public protocol DeviceStore: Sendable {
         userID: String, deviceID: String, initialDisplayName: String?, tokenHash: String, now: Int64
     ) async throws
 
-    /// The user's devices ordered by device ID.
+    /// The user's devices ordered by device ID, the dehydrated one included (marked).
     func devices(userID: String) async throws -> [DeviceRecord]
 
     /// One device, or nil.
@@ -18,9 +18,8 @@ public protocol DeviceStore: Sendable {
     func setDisplayName(userID: String, deviceID: String, displayName: String?) async throws -> Bool
 
     /// Deletes the devices with their access tokens, device keys, one-time keys, fallback keys,
-    /// pending to-device messages and to-device transaction IDs, recording a change for each device
-    /// that existed. Returns the IDs
-    /// that existed.
+    /// pending to-device messages, to-device transaction IDs and dehydrated-device record, recording
+    /// a change for each device that existed. Returns the IDs that existed.
     @discardableResult
     func deleteDevices(userID: String, deviceIDs: [String]) async throws -> [String]
 

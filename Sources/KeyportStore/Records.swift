@@ -28,15 +28,19 @@ public struct DeviceRecord: Sendable, Equatable {
     public var displayName: String?
     public var lastSeenIP: String?
     public var lastSeenTS: Int64?
+    /// The user's dehydrated device (``DehydratedDeviceStore``), which has no access token.
+    public var isDehydrated: Bool
 
     public init(
-        userID: String, deviceID: String, displayName: String?, lastSeenIP: String? = nil, lastSeenTS: Int64? = nil
+        userID: String, deviceID: String, displayName: String?, lastSeenIP: String? = nil, lastSeenTS: Int64? = nil,
+        isDehydrated: Bool = false
     ) {
         self.userID = userID
         self.deviceID = deviceID
         self.displayName = displayName
         self.lastSeenIP = lastSeenIP
         self.lastSeenTS = lastSeenTS
+        self.isDehydrated = isDehydrated
     }
 }
 

@@ -54,6 +54,7 @@ public enum PortPlan {
         PortedTable("account_data"),
         PortedTable("key_backup_versions"),
         PortedTable("key_backup_sessions"),
+        PortedTable("dehydrated_devices"),
     ]
 
     /// The SQLite tables not copied, with the reason.

@@ -390,6 +390,18 @@ enum PostgresMigrations {
                 )
                 """,
             ]),
+        Migration(
+            name: "v9-dehydrated-devices",
+            statements: [
+                """
+                CREATE TABLE dehydrated_devices (
+                    user_id TEXT PRIMARY KEY,
+                    device_id TEXT NOT NULL,
+                    device_data_json TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """
+            ]),
     ]
 
     /// Applies every migration not yet recorded, holding the advisory lock on one connection, each

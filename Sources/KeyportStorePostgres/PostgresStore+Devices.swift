@@ -24,26 +24,33 @@ extension PostgresStore: DeviceStore {
         }
     }
 
-    static let deviceColumns = "SELECT user_id, device_id, display_name, last_seen_ip, last_seen_ts FROM devices"
+    /// A device's columns, and whether it is the user's dehydrated device.
+    static let deviceColumns = """
+        SELECT d.user_id, d.device_id, d.display_name, d.last_seen_ip, d.last_seen_ts, x.device_id IS NOT NULL
+        FROM devices d LEFT JOIN dehydrated_devices x ON x.user_id = d.user_id AND x.device_id = d.device_id
+        """
 
     public func devices(userID: String) async throws -> [DeviceRecord] {
         try await read { db in
-            try await db.rows("\(unescaped: Self.deviceColumns) WHERE user_id = \(userID) ORDER BY device_id")
+            try await db.rows("\(unescaped: Self.deviceColumns) WHERE d.user_id = \(userID) ORDER BY d.device_id")
                 .map(Self.deviceRecord)
         }
     }
 
     public func device(userID: String, deviceID: String) async throws -> DeviceRecord? {
         try await read { db in
-            try await db.rows("\(unescaped: Self.deviceColumns) WHERE user_id = \(userID) AND device_id = \(deviceID)")
-                .first.map(Self.deviceRecord)
+            try await db.rows(
+                "\(unescaped: Self.deviceColumns) WHERE d.user_id = \(userID) AND d.device_id = \(deviceID)"
+            ).first.map(Self.deviceRecord)
         }
     }
 
     static func deviceRecord(_ row: PostgresRow) throws -> DeviceRecord {
-        let (userID, deviceID, displayName, ip, ts) = try row.decode((String, String, String?, String?, Int64?).self)
+        let (userID, deviceID, displayName, ip, ts, dehydrated) = try row.decode(
+            (String, String, String?, String?, Int64?, Bool).self)
         return DeviceRecord(
-            userID: userID, deviceID: deviceID, displayName: displayName, lastSeenIP: ip, lastSeenTS: ts)
+            userID: userID, deviceID: deviceID, displayName: displayName, lastSeenIP: ip, lastSeenTS: ts,
+            isDehydrated: dehydrated)
     }
 
     public func setDisplayName(userID: String, deviceID: String, displayName: String?) async throws -> Bool {
@@ -65,6 +72,7 @@ extension PostgresStore: DeviceStore {
     /// The tables whose rows belong to one device and go with it.
     static let deviceOwnedTables = [
         "access_tokens", "device_keys", "one_time_keys", "fallback_keys", "device_inbox", "to_device_txns",
+        "dehydrated_devices",
     ]
 
     public func deleteDevices(userID: String, deviceIDs: [String]) async throws -> [String] {

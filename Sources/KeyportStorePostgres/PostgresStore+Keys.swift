@@ -4,64 +4,67 @@ import PostgresNIO
 
 extension PostgresStore: KeyStore {
     public func uploadKeys(_ upload: KeyUpload) async throws -> [String: Int] {
-        try await write { db in
-            let (userID, deviceID) = (upload.userID, upload.deviceID)
-            if let (object, ed25519) = upload.deviceKeys {
-                let encoded = Self.encode(object)
-                let stored = try await db.rows(
-                    """
-                    SELECT ed25519, key_json FROM device_keys WHERE user_id = \(userID) AND device_id = \(deviceID)
-                    FOR UPDATE
-                    """
-                ).first.map { try $0.decode((String, String).self) }
-                if let stored, stored.0 != ed25519 { throw StoreError.identityKeyChanged }
-                if stored?.1 != encoded {
-                    try await db.execute(
-                        """
-                        INSERT INTO device_keys (user_id, device_id, ed25519, key_json)
-                        VALUES (\(userID), \(deviceID), \(ed25519), \(encoded))
-                        ON CONFLICT (user_id, device_id) DO UPDATE SET key_json = excluded.key_json
-                        """)
-                    db.appendChange(userID: userID, kind: .device, deviceID: deviceID)
-                }
-            }
-            for key in upload.oneTimeKeys {
-                let stored = try await db.value(
-                    String.self,
-                    """
-                    SELECT key_json FROM one_time_keys
-                    WHERE user_id = \(userID) AND device_id = \(deviceID) AND key_id = \(key.keyID)
-                    """)
-                if let stored {
-                    guard try Self.decode(stored) == key.value else { throw StoreError.keyConflict(keyID: key.keyID) }
-                    continue
-                }
+        try await write { db in try await Self.applyKeyUpload(db, upload) }
+    }
+
+    /// The whole of `uploadKeys` inside a transaction the caller holds.
+    static func applyKeyUpload(_ db: PostgresTransaction, _ upload: KeyUpload) async throws -> [String: Int] {
+        let (userID, deviceID) = (upload.userID, upload.deviceID)
+        if let (object, ed25519) = upload.deviceKeys {
+            let encoded = Self.encode(object)
+            let stored = try await db.rows(
+                """
+                SELECT ed25519, key_json FROM device_keys WHERE user_id = \(userID) AND device_id = \(deviceID)
+                FOR UPDATE
+                """
+            ).first.map { try $0.decode((String, String).self) }
+            if let stored, stored.0 != ed25519 { throw StoreError.identityKeyChanged }
+            if stored?.1 != encoded {
                 try await db.execute(
                     """
-                    INSERT INTO one_time_keys (user_id, device_id, algorithm, key_id, key_json)
-                    VALUES (\(userID), \(deviceID), \(key.algorithm), \(key.keyID), \(Self.encode(key.value)))
+                    INSERT INTO device_keys (user_id, device_id, ed25519, key_json)
+                    VALUES (\(userID), \(deviceID), \(ed25519), \(encoded))
+                    ON CONFLICT (user_id, device_id) DO UPDATE SET key_json = excluded.key_json
                     """)
+                db.appendChange(userID: userID, kind: .device, deviceID: deviceID)
             }
-            for key in upload.fallbackKeys {
-                let stored = try await db.rows(
-                    """
-                    SELECT key_id, key_json FROM fallback_keys
-                    WHERE user_id = \(userID) AND device_id = \(deviceID) AND algorithm = \(key.algorithm)
-                    """
-                ).first.map { try $0.decode((String, String).self) }
-                if let stored, stored.0 == key.keyID, try Self.decode(stored.1) == key.value {
-                    continue  // identical re-upload keeps its used flag, as Synapse does
-                }
-                try await db.execute(
-                    """
-                    INSERT INTO fallback_keys (user_id, device_id, algorithm, key_id, key_json, used)
-                    VALUES (\(userID), \(deviceID), \(key.algorithm), \(key.keyID), \(Self.encode(key.value)), FALSE)
-                    ON CONFLICT (user_id, device_id, algorithm)
-                    DO UPDATE SET key_id = excluded.key_id, key_json = excluded.key_json, used = FALSE
-                    """)
-            }
-            return try await Self.counts(db, userID: userID, deviceID: deviceID)
         }
+        for key in upload.oneTimeKeys {
+            let stored = try await db.value(
+                String.self,
+                """
+                SELECT key_json FROM one_time_keys
+                WHERE user_id = \(userID) AND device_id = \(deviceID) AND key_id = \(key.keyID)
+                """)
+            if let stored {
+                guard try Self.decode(stored) == key.value else { throw StoreError.keyConflict(keyID: key.keyID) }
+                continue
+            }
+            try await db.execute(
+                """
+                INSERT INTO one_time_keys (user_id, device_id, algorithm, key_id, key_json)
+                VALUES (\(userID), \(deviceID), \(key.algorithm), \(key.keyID), \(Self.encode(key.value)))
+                """)
+        }
+        for key in upload.fallbackKeys {
+            let stored = try await db.rows(
+                """
+                SELECT key_id, key_json FROM fallback_keys
+                WHERE user_id = \(userID) AND device_id = \(deviceID) AND algorithm = \(key.algorithm)
+                """
+            ).first.map { try $0.decode((String, String).self) }
+            if let stored, stored.0 == key.keyID, try Self.decode(stored.1) == key.value {
+                continue  // identical re-upload keeps its used flag, as Synapse does
+            }
+            try await db.execute(
+                """
+                INSERT INTO fallback_keys (user_id, device_id, algorithm, key_id, key_json, used)
+                VALUES (\(userID), \(deviceID), \(key.algorithm), \(key.keyID), \(Self.encode(key.value)), FALSE)
+                ON CONFLICT (user_id, device_id, algorithm)
+                DO UPDATE SET key_id = excluded.key_id, key_json = excluded.key_json, used = FALSE
+                """)
+        }
+        return try await Self.counts(db, userID: userID, deviceID: deviceID)
     }
 
     static func counts(_ db: PostgresTransaction, userID: String, deviceID: String) async throws -> [String: Int] {

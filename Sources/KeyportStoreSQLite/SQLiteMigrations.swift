@@ -331,6 +331,18 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("v14-dehydrated-devices") { db in
+            // One per user (MSC3814); the device itself is a row of `devices` without a token.
+            try db.execute(
+                sql: """
+                    CREATE TABLE dehydrated_devices (
+                        user_id TEXT PRIMARY KEY NOT NULL,
+                        device_id TEXT NOT NULL,
+                        device_data_json TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -27,12 +27,7 @@ extension SQLiteStore: DeviceStore {
     public func devices(userID: String) async throws -> [DeviceRecord] {
         try await pool.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT user_id, device_id, display_name, last_seen_ip, last_seen_ts FROM devices
-                    WHERE user_id = ? ORDER BY device_id
-                    """,
-                arguments: [userID]
+                db, sql: "\(Self.deviceColumns) WHERE d.user_id = ? ORDER BY d.device_id", arguments: [userID]
             ).map(Self.deviceRecord)
         }
     }
@@ -40,20 +35,22 @@ extension SQLiteStore: DeviceStore {
     public func device(userID: String, deviceID: String) async throws -> DeviceRecord? {
         try await pool.read { db in
             try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT user_id, device_id, display_name, last_seen_ip, last_seen_ts FROM devices
-                    WHERE user_id = ? AND device_id = ?
-                    """,
-                arguments: [userID, deviceID]
+                db, sql: "\(Self.deviceColumns) WHERE d.user_id = ? AND d.device_id = ?", arguments: [userID, deviceID]
             ).map(Self.deviceRecord)
         }
     }
 
+    /// A device's columns, and whether it is the user's dehydrated device.
+    static let deviceColumns = """
+        SELECT d.user_id AS user_id, d.device_id AS device_id, d.display_name AS display_name,
+            d.last_seen_ip AS last_seen_ip, d.last_seen_ts AS last_seen_ts, x.device_id IS NOT NULL AS dehydrated
+        FROM devices d LEFT JOIN dehydrated_devices x ON x.user_id = d.user_id AND x.device_id = d.device_id
+        """
+
     static func deviceRecord(_ row: Row) -> DeviceRecord {
         DeviceRecord(
             userID: row["user_id"], deviceID: row["device_id"], displayName: row["display_name"],
-            lastSeenIP: row["last_seen_ip"], lastSeenTS: row["last_seen_ts"])
+            lastSeenIP: row["last_seen_ip"], lastSeenTS: row["last_seen_ts"], isDehydrated: row["dehydrated"])
     }
 
     public func setDisplayName(userID: String, deviceID: String, displayName: String?) async throws -> Bool {
@@ -94,6 +91,7 @@ extension SQLiteStore: DeviceStore {
         guard db.changesCount > 0 else { return false }
         for table in [
             "access_tokens", "device_keys", "one_time_keys", "fallback_keys", "device_inbox", "to_device_txns",
+            "dehydrated_devices",
         ] {
             try db.execute(sql: "DELETE FROM \(table) WHERE user_id = ? AND device_id = ?", arguments: arguments)
         }

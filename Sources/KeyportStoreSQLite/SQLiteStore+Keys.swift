@@ -4,63 +4,66 @@ public import MatrixModel
 
 extension SQLiteStore: KeyStore {
     public func uploadKeys(_ upload: KeyUpload) async throws -> [String: Int] {
-        try await pool.write { db in
-            let owner: StatementArguments = [upload.userID, upload.deviceID]
-            if let (object, ed25519) = upload.deviceKeys {
-                let encoded = Self.encode(object)
-                let stored = try Row.fetchOne(
-                    db, sql: "SELECT ed25519, key_json FROM device_keys WHERE user_id = ? AND device_id = ?",
-                    arguments: owner)
-                if let stored {
-                    let storedKey: String = stored["ed25519"]
-                    guard storedKey == ed25519 else { throw StoreError.identityKeyChanged }
-                }
-                let storedJSON: String? = stored?["key_json"]
-                if storedJSON != encoded {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO device_keys (user_id, device_id, ed25519, key_json) VALUES (?, ?, ?, ?)
-                            ON CONFLICT (user_id, device_id) DO UPDATE SET key_json = excluded.key_json
-                            """,
-                        arguments: [upload.userID, upload.deviceID, ed25519, encoded])
-                    try Self.appendChange(db, userID: upload.userID, kind: .device, deviceID: upload.deviceID)
-                }
+        try await pool.write { db in try Self.applyKeyUpload(db, upload) }
+    }
+
+    /// The whole of `uploadKeys` inside a transaction the caller holds.
+    static func applyKeyUpload(_ db: Database, _ upload: KeyUpload) throws -> [String: Int] {
+        let owner: StatementArguments = [upload.userID, upload.deviceID]
+        if let (object, ed25519) = upload.deviceKeys {
+            let encoded = Self.encode(object)
+            let stored = try Row.fetchOne(
+                db, sql: "SELECT ed25519, key_json FROM device_keys WHERE user_id = ? AND device_id = ?",
+                arguments: owner)
+            if let stored {
+                let storedKey: String = stored["ed25519"]
+                guard storedKey == ed25519 else { throw StoreError.identityKeyChanged }
             }
-            let existing = try db.cachedStatement(
-                sql: "SELECT key_json FROM one_time_keys WHERE user_id = ? AND device_id = ? AND key_id = ?")
-            let insert = try db.cachedStatement(
-                sql:
-                    "INSERT INTO one_time_keys (user_id, device_id, algorithm, key_id, key_json) VALUES (?, ?, ?, ?, ?)"
-            )
-            for key in upload.oneTimeKeys {
-                let encoded = Self.encode(key.value)
-                if let stored = try String.fetchOne(existing, arguments: [upload.userID, upload.deviceID, key.keyID]) {
-                    guard try Self.decode(stored) == key.value else { throw StoreError.keyConflict(keyID: key.keyID) }
-                    continue
-                }
-                try insert.execute(arguments: [upload.userID, upload.deviceID, key.algorithm, key.keyID, encoded])
-            }
-            for key in upload.fallbackKeys {
-                let encoded = Self.encode(key.value)
-                let stored = try Row.fetchOne(
-                    db,
-                    sql:
-                        "SELECT key_id, key_json FROM fallback_keys WHERE user_id = ? AND device_id = ? AND algorithm = ?",
-                    arguments: [upload.userID, upload.deviceID, key.algorithm])
-                if let stored, stored["key_id"] == key.keyID, try Self.decode(stored["key_json"]) == key.value {
-                    continue  // identical re-upload keeps its used flag, as Synapse does
-                }
+            let storedJSON: String? = stored?["key_json"]
+            if storedJSON != encoded {
                 try db.execute(
                     sql: """
-                        INSERT INTO fallback_keys (user_id, device_id, algorithm, key_id, key_json, used)
-                        VALUES (?, ?, ?, ?, ?, 0)
-                        ON CONFLICT (user_id, device_id, algorithm)
-                        DO UPDATE SET key_id = excluded.key_id, key_json = excluded.key_json, used = 0
+                        INSERT INTO device_keys (user_id, device_id, ed25519, key_json) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (user_id, device_id) DO UPDATE SET key_json = excluded.key_json
                         """,
-                    arguments: [upload.userID, upload.deviceID, key.algorithm, key.keyID, encoded])
+                    arguments: [upload.userID, upload.deviceID, ed25519, encoded])
+                try Self.appendChange(db, userID: upload.userID, kind: .device, deviceID: upload.deviceID)
             }
-            return try Self.counts(db, userID: upload.userID, deviceID: upload.deviceID)
         }
+        let existing = try db.cachedStatement(
+            sql: "SELECT key_json FROM one_time_keys WHERE user_id = ? AND device_id = ? AND key_id = ?")
+        let insert = try db.cachedStatement(
+            sql:
+                "INSERT INTO one_time_keys (user_id, device_id, algorithm, key_id, key_json) VALUES (?, ?, ?, ?, ?)"
+        )
+        for key in upload.oneTimeKeys {
+            let encoded = Self.encode(key.value)
+            if let stored = try String.fetchOne(existing, arguments: [upload.userID, upload.deviceID, key.keyID]) {
+                guard try Self.decode(stored) == key.value else { throw StoreError.keyConflict(keyID: key.keyID) }
+                continue
+            }
+            try insert.execute(arguments: [upload.userID, upload.deviceID, key.algorithm, key.keyID, encoded])
+        }
+        for key in upload.fallbackKeys {
+            let encoded = Self.encode(key.value)
+            let stored = try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT key_id, key_json FROM fallback_keys WHERE user_id = ? AND device_id = ? AND algorithm = ?",
+                arguments: [upload.userID, upload.deviceID, key.algorithm])
+            if let stored, stored["key_id"] == key.keyID, try Self.decode(stored["key_json"]) == key.value {
+                continue  // identical re-upload keeps its used flag, as Synapse does
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO fallback_keys (user_id, device_id, algorithm, key_id, key_json, used)
+                    VALUES (?, ?, ?, ?, ?, 0)
+                    ON CONFLICT (user_id, device_id, algorithm)
+                    DO UPDATE SET key_id = excluded.key_id, key_json = excluded.key_json, used = 0
+                    """,
+                arguments: [upload.userID, upload.deviceID, key.algorithm, key.keyID, encoded])
+        }
+        return try Self.counts(db, userID: upload.userID, deviceID: upload.deviceID)
     }
 
     static func counts(_ db: Database, userID: String, deviceID: String) throws -> [String: Int] {

@@ -87,6 +87,19 @@ import Testing
         #expect(defaults.senderLeaseDuration == .seconds(30))
     }
 
+    @Test func experimentalFeatures() throws {
+        let (off, offWarnings) = try KeyportConfig.parse(yaml: "server_name: a.example\n")
+        #expect(!off.msc3814Enabled)
+        #expect(offWarnings.isEmpty)
+        let (on, warnings) = try KeyportConfig.parse(
+            yaml: "server_name: a.example\nexperimental_features:\n  msc3814_enabled: true\n  msc3266_enabled: true\n")
+        #expect(on.msc3814Enabled)
+        #expect(warnings == ["unknown experimental feature 'experimental_features.msc3266_enabled' ignored"])
+        #expect(throws: ConfigError.self) {
+            try KeyportConfig.parse(yaml: "server_name: a.example\nexperimental_features:\n  msc3814_enabled: 1\n")
+        }
+    }
+
     @Test func unknownKeysAreWarnings() throws {
         let (_, warnings) = try KeyportConfig.parse(yaml: "server_name: a.example\nfrobnicate: true\n")
         #expect(warnings.count == 1)

@@ -31,6 +31,7 @@ public enum StoreConformance {
         + StreamChecks.all + ToDeviceChecks.all + RoomChecks.all + FederationChecks.all + HealthChecks.all
         + QueueCountChecks.all + AuthStateChecks.all + LeaseChecks.all
         + DestinationRetryChecks.all + AccountDataChecks.all + ProfileChecks.all + KeyBackupChecks.all
+        + DehydratedDeviceChecks.all
 }
 
 // MARK: - Fixtures shared by the checks

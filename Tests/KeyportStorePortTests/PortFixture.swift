@@ -40,6 +40,7 @@ enum PortFixture {
         try await authState(store)
         try await accountDataAndProfiles(store)
         try await keyBackup(store)
+        try await dehydratedDevice(store)
     }
 
     private static func accountsAndDevices(_ store: any KeyportStorage) async throws {
@@ -236,6 +237,15 @@ enum PortFixture {
         try await store.setAccountData(
             userID: alice, roomID: nil, type: "m.secret_storage.default_key", content: ["key": "k2"])
         _ = try await store.setProfile(userID: bob, Profile(displayName: "Bob B.", avatarURL: "mxc://b/c"))
+    }
+
+    private static func dehydratedDevice(_ store: any KeyportStorage) async throws {
+        try await store.putDehydratedDevice(
+            keys: upload(
+                carol, "DEHYDRATED", deviceKeys: deviceKeys(carol, "DEHYDRATED", ed25519: "ED-DH", curve: "CU-DH"),
+                otks: [otk("DH-1")], fallbacks: [otk("DH-fallback")]),
+            deviceData: ["algorithm": "m.dehydration.v1.olm", "device_pickle": "P"], displayName: "dehydrated",
+            now: 9_500)
     }
 
     private static func keyBackup(_ store: any KeyportStorage) async throws {

@@ -97,6 +97,7 @@ enum StoreReadout {
                 "account data \(user)",
                 try await store.accountDataChanges(userID: user, after: 0, upTo: accountDataPosition))
             record("profile \(user)", try await store.profile(userID: user))
+            record("dehydrated device of \(user)", try await store.dehydratedDevice(userID: user))
             for version in [nil, 1, 2] as [Int64?] {
                 let found = try await store.backupVersion(userID: user, version: version)
                 record("backup version \(String(describing: version)) of \(user)", found)

@@ -14,8 +14,11 @@ extension KeyportConfig {
         "tls_certificate_path", "tls_private_key_path", "old_signing_keys", "key_refresh_interval",
         "federation_verify_certificates", "federation_custom_ca_list", "ip_range_blacklist", "ip_range_whitelist",
         "federation", "trusted_key_servers", "suppress_key_server_warning", "instance_name",
-        "federation_sender_lease_seconds",
+        "federation_sender_lease_seconds", "experimental_features",
     ]
+
+    /// The `experimental_features` Keyport serves; Synapse has many more, which are ignored with a warning.
+    static let knownExperimentalFeatures: Set<String> = ["msc3814_enabled"]
 
     /// Reads a YAML configuration. Relative paths are kept as written (relative to the working
     /// directory, as Synapse does). Returns the config and the warnings to print.
@@ -23,7 +26,7 @@ extension KeyportConfig {
         let root = try YAMLDocument.json(text)
         guard let map = root.objectValue else { throw ConfigError("the top level must be a mapping") }
         let reader = ConfigReader(map: map, path: "")
-        let warnings = map.keys.filter { !knownKeys.contains($0) }.sorted().map {
+        var warnings = map.keys.filter { !knownKeys.contains($0) }.sorted().map {
             "unknown configuration key '\($0)' ignored"
         }
 
@@ -59,6 +62,7 @@ extension KeyportConfig {
         }
         try Self.federationSettings(reader, into: &config)
         try Self.scaleOutSettings(reader, into: &config)
+        warnings += try Self.experimentalFeatures(reader, into: &config)
         if config.enableRegistration, !config.enableRegistrationWithoutVerification {
             throw ConfigError(
                 "enable_registration needs enable_registration_without_verification: true (Keyport has no email or captcha verification)"
@@ -128,6 +132,17 @@ extension KeyportConfig {
         let metrics = names.contains("metrics")
         guard matrix || metrics else { throw ConfigError("\(path) names nothing this server serves") }
         return (matrix, metrics)
+    }
+
+    /// `experimental_features`: the ones Keyport serves are read, the others named in warnings.
+    private static func experimentalFeatures(_ reader: ConfigReader, into config: inout KeyportConfig)
+        throws(ConfigError) -> [String]
+    {
+        guard let features = try reader.object("experimental_features") else { return [] }
+        config.msc3814Enabled = try features.bool("msc3814_enabled") ?? false
+        return features.map.keys.filter { !knownExperimentalFeatures.contains($0) }.sorted().map {
+            "unknown experimental feature 'experimental_features.\($0)' ignored"
+        }
     }
 
     /// `instance_name` and `federation_sender_lease_seconds`: what differs, if anything, between

@@ -117,6 +117,9 @@ public struct KeyportConfig: Sendable {
     /// stale device-list retry loop) lasts unless renewed, so how long a dead process's
     /// destinations wait before another process takes them over.
     public var senderLeaseDuration: Duration = .seconds(30)
+    /// `experimental_features: {msc3814_enabled: true}`: serves dehydrated devices (MSC3814) under
+    /// the unstable prefix, as Synapse does with the same setting. Off by default.
+    public var msc3814Enabled = false
 
     /// The configuration used when `serve` is given no file: `localhost:8008` on 127.0.0.1:8008,
     /// SQLite under `./keyport-data`, open registration (it listens on loopback only).

@@ -48,18 +48,22 @@ public struct AdminService: Sendable {
         return .object(details)
     }
 
-    /// `GET /_synapse/admin/v2/users/{userId}/devices`.
+    /// `GET /_synapse/admin/v2/users/{userId}/devices`. When the user has a dehydrated device
+    /// (MSC3814) it is listed too and every device carries `dehydrated`, as Synapse answers.
     public func devices(_ userID: String) async throws -> JSONValue {
         _ = try await localAccount(userID)
         let devices = try await store.devices(userID: userID)
+        let marksDehydrated = devices.contains(where: \.isDehydrated)
         let list = devices.map { device -> JSONValue in
-            .object([
+            var object: JSONObject = [
                 "device_id": .string(device.deviceID),
                 "display_name": device.displayName.map(JSONValue.string) ?? .null,
                 "last_seen_ip": device.lastSeenIP.map(JSONValue.string) ?? .null,
                 "last_seen_ts": device.lastSeenTS.map(JSONValue.int) ?? .null, "last_seen_user_agent": .null,
                 "user_id": .string(userID),
-            ])
+            ]
+            if marksDehydrated { object["dehydrated"] = .bool(device.isDehydrated) }
+            return .object(object)
         }
         return .object(["devices": .array(list), "total": .int(Int64(list.count))])
     }

@@ -40,8 +40,18 @@ public struct KeyService: Sendable {
 
     /// `POST /keys/upload`: validates everything first, then stores it in one transaction.
     public func upload(session: SessionRecord, body: JSONObject) async throws -> [String: Int] {
-        let userID = session.userID
-        let deviceID = session.deviceID
+        let upload = try await validatedUpload(userID: session.userID, deviceID: session.deviceID, body: body)
+        let counts = try await Self.refusingKeyConflicts(deviceID: session.deviceID) {
+            try await store.uploadKeys(upload)
+        }
+        if upload.deviceKeys != nil { try await notifications.deviceListChanged(of: session.userID) }
+        return Self.withDefaultCounts(counts)
+    }
+
+    /// A `/keys/upload` body (`device_keys`, `one_time_keys`, `fallback_keys`) checked for one
+    /// device: device keys self-signed and naming it, every key signed by its ed25519 key (the
+    /// uploaded one, else the stored one), one fallback key per algorithm. Stores nothing.
+    public func validatedUpload(userID: String, deviceID: String, body: JSONObject) async throws -> KeyUpload {
         var deviceKeys: (object: JSONObject, ed25519: String)?
         if let object = try body.optionalObject("device_keys") {
             let ed25519 = try DeviceKeysValidator.validateDeviceKeys(object, userID: userID, deviceID: deviceID)
@@ -64,13 +74,16 @@ public struct KeyService: Sendable {
         guard Set(fallbackKeys.map(\.algorithm)).count == fallbackKeys.count else {
             throw MatrixError.invalidParam("fallback_keys may hold one key per algorithm")
         }
+        return KeyUpload(
+            userID: userID, deviceID: deviceID, deviceKeys: deviceKeys, oneTimeKeys: oneTimeKeys,
+            fallbackKeys: fallbackKeys)
+    }
+
+    /// Runs a store write of keys, answering its refusals (a changed identity key, a one-time key
+    /// ID reused with other content) as `/keys/upload` does.
+    static func refusingKeyConflicts<T>(deviceID: String, _ write: () async throws -> T) async throws -> T {
         do {
-            let counts = try await store.uploadKeys(
-                KeyUpload(
-                    userID: userID, deviceID: deviceID, deviceKeys: deviceKeys, oneTimeKeys: oneTimeKeys,
-                    fallbackKeys: fallbackKeys))
-            if deviceKeys != nil { try await notifications.deviceListChanged(of: userID) }
-            return Self.withDefaultCounts(counts)
+            return try await write()
         } catch StoreError.identityKeyChanged {
             throw MatrixError.invalidParam("The ed25519 identity key of device \(deviceID) cannot change")
         } catch StoreError.keyConflict(let keyID) {

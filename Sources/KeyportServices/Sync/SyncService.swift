@@ -90,9 +90,7 @@ public struct SyncService: Sendable {
             limit: Self.toDeviceLimit)
         if messages.count == Self.toDeviceLimit, let last = messages.last { next.toDevice = last.streamID }
         metrics.toDeviceDelivered.increment(by: Int64(messages.count))
-        let toDevice = messages.map { message -> JSONValue in
-            ["sender": .string(message.sender), "type": .string(message.type), "content": .object(message.content)]
-        }
+        let toDevice = messages.map(\.clientEvent)
 
         var changed: [String] = []
         var left: [String] = []

@@ -81,3 +81,10 @@ public struct ToDeviceService: Sendable {
         }
     }
 }
+
+extension ToDeviceMessage {
+    /// The message as clients receive it, in `/sync`'s `to_device.events` and wherever else.
+    var clientEvent: JSONValue {
+        ["sender": .string(sender), "type": .string(type), "content": .object(content)]
+    }
+}
