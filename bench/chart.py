@@ -62,7 +62,8 @@ panel(lower, "p99", "p99 latency under load (lower is better)", "milliseconds",
 upper.set_xticks(range(len(scenarios)), [f"{scenario}\n({results.unit(scenario)})" for scenario in scenarios],
                  fontsize=10)
 lower.set_xticks(range(len(scenarios)), scenarios, fontsize=10)
-upper.legend(loc="lower left", bbox_to_anchor=(0, 1.08), ncol=len(labels), fontsize=10, frameon=False)
+# At most three entries a row, so six configurations still fit the figure's width.
+upper.legend(loc="lower left", bbox_to_anchor=(0, 1.08), ncol=min(len(labels), 3), fontsize=10, frameon=False)
 figure.text(0.01, 0.01, results.heading().replace("`", ""), fontsize=8.5, va="bottom")
 figure.tight_layout(rect=(0, 0.06, 1, 1))
 figure.savefig(sys.argv[2], dpi=110)
