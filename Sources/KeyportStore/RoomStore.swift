@@ -1,6 +1,12 @@
 public import MatrixModel
 
-/// An event in a local room's timeline.
+/// A room event as stored: the PDU with what the rules decided about it and its place in the
+/// room's stream.
+///
+/// `pdu` is the event exactly as created or received (hashes and signatures included), never
+/// re-serialised from the other fields, which are read from it for queries. Events that are
+/// outliers (known only as auth or state events), rejected or soft-failed are stored but are not
+/// part of the timeline clients see.
 public struct RoomEvent: Sendable, Equatable {
     public var eventID: String
     public var roomID: String
@@ -13,10 +19,23 @@ public struct RoomEvent: Sendable, Equatable {
     public var ordering: Int64
     /// The transaction that sent it, so the sender's own copy can carry `transaction_id`.
     public var transaction: ClientTransaction?
+    /// The PDU as created or received (without `event_id`, which rooms v4 and later compute).
+    public var pdu: JSONObject
+    public var depth: Int64
+    public var prevEvents: [String]
+    public var authEvents: [String]
+    /// Known only as an auth or state event, with no place in the DAG's timeline.
+    public var outlier: Bool
+    /// Why the auth rules rejected it, if they did.
+    public var rejectedReason: String?
+    /// Allowed by its own auth events and the state before it, but not by the current state.
+    public var softFailed: Bool
 
     public init(
         eventID: String, roomID: String, type: String, stateKey: String?, sender: String, content: JSONObject,
-        originServerTS: Int64, ordering: Int64 = 0, transaction: ClientTransaction? = nil
+        originServerTS: Int64, ordering: Int64 = 0, transaction: ClientTransaction? = nil, pdu: JSONObject = [:],
+        depth: Int64 = 0, prevEvents: [String] = [], authEvents: [String] = [], outlier: Bool = false,
+        rejectedReason: String? = nil, softFailed: Bool = false
     ) {
         self.eventID = eventID
         self.roomID = roomID
@@ -27,7 +46,17 @@ public struct RoomEvent: Sendable, Equatable {
         self.originServerTS = originServerTS
         self.ordering = ordering
         self.transaction = transaction
+        self.pdu = pdu
+        self.depth = depth
+        self.prevEvents = prevEvents
+        self.authEvents = authEvents
+        self.outlier = outlier
+        self.rejectedReason = rejectedReason
+        self.softFailed = softFailed
     }
+
+    /// Whether clients see it in the timeline: neither an outlier, rejected nor soft-failed.
+    public var isInTimeline: Bool { !outlier && rejectedReason == nil && !softFailed }
 }
 
 /// A user's membership in a room with the stream position it took effect at.
@@ -43,19 +72,56 @@ public struct MembershipRecord: Sendable, Equatable {
     }
 }
 
-/// Local rooms: their events, current state, memberships, aliases; and clients' sync filters.
+/// Rooms: their event graphs (PDUs, state after each event, forward extremities, auth chains), the
+/// timeline and current state clients see, memberships, aliases; and clients' sync filters.
 public protocol RoomStore: Sendable {
-    /// Creates an empty room. Throws ``StoreError/conflict(_:)`` if the ID exists.
-    func createRoom(roomID: String, creator: String, now: Int64) async throws
+    /// Creates an empty room of a room version. Throws ``StoreError/conflict(_:)`` if the ID exists.
+    func createRoom(roomID: String, version: String, creator: String, now: Int64) async throws
 
     func roomExists(roomID: String) async throws -> Bool
 
-    /// Appends events in order in one transaction. State events replace the current state of their
-    /// (type, state key); `m.room.member` events also set the membership and record a `membership`
-    /// change on the device-list stream. If the first event's transaction was used before by that
-    /// device for the same room and event type, nothing is written and the earlier event is
-    /// returned instead.
-    func appendEvents(_ events: [RoomEvent]) async throws -> [RoomEvent]
+    /// The room's version; nil for an unknown room, or for a room stored before rooms were made of
+    /// PDUs, which ``legacyRooms()`` lists until it is rebuilt.
+    func roomVersion(roomID: String) async throws -> String?
+
+    /// Writes an update in one transaction: its events in order (each given the next stream
+    /// position, with the state after it recorded), then the forward extremities and the current
+    /// state. `m.room.member` keys of the current state also set memberships and record a
+    /// `membership` change on the device-list stream.
+    ///
+    /// An event already stored is not written again (its stored copy is returned), unless it was an
+    /// outlier and is written now as a timeline event: then it takes the new flags, state and a new
+    /// stream position. If the first event carries a client transaction that device used before for
+    /// the same room and event type, nothing is written and the earlier event is returned.
+    ///
+    /// Throws ``StoreError/conflict(_:)`` if the room's forward extremities are no longer
+    /// `expectedExtremities`, and ``StoreError/notFound`` if a state base names an event with no
+    /// recorded state.
+    func applyRoomUpdate(_ update: RoomUpdate) async throws -> [RoomEvent]
+
+    /// The room's forward extremities: the events no stored timeline event names as a prev event.
+    func forwardExtremities(roomID: String) async throws -> Set<String>
+
+    /// The stored events among `ids`, whatever their room or flags.
+    func events(_ ids: Set<String>) async throws -> [String: RoomEvent]
+
+    /// The state after an event, or nil when none is recorded (unknown events, outliers, rejected
+    /// events).
+    func stateAfter(eventID: String) async throws -> RoomStateIDs?
+
+    /// The union of the auth chains of `ids` (following `auth_events`), with the stored events of
+    /// `ids` themselves.
+    func authChain(of ids: Set<String>) async throws -> Set<String>
+
+    /// The rejected events among `ids`.
+    func rejectedEvents(among ids: Set<String>) async throws -> Set<String>
+
+    /// Rooms stored before rooms were made of PDUs: events without PDUs, to be rebuilt.
+    func legacyRooms() async throws -> [String]
+
+    /// Replaces a legacy room's events with `update` (which must start from no extremities), in one
+    /// transaction, and records `version` as the room's version.
+    func replaceLegacyRoom(_ update: RoomUpdate, version: String) async throws -> [RoomEvent]
 
     /// The current state events of a room.
     func currentState(roomID: String) async throws -> [RoomEvent]
@@ -63,10 +129,10 @@ public protocol RoomStore: Sendable {
     /// One current state event, or nil.
     func stateEvent(roomID: String, type: String, stateKey: String) async throws -> RoomEvent?
 
-    /// Events with `after < ordering <= upTo`; the newest `limit` of them, returned oldest first.
+    /// Timeline events with `after < ordering <= upTo`; the newest `limit` of them, oldest first.
     func roomEvents(roomID: String, after: Int64, upTo: Int64, limit: Int) async throws -> [RoomEvent]
 
-    /// Events before `before` (exclusive), newest first, at most `limit` (for `/messages` backwards).
+    /// Timeline events before `before` (exclusive), newest first, at most `limit` (`/messages`).
     func roomEventsBackwards(roomID: String, before: Int64, limit: Int) async throws -> [RoomEvent]
 
     /// The user's membership in the room as of room position `position` (nil if none by then).
@@ -87,4 +153,45 @@ public protocol RoomStore: Sendable {
     func saveFilter(userID: String, filter: JSONObject) async throws -> String
 
     func filter(userID: String, filterID: String) async throws -> JSONObject?
+}
+
+extension RoomStore {
+    /// Appends events of one room as a chain after its forward extremities: each state event replaces
+    /// the current state of its key. For tests and callers without a DAG of their own; retries
+    /// when another writer moved the extremities meanwhile.
+    @discardableResult
+    public func appendEvents(_ events: [RoomEvent]) async throws -> [RoomEvent] {
+        guard let roomID = events.first?.roomID else { return [] }
+        precondition(events.allSatisfy { $0.roomID == roomID }, "appendEvents takes the events of one room")
+        while true {
+            let extremities = try await forwardExtremities(roomID: roomID)
+            var base: RoomStateBase = .empty
+            if let only = extremities.first, extremities.count == 1, try await stateAfter(eventID: only) != nil {
+                base = .afterEvent(only)
+            }
+            var writes: [RoomEventWrite] = []
+            var current: [RoomStateKey: String?] = [:]
+            var prev = Array(extremities).sorted()
+            for event in events {
+                var event = event
+                if event.prevEvents.isEmpty { event.prevEvents = prev }
+                var changes: [RoomStateKey: String?] = [:]
+                if let stateKey = event.stateKey {
+                    changes[RoomStateKey(event.type, stateKey)] = .some(event.eventID)
+                    current[RoomStateKey(event.type, stateKey)] = .some(event.eventID)
+                }
+                writes.append(RoomEventWrite(event, stateAfter: .changed(from: base, changes: changes)))
+                base = .afterEvent(event.eventID)
+                prev = [event.eventID]
+            }
+            let update = RoomUpdate(
+                roomID: roomID, events: writes, expectedExtremities: extremities, extremities: Set(prev),
+                currentState: current)
+            do {
+                return try await applyRoomUpdate(update)
+            } catch StoreError.conflict {
+                continue
+            }
+        }
+    }
 }

@@ -3,7 +3,7 @@ public import MatrixModel
 import PostgresNIO
 
 extension PostgresStore: RoomStore {
-    public func createRoom(roomID: String, creator: String, now: Int64) async throws {
+    public func createRoom(roomID: String, version: String, creator: String, now: Int64) async throws {
         try await write { db in
             let created = try await db.exists(
                 """

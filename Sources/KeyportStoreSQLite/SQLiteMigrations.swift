@@ -343,6 +343,46 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("v15-room-graph") { db in
+            // Rooms become graphs of PDUs. Rooms stored before have no version and events without
+            // PDUs: the room service rebuilds them at start-up (see `legacyRooms`). Room state after
+            // each event is a chain of deltas (`room_state_groups`), cut by a full copy every so often.
+            try db.execute(
+                sql: """
+                    ALTER TABLE rooms ADD COLUMN room_version TEXT;
+                    ALTER TABLE room_events ADD COLUMN pdu_json TEXT;
+                    ALTER TABLE room_events ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE room_events ADD COLUMN prev_events_json TEXT NOT NULL DEFAULT '[]';
+                    ALTER TABLE room_events ADD COLUMN auth_events_json TEXT NOT NULL DEFAULT '[]';
+                    ALTER TABLE room_events ADD COLUMN outlier INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE room_events ADD COLUMN rejected_reason TEXT;
+                    ALTER TABLE room_events ADD COLUMN soft_failed INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE room_events ADD COLUMN state_group INTEGER;
+                    CREATE TABLE room_event_auth_edges (
+                        event_id TEXT NOT NULL,
+                        auth_event_id TEXT NOT NULL,
+                        PRIMARY KEY (event_id, auth_event_id)
+                    );
+                    CREATE TABLE room_state_groups (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        room_id TEXT NOT NULL,
+                        prev_group INTEGER,
+                        chain_length INTEGER NOT NULL
+                    );
+                    CREATE TABLE room_state_group_entries (
+                        group_id INTEGER NOT NULL,
+                        type TEXT NOT NULL,
+                        state_key TEXT NOT NULL,
+                        event_id TEXT,
+                        PRIMARY KEY (group_id, type, state_key)
+                    );
+                    CREATE TABLE room_forward_extremities (
+                        room_id TEXT NOT NULL,
+                        event_id TEXT NOT NULL,
+                        PRIMARY KEY (room_id, event_id)
+                    );
+                    """)
+        }
         return migrator
     }
 }

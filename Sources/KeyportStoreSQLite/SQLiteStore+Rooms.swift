@@ -3,11 +3,11 @@ public import KeyportStore
 public import MatrixModel
 
 extension SQLiteStore: RoomStore {
-    public func createRoom(roomID: String, creator: String, now: Int64) async throws {
+    public func createRoom(roomID: String, version: String, creator: String, now: Int64) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT OR IGNORE INTO rooms (room_id, creator, created_at) VALUES (?, ?, ?)",
-                arguments: [roomID, creator, now])
+                sql: "INSERT OR IGNORE INTO rooms (room_id, creator, created_at, room_version) VALUES (?, ?, ?, ?)",
+                arguments: [roomID, creator, now, version])
             if db.changesCount == 0 { throw StoreError.conflict(roomID) }
         }
     }
@@ -18,65 +18,21 @@ extension SQLiteStore: RoomStore {
         }
     }
 
-    public func appendEvents(_ events: [RoomEvent]) async throws -> [RoomEvent] {
-        try await pool.write { db in
-            if let txn = events.first?.transaction,
-                let first = events.first,
-                let existing = try Row.fetchOne(
-                    db,
-                    sql: """
-                        \(Self.eventColumns)
-                        WHERE txn_user_id = ? AND txn_device_id = ? AND txn_id = ? AND room_id = ? AND type = ?
-                        """,
-                    arguments: [txn.userID, txn.deviceID, txn.transactionID, first.roomID, first.type])
-            {
-                return [try Self.event(existing)]
-            }
-            var stored: [RoomEvent] = []
-            for var event in events {
-                try db.execute(
-                    sql: """
-                        INSERT INTO room_events (event_id, room_id, type, state_key, sender, content_json, origin_server_ts,
-                            txn_user_id, txn_device_id, txn_id)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        event.eventID, event.roomID, event.type, event.stateKey, event.sender,
-                        Self.encode(event.content),
-                        event.originServerTS, event.transaction?.userID, event.transaction?.deviceID,
-                        event.transaction?.transactionID,
-                    ])
-                event.ordering = db.lastInsertedRowID
-                if let stateKey = event.stateKey {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO room_state (room_id, type, state_key, event_ordering) VALUES (?, ?, ?, ?)
-                            ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_ordering = excluded.event_ordering
-                            """,
-                        arguments: [event.roomID, event.type, stateKey, event.ordering])
-                    if let (userID, membership) = RoomMembershipRule.membershipChange(of: event) {
-                        try db.execute(
-                            sql: """
-                                INSERT INTO room_memberships (room_id, user_id, membership, ordering) VALUES (?, ?, ?, ?)
-                                ON CONFLICT (room_id, user_id)
-                                DO UPDATE SET membership = excluded.membership, ordering = excluded.ordering
-                                """,
-                            arguments: [event.roomID, userID, membership, event.ordering])
-                        try Self.appendChange(
-                            db, userID: userID, kind: .membership, roomID: event.roomID, membership: membership)
-                    }
-                }
-                stored.append(event)
-            }
-            return stored
+    public func roomVersion(roomID: String) async throws -> String? {
+        try await pool.read { db in
+            try String.fetchOne(db, sql: "SELECT room_version FROM rooms WHERE room_id = ?", arguments: [roomID])
         }
     }
 
     static let eventColumns = """
         SELECT ordering, event_id, room_id, type, state_key, sender, content_json, origin_server_ts,
-            txn_user_id, txn_device_id, txn_id
+            txn_user_id, txn_device_id, txn_id, pdu_json, depth, prev_events_json, auth_events_json, outlier,
+            rejected_reason, soft_failed
         FROM room_events
         """
+
+    /// The condition that keeps outliers, rejected and soft-failed events out of the timeline.
+    static let inTimeline = "outlier = 0 AND rejected_reason IS NULL AND soft_failed = 0"
 
     static func event(_ row: Row) throws -> RoomEvent {
         var transaction: ClientTransaction?
@@ -85,11 +41,19 @@ extension SQLiteStore: RoomStore {
         {
             transaction = ClientTransaction(userID: user, deviceID: device, transactionID: id)
         }
+        let pdu: String? = row["pdu_json"]
         return RoomEvent(
             eventID: row["event_id"], roomID: row["room_id"], type: row["type"], stateKey: row["state_key"],
             sender: row["sender"], content: try decodeObject(row["content_json"]),
-            originServerTS: row["origin_server_ts"],
-            ordering: row["ordering"], transaction: transaction)
+            originServerTS: row["origin_server_ts"], ordering: row["ordering"], transaction: transaction,
+            pdu: try pdu.map(decodeObject) ?? [:], depth: row["depth"],
+            prevEvents: try decodeStrings(row["prev_events_json"]),
+            authEvents: try decodeStrings(row["auth_events_json"]), outlier: row["outlier"],
+            rejectedReason: row["rejected_reason"], softFailed: row["soft_failed"])
+    }
+
+    static func decodeStrings(_ text: String) throws -> [String] {
+        try decode(text).arrayValue?.compactMap(\.stringValue) ?? []
     }
 
     public func currentState(roomID: String) async throws -> [RoomEvent] {
@@ -123,7 +87,7 @@ extension SQLiteStore: RoomStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    \(Self.eventColumns) WHERE room_id = ? AND ordering > ? AND ordering <= ?
+                    \(Self.eventColumns) WHERE room_id = ? AND ordering > ? AND ordering <= ? AND \(Self.inTimeline)
                     ORDER BY ordering DESC LIMIT ?
                     """,
                 arguments: [roomID, after, upTo, limit]
@@ -135,7 +99,10 @@ extension SQLiteStore: RoomStore {
         try await pool.read { db in
             try Row.fetchAll(
                 db,
-                sql: "\(Self.eventColumns) WHERE room_id = ? AND ordering < ? ORDER BY ordering DESC LIMIT ?",
+                sql: """
+                    \(Self.eventColumns) WHERE room_id = ? AND ordering < ? AND \(Self.inTimeline)
+                    ORDER BY ordering DESC LIMIT ?
+                    """,
                 arguments: [roomID, before, limit]
             ).map(Self.event)
         }
@@ -148,6 +115,7 @@ extension SQLiteStore: RoomStore {
                 sql: """
                     SELECT content_json FROM room_events
                     WHERE room_id = ? AND type = 'm.room.member' AND state_key = ? AND ordering <= ?
+                        AND rejected_reason IS NULL AND soft_failed = 0
                     ORDER BY ordering DESC LIMIT 1
                     """,
                 arguments: [roomID, userID, position])

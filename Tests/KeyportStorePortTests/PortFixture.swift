@@ -113,8 +113,8 @@ enum PortFixture {
     }
 
     private static func rooms(_ store: any KeyportStorage) async throws {
-        try await store.createRoom(roomID: room, creator: alice, now: 6_000)
-        try await store.createRoom(roomID: otherRoom, creator: bob, now: 6_001)
+        try await store.createRoom(roomID: room, version: "10", creator: alice, now: 6_000)
+        try await store.createRoom(roomID: otherRoom, version: "10", creator: bob, now: 6_001)
         func event(
             _ id: String, _ roomID: String, _ type: String, stateKey: String? = nil, sender: String,
             content: JSONObject, transaction: ClientTransaction? = nil

@@ -51,7 +51,7 @@ extension RoomService {
         if let alias, try await store.roomID(forAlias: alias) != nil {
             throw MatrixError(status: 400, errcode: "M_ROOM_IN_USE", "Room alias \(alias) already taken")
         }
-        try await store.createRoom(roomID: roomID, creator: creator, now: clock.now())
+        try await store.createRoom(roomID: roomID, version: "10", creator: creator, now: clock.now())
         if let alias {
             do {
                 try await store.createAlias(alias, roomID: roomID)

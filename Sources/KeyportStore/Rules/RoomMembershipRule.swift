@@ -11,3 +11,11 @@ public enum RoomMembershipRule {
         return (userID, membership)
     }
 }
+
+extension RoomMembershipRule {
+    /// The membership a user is left with when their member key drops out of the current state
+    /// (only state resolution can do that): none, recorded as `leave`.
+    public static func removal(of key: RoomStateKey) -> (userID: String, membership: String)? {
+        key.type == "m.room.member" ? (key.stateKey, "leave") : nil
+    }
+}
