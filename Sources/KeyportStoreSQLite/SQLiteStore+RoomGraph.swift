@@ -164,7 +164,8 @@ extension SQLiteStore {
             if let group = try stateGroup(db, update.roomID, write.stateAfter, batch: groups) {
                 groups[event.eventID] = group
                 try db.execute(
-                    sql: "UPDATE room_events SET state_group = ? WHERE ordering = ?", arguments: [group, event.ordering])
+                    sql: "UPDATE room_events SET state_group = ? WHERE ordering = ?",
+                    arguments: [group, event.ordering])
             }
             stored.append(event)
         }

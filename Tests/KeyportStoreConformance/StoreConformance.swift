@@ -28,7 +28,8 @@ public enum StoreConformance {
     /// Every check, grouped by protocol.
     public static let checks: [StoreCheck] =
         AccountChecks.all + DeviceChecks.all + KeyUploadChecks.all + KeyClaimChecks.all + CrossSigningChecks.all
-        + StreamChecks.all + ToDeviceChecks.all + RoomChecks.all + RoomGraphChecks.all + FederationChecks.all + HealthChecks.all
+        + StreamChecks.all + ToDeviceChecks.all + RoomChecks.all + RoomGraphChecks.all + FederationChecks.all
+        + HealthChecks.all
         + QueueCountChecks.all + AuthStateChecks.all + LeaseChecks.all
         + DestinationRetryChecks.all + AccountDataChecks.all + ProfileChecks.all + KeyBackupChecks.all
         + DehydratedDeviceChecks.all
