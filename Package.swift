@@ -139,7 +139,7 @@ let package = Package(
         .target(
             name: "KeyportServices",
             dependencies: [
-                "MatrixModel", "MatrixSigning", "KeyportStore",
+                "MatrixModel", "MatrixSigning", "MatrixRooms", "KeyportStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -335,7 +335,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KeyportServicesTests",
-            dependencies: ["MatrixModel", "MatrixSigning", "KeyportStore", "KeyportStoreSQLite", "KeyportServices"],
+            dependencies: [
+                "MatrixModel", "MatrixSigning", "MatrixRooms", "KeyportStore", "KeyportStoreSQLite", "KeyportServices",
+                "KeyportSQLite", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         // Helpers shared by test targets: an in-process DNS responder, real dnsmasq for the interop

@@ -72,6 +72,9 @@ public enum KeyportApplication {
             remoteKeys: RemoteKeyDirectory(store: storage, client: client, deviceLists: deviceLists),
             remoteProfiles: RemoteProfileDirectory(client: client),
             failedPasswordAttempts: config.failedLoginRateLimit, metrics: ServiceMetrics(factory: metricsFactory))
+        background.append(
+            LegacyRoomUpgradeService(
+                upgrade: LegacyRoomUpgrade(store: storage, identity: identity, logger: logger), logger: logger))
         let keyRing = ServerKeyRing(store: storage, clock: clock, logger: logger) { server in
             try await client.request(
                 server, method: "GET", path: "/_matrix/key/v2/server", timeout: .seconds(10),
@@ -222,6 +225,24 @@ struct ChangeBusListener: Service {
 
 /// Migrates the PostgreSQL schema when the server starts (a database that cannot be reached stops
 /// the start with the error) and closes the pool at graceful shutdown.
+/// Rebuilds rooms stored before rooms were made of PDUs, once, at start-up. A room that cannot be
+/// rebuilt stops the server with the reason rather than being served half-converted.
+struct LegacyRoomUpgradeService: Service {
+    let upgrade: LegacyRoomUpgrade
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await upgrade.run()
+        } catch {
+            logger.critical(
+                "cannot rebuild a room stored before rooms were made of PDUs", metadata: ["error": "\(error)"])
+            throw error
+        }
+        try? await gracefulShutdown()
+    }
+}
+
 struct PostgresLifecycle: Service {
     let store: PostgresStore
     let logger: Logger

@@ -120,7 +120,8 @@ public protocol RoomStore: Sendable {
     func legacyRooms() async throws -> [String]
 
     /// Replaces a legacy room's events with `update` (which must start from no extremities), in one
-    /// transaction, and records `version` as the room's version.
+    /// transaction, and records `version` as the room's version. A room that is no longer legacy
+    /// (another process rebuilt it) is left alone and nothing is returned.
     func replaceLegacyRoom(_ update: RoomUpdate, version: String) async throws -> [RoomEvent]
 
     /// The current state events of a room.

@@ -23,6 +23,11 @@ extension SQLiteStore {
 
     public func replaceLegacyRoom(_ update: RoomUpdate, version: String) async throws -> [RoomEvent] {
         try await pool.write { db in
+            // Only once: another process may have rebuilt the room meanwhile.
+            try db.execute(
+                sql: "UPDATE rooms SET room_version = ? WHERE room_id = ? AND room_version IS NULL",
+                arguments: [version, update.roomID])
+            if db.changesCount == 0 { return [] }
             try db.execute(
                 sql: """
                     DELETE FROM room_state_group_entries
@@ -32,8 +37,6 @@ extension SQLiteStore {
             for table in ["room_events", "room_state", "room_forward_extremities", "room_state_groups"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE room_id = ?", arguments: [update.roomID])
             }
-            try db.execute(
-                sql: "UPDATE rooms SET room_version = ? WHERE room_id = ?", arguments: [version, update.roomID])
             let stored = try Self.writeEvents(db, update)
             try Self.writeExtremitiesAndState(db, update, stored: stored)
             return stored

@@ -12,35 +12,67 @@ import Testing
             let bob = try await client.register("bob")
             let carol = try await client.register("carol")
 
-            let publicRoom = try await client.createRoom(alice, ["preset": "public_chat"])
-            #expect(publicRoom.hasPrefix("!"))
-            #expect(publicRoom.hasSuffix(":test.local"))
-            let privateRoom = try await client.createRoom(alice, ["preset": "private_chat"])
-            let trusted = try await client.createRoom(
-                alice, ["preset": "trusted_private_chat", "invite": [.string(bob.userID)]])
-            #expect(Set([publicRoom, privateRoom, trusted]).count == 3)
-
-            for (room, rule) in [(publicRoom, "public"), (privateRoom, "invite"), (trusted, "invite")] {
-                let rules = try await client.client(
-                    .get, "/rooms/\(room)/state/m.room.join_rules", token: alice.token)
-                #expect(rules.status == 200)
-                #expect(rules["join_rule"] == .string(rule), "\(room): \(rules.body)")
-                let power = try await client.client(
-                    .get, "/rooms/\(room)/state/m.room.power_levels/", token: alice.token)
-                #expect(power.status == 200)
-                #expect(power["users"]?[alice.userID] == 100)
-                let create = try await client.client(.get, "/rooms/\(room)/state/m.room.create", token: alice.token)
-                #expect(create["creator"] == .string(alice.userID))
+            for version in ["10", "11"] {
+                let publicRoom = try await client.createRoom(
+                    alice, ["preset": "public_chat", "room_version": .string(version)])
+                #expect(publicRoom.hasPrefix("!"))
+                #expect(publicRoom.hasSuffix(":test.local"), "before v12 the room ID names the server")
+                let privateRoom = try await client.createRoom(
+                    alice, ["preset": "private_chat", "room_version": .string(version)])
+                let trusted = try await client.createRoom(
+                    alice,
+                    [
+                        "preset": "trusted_private_chat", "invite": [.string(bob.userID)],
+                        "room_version": .string(version),
+                    ])
+                #expect(Set([publicRoom, privateRoom, trusted]).count == 3)
+                for (room, rule) in [(publicRoom, "public"), (privateRoom, "invite"), (trusted, "invite")] {
+                    let rules = try await client.client(
+                        .get, "/rooms/\(room)/state/m.room.join_rules", token: alice.token)
+                    #expect(rules.status == 200)
+                    #expect(rules["join_rule"] == .string(rule), "\(room): \(rules.body)")
+                    let power = try await client.client(
+                        .get, "/rooms/\(room)/state/m.room.power_levels/", token: alice.token)
+                    #expect(power.status == 200)
+                    #expect(power["users"]?[alice.userID] == 100)
+                    let create = try await client.client(.get, "/rooms/\(room)/state/m.room.create", token: alice.token)
+                    #expect(create["room_version"] == .string(version))
+                    // v11 (MSC2175): the creator is the sender; content.creator is gone.
+                    #expect(create["creator"] == (version == "10" ? .string(alice.userID) : nil))
+                }
+                let trustedPower = try await client.client(
+                    .get, "/rooms/\(trusted)/state/m.room.power_levels", token: alice.token)
+                #expect(trustedPower["users"]?[bob.userID] == 100)
+                #expect(trustedPower["users"]?[carol.userID] == nil)
             }
 
+            // The default is v12: the room ID is the create event's hash, creators are not listed in
+            // power levels, and a trusted private chat's invitees are additional creators.
+            let room = try await client.createRoom(alice, ["preset": "public_chat"])
+            #expect(room.hasPrefix("!") && !room.contains(":"))
+            let create = try await client.client(.get, "/rooms/\(room)/state/m.room.create", token: alice.token)
+            #expect(create["room_version"] == "12")
+            #expect(create["creator"] == nil)
+            let timeline = try await client.client(
+                .get, "/rooms/\(room)/messages?dir=f&limit=1", token: alice.token)
+            let first = try #require(timeline["chunk"]?.arrayValue?.first)
+            let createID = try #require(first["event_id"]?.stringValue)
+            #expect(first["type"] == "m.room.create")
+            #expect(room == "!" + createID.dropFirst(), "the room ID is the create event's ID with ! for $")
+            let power = try await client.client(.get, "/rooms/\(room)/state/m.room.power_levels", token: alice.token)
+            #expect(power["users"]?[alice.userID] == nil)
+            let trusted = try await client.createRoom(
+                alice, ["preset": "trusted_private_chat", "invite": [.string(bob.userID)]])
+            let trustedCreate = try await client.client(
+                .get, "/rooms/\(trusted)/state/m.room.create", token: alice.token)
+            #expect(trustedCreate["additional_creators"] == [.string(bob.userID)])
             let trustedPower = try await client.client(
                 .get, "/rooms/\(trusted)/state/m.room.power_levels", token: alice.token)
-            #expect(trustedPower["users"]?[bob.userID] == 100)
-            #expect(trustedPower["users"]?[carol.userID] == nil)
+            #expect(trustedPower["users"]?[bob.userID] == nil)
 
             // A private room's invitee gets no extra power.
             let privateWithInvite = try await client.createRoom(
-                alice, ["preset": "private_chat", "invite": [.string(carol.userID)]])
+                alice, ["preset": "private_chat", "invite": [.string(carol.userID)], "room_version": "10"])
             let privatePower = try await client.client(
                 .get, "/rooms/\(privateWithInvite)/state/m.room.power_levels", token: alice.token)
             #expect(privatePower["users"]?[carol.userID] == nil)
@@ -51,6 +83,12 @@ import Testing
             let visibleRules = try await client.client(
                 .get, "/rooms/\(visible)/state/m.room.join_rules", token: alice.token)
             #expect(visibleRules["join_rule"] == "public")
+
+            // Versions before 10 are refused.
+            let old = try await client.client(
+                .post, "/createRoom", token: alice.token, body: ["room_version": "9"])
+            #expect(old.status == 400)
+            #expect(old["errcode"] == "M_UNSUPPORTED_ROOM_VERSION")
         }
     }
 

@@ -3,9 +3,12 @@ public import MatrixModel
 /// The parts of `m.room.power_levels` local rooms enforce.
 public struct PowerLevels: Sendable {
     let content: JSONObject
+    /// The users with infinite power: a v12 room's creators (MSC4289).
+    let creators: Set<String>
 
-    public init(content: JSONObject?) {
+    public init(content: JSONObject?, creators: Set<String> = []) {
         self.content = content ?? [:]
+        self.creators = creators
     }
 
     private func level(_ value: JSONValue?, default fallback: Int64) -> Int64 {
@@ -18,7 +21,8 @@ public struct PowerLevels: Sendable {
 
     /// The user's level.
     public func level(of userID: String) -> Int64 {
-        level(content["users"]?[userID], default: level(content["users_default"], default: 0))
+        if creators.contains(userID) { return .max }
+        return level(content["users"]?[userID], default: level(content["users_default"], default: 0))
     }
 
     /// The level needed to send an event of `type` (state or not).
@@ -31,10 +35,14 @@ public struct PowerLevels: Sendable {
     /// The level needed to invite.
     public var invite: Int64 { level(content["invite"], default: 0) }
 
-    /// The default content for a new room created by `creator`.
-    public static func defaultContent(creator: String, extraAdmins: [String]) -> JSONObject {
-        var users: JSONObject = [creator: 100]
-        for admin in extraAdmins { users[admin] = 100 }
+    /// The default content for a new room created by `creator`. `listCreators` is false in v12
+    /// rooms, whose creators hold infinite power and may not be listed.
+    public static func defaultContent(creator: String, extraAdmins: [String], listCreators: Bool = true) -> JSONObject {
+        var users: JSONObject = [:]
+        if listCreators {
+            users[creator] = 100
+            for admin in extraAdmins { users[admin] = 100 }
+        }
         return [
             "users": .object(users), "users_default": 0, "events_default": 0, "state_default": 50, "ban": 50,
             "kick": 50,

@@ -1,13 +1,14 @@
 public import KeyportStore
 public import MatrixModel
+import MatrixRooms
 
 extension RoomService {
     /// The versions `createRoom` accepts, as `/capabilities` reports them.
-    public static let supportedRoomVersions: Set<String> = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"]
+    public static var supportedRoomVersions: [String] { RoomVersion.supported.map(\.identifier) }
     /// The version of a room created without `room_version`.
-    public static let defaultRoomVersion = "10"
+    public static var defaultRoomVersion: String { RoomVersion.defaultForNewRooms.identifier }
 
-    /// `POST /createRoom`: every initial event is written in one store call.
+    /// `POST /createRoom`: every initial event is built, checked and written in one store update.
     public func createRoom(session: SessionRecord, body: JSONObject) async throws -> JSONValue {
         let creator = session.userID
         let visibility = try body.optionalString("visibility") ?? "private"
@@ -15,10 +16,10 @@ extension RoomService {
         guard ["public_chat", "private_chat", "trusted_private_chat"].contains(preset) else {
             throw MatrixError.badJSON("Unknown preset \(preset)")
         }
-        let roomVersion = try body.optionalString("room_version") ?? Self.defaultRoomVersion
-        guard Self.supportedRoomVersions.contains(roomVersion) else {
+        let versionName = try body.optionalString("room_version") ?? Self.defaultRoomVersion
+        guard let version = RoomVersion.named(versionName) else {
             throw MatrixError(
-                status: 400, errcode: "M_UNSUPPORTED_ROOM_VERSION", "Room version \(roomVersion) is not supported")
+                status: 400, errcode: "M_UNSUPPORTED_ROOM_VERSION", "Room version \(versionName) is not supported")
         }
         let invites = try body["invite"] == nil ? [] : body.requiredStringArray("invite")
         for invitee in invites where UserID(invitee) == nil {
@@ -47,11 +48,56 @@ extension RoomService {
             alias = "#\(name):\(identity.serverName.rawValue)"
         }
 
-        let roomID = "!\(SecureTokens.random(length: 18)):\(identity.serverName.rawValue)"
         if let alias, try await store.roomID(forAlias: alias) != nil {
             throw MatrixError(status: 400, errcode: "M_ROOM_IN_USE", "Room alias \(alias) already taken")
         }
-        try await store.createRoom(roomID: roomID, version: "10", creator: creator, now: clock.now())
+
+        func state(_ type: String, key: String = "", _ content: JSONObject) -> LocalDraft {
+            LocalDraft(type: type, stateKey: key, sender: creator, content: content)
+        }
+        let trusted = preset == "trusted_private_chat"
+        var creation = try body.optionalObject("creation_content") ?? [:]
+        if !version.creatorIsCreateSender { creation["creator"] = .string(creator) }
+        if version.creatorsHaveInfinitePower, trusted, !invites.isEmpty {
+            // As Synapse does: in v12 the invitees of a trusted private chat are creators too.
+            creation["additional_creators"] = .array(invites.map { .string($0) })
+        }
+        creation["room_version"] = .string(version.identifier)
+        var drafts = [state("m.room.create", creation)]
+        drafts.append(state("m.room.member", key: creator, try await joinContent(creator)))
+        var power = PowerLevels.defaultContent(
+            creator: creator, extraAdmins: trusted ? invites : [], listCreators: !version.creatorsHaveInfinitePower)
+        for (key, value) in try body.optionalObject("power_level_content_override") ?? [:] { power[key] = value }
+        drafts.append(state("m.room.power_levels", power))
+        if let alias { drafts.append(state("m.room.canonical_alias", ["alias": .string(alias)])) }
+        drafts.append(state("m.room.join_rules", ["join_rule": .string(preset == "public_chat" ? "public" : "invite")]))
+        drafts.append(state("m.room.history_visibility", ["history_visibility": "shared"]))
+        if preset != "public_chat" { drafts.append(state("m.room.guest_access", ["guest_access": "can_join"])) }
+        for entry in initialState {
+            if entry.type == "m.room.create" || entry.type == "m.room.member" {
+                throw MatrixError.invalidParam("initial_state may not hold \(entry.type)")
+            }
+            drafts.append(state(entry.type, key: entry.stateKey, entry.content))
+        }
+        if let name = try body.optionalString("name") { drafts.append(state("m.room.name", ["name": .string(name)])) }
+        if let topic = try body.optionalString("topic") {
+            drafts.append(state("m.room.topic", ["topic": .string(topic)]))
+        }
+        for invitee in invites {
+            var content: JSONObject = ["membership": "invite"]
+            if isDirect { content["is_direct"] = true }
+            drafts.append(state("m.room.member", key: invitee, content))
+        }
+        for draft in drafts { try Self.checkContent(draft.content) }
+
+        // Before v12 the room ID is chosen; from v12 the create event's hash makes it.
+        let chosenID =
+            version.roomIDIsCreateEventHash
+            ? nil : "!\(SecureTokens.random(length: 18)):\(identity.serverName.rawValue)"
+        var working = WorkingState()
+        let pdus = try build(drafts, roomID: chosenID, version: version, state: &working, prevEvents: [], depth: 1)
+        guard let roomID = pdus.first?.roomID else { throw MatrixError.unknown("The room has no create event") }
+        try await store.createRoom(roomID: roomID, version: version.identifier, creator: creator, now: clock.now())
         if let alias {
             do {
                 try await store.createAlias(alias, roomID: roomID)
@@ -59,34 +105,12 @@ extension RoomService {
                 throw MatrixError(status: 400, errcode: "M_ROOM_IN_USE", "Room alias \(alias) already taken")
             }
         }
-
-        func state(_ type: String, key: String = "", _ content: JSONObject) -> RoomEvent {
-            event(roomID: roomID, type: type, stateKey: key, sender: creator, content: content)
-        }
-        var creation = try body.optionalObject("creation_content") ?? [:]
-        creation["creator"] = .string(creator)
-        creation["room_version"] = .string(roomVersion)
-        var events = [state("m.room.create", creation)]
-        events.append(state("m.room.member", key: creator, try await joinContent(creator)))
-        var power = PowerLevels.defaultContent(
-            creator: creator, extraAdmins: preset == "trusted_private_chat" ? invites : [])
-        for (key, value) in try body.optionalObject("power_level_content_override") ?? [:] { power[key] = value }
-        events.append(state("m.room.power_levels", power))
-        if let alias { events.append(state("m.room.canonical_alias", ["alias": .string(alias)])) }
-        events.append(state("m.room.join_rules", ["join_rule": .string(preset == "public_chat" ? "public" : "invite")]))
-        events.append(state("m.room.history_visibility", ["history_visibility": "shared"]))
-        if preset != "public_chat" { events.append(state("m.room.guest_access", ["guest_access": "can_join"])) }
-        for entry in initialState { events.append(state(entry.type, key: entry.stateKey, entry.content)) }
-        if let name = try body.optionalString("name") { events.append(state("m.room.name", ["name": .string(name)])) }
-        if let topic = try body.optionalString("topic") {
-            events.append(state("m.room.topic", ["topic": .string(topic)]))
-        }
-        for invitee in invites {
-            var content: JSONObject = ["membership": "invite"]
-            if isDirect { content["is_direct"] = true }
-            events.append(state("m.room.member", key: invitee, content))
-        }
-        try await append(events, roomID: roomID, extra: invites)
+        let update = RoomUpdate(
+            roomID: roomID, events: Self.writes(pdus, drafts: drafts, base: (.empty, [:])), expectedExtremities: [],
+            extremities: pdus.last.map { [$0.eventID] } ?? [], currentState: Self.stateChanges(pdus))
+        _ = try await store.applyRoomUpdate(update)
+        await notifications.wake([creator] + invites)
+        if !invites.isEmpty { await notifications.outboundQueued() }
         var response: JSONObject = ["room_id": .string(roomID)]
         if let alias { response["room_alias"] = .string(alias) }
         return .object(response)

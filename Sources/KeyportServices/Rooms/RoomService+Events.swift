@@ -48,7 +48,7 @@ extension RoomService {
         guard levels.level(of: session.userID) >= levels.required(forEvent: type, isState: true) else {
             throw MatrixError.forbidden("You do not have permission to set \(type)")
         }
-        if stateKey.hasPrefix("@"), stateKey != session.userID, levels.level(of: session.userID) < 100 {
+        if stateKey.hasPrefix("@"), stateKey != session.userID {
             throw MatrixError.forbidden("You may not set state keyed by another user")
         }
         let stored = try await append(

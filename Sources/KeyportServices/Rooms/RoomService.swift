@@ -1,5 +1,6 @@
 public import KeyportStore
 import MatrixModel
+import MatrixRooms
 
 /// Local rooms, as far as device management and real clients need them: creation, membership,
 /// state, messages. Membership changes drive `device_lists` through the store.
@@ -8,6 +9,9 @@ public struct RoomService: Sendable {
     let identity: ServerIdentity
     let clock: ServerClock
     let notifications: ChangeNotifications
+    /// This process's writers of one room take turns (the store's compare-and-set decides across
+    /// processes).
+    let roomWrites = KeyedSerialQueue()
 
     public init(
         store: any RoomStore & StreamStore & AccountStore & ProfileStore, identity: ServerIdentity, clock: ServerClock,
@@ -19,15 +23,11 @@ public struct RoomService: Sendable {
         self.notifications = notifications
     }
 
-    func newEventID() -> String { "$" + SecureTokens.random(length: 43) }
-
     func event(
         roomID: String, type: String, stateKey: String?, sender: String, content: JSONObject,
         transaction: ClientTransaction? = nil
-    ) -> RoomEvent {
-        RoomEvent(
-            eventID: newEventID(), roomID: roomID, type: type, stateKey: stateKey, sender: sender, content: content,
-            originServerTS: clock.now(), transaction: transaction)
+    ) -> LocalDraft {
+        LocalDraft(type: type, stateKey: stateKey, sender: sender, content: content, transaction: transaction)
     }
 
     /// A join's member content: the user's profile, with the localpart as the name of a user who set
@@ -72,15 +72,28 @@ public struct RoomService: Sendable {
         }
     }
 
+    /// The room's power levels, with the creators a v12 room gives infinite power.
     func powerLevels(_ roomID: String) async throws -> PowerLevels {
-        PowerLevels(
-            content: try await store.stateEvent(roomID: roomID, type: "m.room.power_levels", stateKey: "")?.content)
+        var creators: Set<String> = []
+        if let name = try await store.roomVersion(roomID: roomID),
+            RoomVersion.named(name)?.creatorsHaveInfinitePower == true,
+            let create = try await store.stateEvent(roomID: roomID, type: "m.room.create", stateKey: "")
+        {
+            creators.insert(create.sender)
+            for creator in create.content["additional_creators"]?.arrayValue ?? [] {
+                if let userID = creator.stringValue { creators.insert(userID) }
+            }
+        }
+        return PowerLevels(
+            content: try await store.stateEvent(roomID: roomID, type: "m.room.power_levels", stateKey: "")?.content,
+            creators: creators)
     }
 
-    /// Appends events and wakes everyone in the room plus `extra` users.
+    /// Builds, checks and stores this server's events, then wakes everyone in the room plus `extra`
+    /// users.
     @discardableResult
-    func append(_ events: [RoomEvent], roomID: String, extra: [String] = []) async throws -> [RoomEvent] {
-        let stored = try await store.appendEvents(events)
+    func append(_ events: [LocalDraft], roomID: String, extra: [String] = []) async throws -> [RoomEvent] {
+        let stored = try await appendLocal(events, roomID: roomID)
         let members = try await store.currentState(roomID: roomID).compactMap { event -> String? in
             guard event.type == "m.room.member", let membership = event.content["membership"]?.stringValue,
                 membership == "join" || membership == "invite"
@@ -108,7 +121,8 @@ public struct RoomService: Sendable {
             }
             return roomID
         }
-        guard roomIDOrAlias.hasPrefix("!"), roomIDOrAlias.contains(":") else {
+        // Room v12 IDs are a hash with no server name.
+        guard roomIDOrAlias.hasPrefix("!"), roomIDOrAlias.utf8.count > 1, roomIDOrAlias.utf8.count <= 255 else {
             throw MatrixError.invalidParam("\(roomIDOrAlias) is not a room ID or alias")
         }
         return roomIDOrAlias
