@@ -35,6 +35,14 @@ public enum FederationError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The Matrix `errcode` the destination answered with (`M_FORBIDDEN`, `M_NOT_FOUND`,
+    /// `M_INCOMPATIBLE_ROOM_VERSION`, …); nil for any other failure or an error body without one.
+    /// The rest of the body (such as `room_version`) is in ``status(_:_:)``.
+    public var errcode: String? {
+        guard case .status(_, let body?) = self else { return nil }
+        return body["errcode"]?.stringValue
+    }
+
     /// The same failure, its reason prefixed with the destination it concerns.
     func about(_ destination: String) -> FederationError {
         switch self {

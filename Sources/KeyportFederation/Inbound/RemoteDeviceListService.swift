@@ -177,22 +177,3 @@ public actor RemoteDeviceListService {
                 answer["self_signing_key"], userID: userID, master: master))
     }
 }
-
-extension String {
-    /// Percent-encodes everything but unreserved characters, for one path segment.
-    func addingPercentEncodingForPath() -> String {
-        var result = ""
-        for byte in utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                result.append(Character(UnicodeScalar(byte)))
-            default:
-                let hex = Array("0123456789ABCDEF")
-                result += "%\(hex[Int(byte >> 4)])\(hex[Int(byte & 0x0F)])"
-            }
-        }
-        return result
-    }
-}
