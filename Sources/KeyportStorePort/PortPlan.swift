@@ -55,6 +55,10 @@ public enum PortPlan {
         PortedTable("key_backup_versions"),
         PortedTable("key_backup_sessions"),
         PortedTable("dehydrated_devices"),
+        PortedTable("room_event_auth_edges"),
+        PortedTable("room_state_groups"),
+        PortedTable("room_state_group_entries"),
+        PortedTable("room_forward_extremities"),
     ]
 
     /// The SQLite tables not copied, with the reason.

@@ -385,5 +385,6 @@ extension PostgresMigrations {
                 )
                 """
             ]),
+        v10RoomGraph,
     ]
 }

@@ -6,8 +6,8 @@ import PostgresNIO
 ///
 /// The schema mirrors SQLite's (`SQLiteMigrations`) with PostgreSQL types: BIGINT for integers,
 /// BOOLEAN for flags, TEXT for JSON. Stream rows take their positions from `stream_positions`
-/// (see `StreamCounter`); BIGSERIAL is used only for `one_time_keys.seq`, an upload order no
-/// reader pages by.
+/// (see `StreamCounter`); BIGSERIAL is used only where no reader pages by the value:
+/// `one_time_keys.seq`, an upload order, and `room_state_groups.id`, an identifier.
 enum PostgresMigrations {
     struct Migration {
         let name: String

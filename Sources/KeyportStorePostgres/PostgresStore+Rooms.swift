@@ -7,7 +7,8 @@ extension PostgresStore: RoomStore {
         try await write { db in
             let created = try await db.exists(
                 """
-                INSERT INTO rooms (room_id, creator, created_at) VALUES (\(roomID), \(creator), \(now))
+                INSERT INTO rooms (room_id, creator, created_at, room_version)
+                VALUES (\(roomID), \(creator), \(now), \(version))
                 ON CONFLICT DO NOTHING RETURNING 1
                 """)
             if !created { throw StoreError.conflict(roomID) }
@@ -18,77 +19,48 @@ extension PostgresStore: RoomStore {
         try await read { db in try await db.exists("SELECT 1 FROM rooms WHERE room_id = \(roomID)") }
     }
 
-    public func appendEvents(_ events: [RoomEvent]) async throws -> [RoomEvent] {
-        try await write { db in try await Self.appendEvents(db, events) }
+    public func roomVersion(roomID: String) async throws -> String? {
+        try await read { db in
+            try await db.rows("SELECT room_version FROM rooms WHERE room_id = \(roomID)").first?.decode(String?.self)
+                ?? nil
+        }
     }
 
-    /// `appendEvents` inside the caller's transaction.
-    static func appendEvents(_ db: PostgresTransaction, _ events: [RoomEvent]) async throws -> [RoomEvent] {
-        if let first = events.first, let txn = first.transaction,
-            let existing = try await db.rows(
-                """
-                \(unescaped: eventColumns)
-                WHERE txn_user_id = \(txn.userID) AND txn_device_id = \(txn.deviceID) AND txn_id = \(txn.transactionID)
-                    AND room_id = \(first.roomID) AND type = \(first.type)
-                """
-            ).first
-        {
-            return [try event(existing)]
-        }
-        guard !events.isEmpty else { return [] }
-        var ordering = try await db.reservePositions(.roomEvents, count: events.count)
-        var stored: [RoomEvent] = []
-        for var event in events {
-            event.ordering = ordering
-            ordering += 1
-            try await db.execute(
-                """
-                INSERT INTO room_events (ordering, event_id, room_id, type, state_key, sender, content_json,
-                    origin_server_ts, txn_user_id, txn_device_id, txn_id)
-                VALUES (\(event.ordering), \(event.eventID), \(event.roomID), \(event.type), \(event.stateKey),
-                    \(event.sender), \(encode(event.content)), \(event.originServerTS),
-                    \(event.transaction?.userID), \(event.transaction?.deviceID), \(event.transaction?.transactionID))
-                """)
-            if let stateKey = event.stateKey {
-                try await db.execute(
-                    """
-                    INSERT INTO room_state (room_id, type, state_key, event_ordering)
-                    VALUES (\(event.roomID), \(event.type), \(stateKey), \(event.ordering))
-                    ON CONFLICT (room_id, type, state_key) DO UPDATE SET event_ordering = excluded.event_ordering
-                    """)
-                if let (userID, membership) = RoomMembershipRule.membershipChange(of: event) {
-                    try await db.execute(
-                        """
-                        INSERT INTO room_memberships (room_id, user_id, membership, ordering)
-                        VALUES (\(event.roomID), \(userID), \(membership), \(event.ordering))
-                        ON CONFLICT (room_id, user_id)
-                        DO UPDATE SET membership = excluded.membership, ordering = excluded.ordering
-                        """)
-                    db.appendChange(userID: userID, kind: .membership, roomID: event.roomID, membership: membership)
-                }
-            }
-            stored.append(event)
-        }
-        return stored
-    }
-
-    static let eventColumns = """
-        SELECT ordering, event_id, room_id, type, state_key, sender, content_json, origin_server_ts,
-            txn_user_id, txn_device_id, txn_id
-        FROM room_events
+    /// The columns `event(_:)` reads, in its order.
+    static let eventColumnList = """
+        ordering, event_id, room_id, type, state_key, sender, content_json, origin_server_ts,
+            txn_user_id, txn_device_id, txn_id, pdu_json, depth, prev_events_json, auth_events_json, outlier,
+            rejected_reason, soft_failed
         """
 
+    static let eventColumns = "SELECT \(eventColumnList) FROM room_events"
+
+    /// The condition that keeps outliers, rejected and soft-failed events out of the timeline.
+    static let inTimeline = "NOT outlier AND rejected_reason IS NULL AND NOT soft_failed"
+
     static func event(_ row: PostgresRow) throws -> RoomEvent {
-        let (ordering, eventID, roomID, type, stateKey, sender, content, ts, txnUser, txnDevice, txnID) =
-            try row.decode(
-                (Int64, String, String, String, String?, String, String, Int64, String?, String?, String?).self)
+        let (
+            ordering, eventID, roomID, type, stateKey, sender, content, ts, txnUser, txnDevice, txnID, pdu, depth,
+            prevEvents, authEvents, outlier, rejectedReason, softFailed
+        ) = try row.decode(
+            (
+                Int64, String, String, String, String?, String, String, Int64, String?, String?, String?, String?,
+                Int64, String, String, Bool, String?, Bool
+            ).self)
         var transaction: ClientTransaction?
         if let txnUser, let txnDevice, let txnID {
             transaction = ClientTransaction(userID: txnUser, deviceID: txnDevice, transactionID: txnID)
         }
         return RoomEvent(
             eventID: eventID, roomID: roomID, type: type, stateKey: stateKey, sender: sender,
-            content: try decodeObject(content), originServerTS: ts, ordering: ordering, transaction: transaction)
+            content: try decodeObject(content), originServerTS: ts, ordering: ordering, transaction: transaction,
+            pdu: try pdu.map(decodeObject) ?? [:], depth: depth, prevEvents: try decodeStrings(prevEvents),
+            authEvents: try decodeStrings(authEvents), outlier: outlier, rejectedReason: rejectedReason,
+            softFailed: softFailed)
+    }
+
+    static func decodeStrings(_ text: String) throws -> [String] {
+        try decode(text).arrayValue?.compactMap(\.stringValue) ?? []
     }
 
     public func currentState(roomID: String) async throws -> [RoomEvent] {
@@ -119,6 +91,7 @@ extension PostgresStore: RoomStore {
             try await db.rows(
                 """
                 \(unescaped: Self.eventColumns) WHERE room_id = \(roomID) AND ordering > \(after) AND ordering <= \(upTo)
+                    AND \(unescaped: Self.inTimeline)
                 ORDER BY ordering DESC LIMIT \(Int64(limit))
                 """
             ).map(Self.event).reversed()
@@ -130,6 +103,7 @@ extension PostgresStore: RoomStore {
             try await db.rows(
                 """
                 \(unescaped: Self.eventColumns) WHERE room_id = \(roomID) AND ordering < \(before)
+                    AND \(unescaped: Self.inTimeline)
                 ORDER BY ordering DESC LIMIT \(Int64(limit))
                 """
             ).map(Self.event)
@@ -143,6 +117,7 @@ extension PostgresStore: RoomStore {
                 """
                 SELECT content_json FROM room_events
                 WHERE room_id = \(roomID) AND type = 'm.room.member' AND state_key = \(userID) AND ordering <= \(position)
+                    AND rejected_reason IS NULL AND NOT soft_failed
                 ORDER BY ordering DESC LIMIT 1
                 """)
         }

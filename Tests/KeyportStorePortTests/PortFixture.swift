@@ -6,7 +6,8 @@ import MatrixModel
 /// accounts (admin, without password, deactivated), devices and tokens, device keys, one-time
 /// keys (some claimed) and fallback keys (one used), cross-signing keys and signatures, to-device
 /// messages (some acknowledged, so the stream's high-water mark lies above every row left),
-/// device-list changes, rooms with state, messages, aliases and filters, the federation queue
+/// device-list changes, rooms with state, messages, aliases and filters, a room as a graph of PDUs
+/// (`PortFixture+RoomGraph`), the federation queue
 /// (some EDUs sent), the device-list fan-out, remote device lists (one stale), inbound
 /// transactions, server keys and user-interactive-auth state.
 enum PortFixture {
@@ -34,6 +35,7 @@ enum PortFixture {
         try await keys(store)
         try await crossSigning(store)
         try await rooms(store)
+        try await roomGraph(store)
         try await toDevice(store)
         try await federation(store)
         try await remoteDeviceLists(store)

@@ -82,6 +82,27 @@ struct PortRoundTripTests {
         #expect(
             try await postgres.authSessionStages(id: PortFixture.authSession, notBefore: 0)
                 == sqlite.authSessionStages(id: PortFixture.authSession, notBefore: 0))
+
+        // The graph goes on from the copied extremities and snapshots: merging the fork writes a
+        // delta over a copied snapshot, in a snapshot of its own (a sequence left behind the copied
+        // ones would collide).
+        let key = RoomStateKey("x.state", "k0")
+        let merge = PortFixture.graphEvent(
+            "merge", type: "x.state", stateKey: "k0", prev: ["$g-fork-a", "$g-fork-b"],
+            auth: ["$g-create", "$g-join", "$g-power"], depth: 200)
+        let update = PortFixture.update(
+            [RoomEventWrite(merge, stateAfter: PortFixture.after("$g-fork-a", [key: "$g-merge"]))],
+            from: ["$g-fork-a", "$g-fork-b"], to: ["$g-merge"], current: [key: "$g-merge"])
+        for store in [sqlite, postgres] as [any KeyportStorage] { _ = try await store.applyRoomUpdate(update) }
+        let merged = try #require(try await postgres.stateAfter(eventID: "$g-merge"))
+        #expect(merged == (try await sqlite.stateAfter(eventID: "$g-merge")))
+        #expect(merged[key] == "$g-merge")
+        #expect(try await postgres.forwardExtremities(roomID: PortFixture.graphRoom) == ["$g-merge"])
+        #expect(
+            try await postgres.authChain(of: ["$g-merge"]) == sqlite.authChain(of: ["$g-merge"]))
+        #expect(
+            try await postgres.currentState(roomID: PortFixture.graphRoom).map(\.eventID)
+                == sqlite.currentState(roomID: PortFixture.graphRoom).map(\.eventID))
     }
 
     /// A client holding a position from the SQLite server sees what is written on PostgreSQL after

@@ -55,8 +55,10 @@ enum StoreReadout {
 
         let roomPosition = try await store.currentRoomPosition()
         record("room position", roomPosition)
-        for room in [PortFixture.room, PortFixture.otherRoom, "!missing:example.com"] {
+        for room in [PortFixture.room, PortFixture.otherRoom, PortFixture.graphRoom, "!missing:example.com"] {
             record("exists \(room)", try await store.roomExists(roomID: room))
+            record("version \(room)", try await store.roomVersion(roomID: room))
+            record("extremities \(room)", try await store.forwardExtremities(roomID: room))
             record("state \(room)", try await store.currentState(roomID: room).sorted { $0.eventID < $1.eventID })
             record("members \(room)", try await store.joinedMembers(roomID: room).sorted())
             record(
@@ -70,6 +72,7 @@ enum StoreReadout {
                     try await store.membership(roomID: room, userID: carol, at: position))
             }
         }
+        answers.merge(try await readRoomGraph(store)) { first, _ in first }
         record("alias", try await store.roomID(forAlias: "#room:example.com"))
         for filter in ["0", "1", "2"] {
             record("filter \(filter)", try await store.filter(userID: alice, filterID: filter))
@@ -107,6 +110,22 @@ enum StoreReadout {
                         try await store.backupKeys(userID: user, version: found.version, scope: .all))
                 }
             }
+        }
+        return answers
+    }
+
+    /// The graph room: every event with its flags, the state after each, auth chains.
+    private static func readRoomGraph(_ store: any KeyportStorage) async throws -> [String: String] {
+        var answers: [String: String] = [:]
+        func record(_ question: String, _ answer: some Any) { answers[question] = text(answer) }
+        let ids = Set(PortFixture.graphEvents)
+        record("legacy rooms", try await store.legacyRooms())
+        record("graph events", try await store.events(ids))
+        record("rejected graph events", try await store.rejectedEvents(among: ids))
+        record("auth chain of the graph", try await store.authChain(of: ids))
+        for id in PortFixture.graphEvents {
+            record("state after \(id)", try await store.stateAfter(eventID: id))
+            record("auth chain of \(id)", try await store.authChain(of: [id]))
         }
         return answers
     }

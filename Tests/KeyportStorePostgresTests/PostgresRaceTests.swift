@@ -24,11 +24,26 @@ struct PostgresRaceTests {
     }
 
     static let room = "!gap:example.com"
+    /// The room B writes to: another room than A's, so that B does not wait for A's room lock and
+    /// only the room-events counter row can hold it back.
+    static let otherRoom = "!gap-other:example.com"
 
-    static func member(_ id: String, _ userID: String) -> RoomEvent {
+    static func member(_ id: String, _ userID: String, room roomID: String = room) -> RoomEvent {
         RoomEvent(
-            eventID: id, roomID: room, type: "m.room.member", stateKey: userID, sender: userID,
+            eventID: id, roomID: roomID, type: "m.room.member", stateKey: userID, sender: userID,
             content: ["membership": "join"], originServerTS: 1)
+    }
+
+    /// A's write to the room-events stream, through the engine's own update path: the room's first
+    /// event, a member event that is also its current state.
+    static func heldUpdate() -> RoomUpdate {
+        let key = RoomStateKey("m.room.member", alice)
+        return RoomUpdate(
+            roomID: room,
+            events: [
+                RoomEventWrite(member("$held", alice), stateAfter: .changed(from: .empty, changes: [key: "$held"]))
+            ],
+            expectedExtremities: [], extremities: ["$held"], currentState: [key: "$held"])
     }
 
     static func message(_ deviceID: String) -> ToDeviceBatch {
@@ -64,10 +79,12 @@ struct PostgresRaceTests {
         Stream(
             name: "room events",
             position: { try await $0.currentRoomPosition() },
-            hold: { db in _ = try await PostgresStore.appendEvents(db, [member("$held", alice)]) },
-            write: { _ = try await $0.appendEvents([member("$second", bob)]) },
+            hold: { db in _ = try await PostgresStore.applyRoomUpdate(db, heldUpdate()) },
+            write: { _ = try await $0.appendEvents([member("$second", bob, room: otherRoom)]) },
             visibleAfter: { store, position in
-                !(try await store.roomEvents(roomID: room, after: position, upTo: .max, limit: 10).isEmpty)
+                let held = try await store.roomEvents(roomID: room, after: position, upTo: .max, limit: 10)
+                let second = try await store.roomEvents(roomID: otherRoom, after: position, upTo: .max, limit: 10)
+                return !(held + second).isEmpty
             }),
         Stream(
             name: "account data",
@@ -92,6 +109,9 @@ struct PostgresRaceTests {
             try await createAccounts(store, alice, bob)
             try await login(store, bob, "B1")
             try await login(store, bob, "B2")
+            for roomID in [Self.room, Self.otherRoom] {
+                try await store.createRoom(roomID: roomID, version: "12", creator: alice, now: 1)
+            }
             let start = try await stream.position(store)
 
             let (opened, signalOpened) = AsyncStream<Void>.makeStream()
