@@ -25,6 +25,13 @@ extension PostgresStore {
     public func replaceLegacyRoom(_ update: RoomUpdate, version: String) async throws -> [RoomEvent] {
         try await write { db in
             try await Self.lockRoom(db, update.roomID)
+            // Only once: another process may have rebuilt the room meanwhile.
+            let claimed = try await db.exists(
+                """
+                UPDATE rooms SET room_version = \(version) WHERE room_id = \(update.roomID) AND room_version IS NULL
+                RETURNING 1
+                """)
+            if !claimed { return [] }
             try await db.execute(
                 """
                 DELETE FROM room_state_group_entries
@@ -33,7 +40,6 @@ extension PostgresStore {
             for table in ["room_events", "room_state", "room_forward_extremities", "room_state_groups"] {
                 try await db.execute("DELETE FROM \(unescaped: table) WHERE room_id = \(update.roomID)")
             }
-            try await db.execute("UPDATE rooms SET room_version = \(version) WHERE room_id = \(update.roomID)")
             let stored = try await Self.writeEvents(db, update)
             try await Self.writeExtremitiesAndState(db, update, stored: stored)
             return stored
