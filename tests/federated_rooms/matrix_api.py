@@ -46,9 +46,8 @@ async def leave(client: AsyncClient, room_id: str) -> None:
 
 
 async def query_keys(client: AsyncClient, user_id: str) -> JSON:
-    """`POST /keys/query` for all of `user_id`'s devices; the whole answer (no failures allowed)."""
+    """`POST /keys/query` for all of `user_id`'s devices; the whole answer, `failures` included."""
     _, answer = await call(client, "POST", "/keys/query", body={"device_keys": {user_id: []}, "timeout": 10000})
-    assert not answer.get("failures"), f"/keys/query {user_id} by {client.user_id}: failures {answer['failures']}"
     return answer
 
 

@@ -43,6 +43,7 @@ class Participant:
         self.server = server
         self.device_lists: list[DeviceListEntry] = []
         self.invites: set[str] = set()
+        self.incidents: list[str] = []  # known server deviations this device ran into (deviations.py)
         self._texts: dict[str, dict[str, str]] = {}  # room ID -> event ID -> decrypted body
         self._undecrypted: dict[str, MegolmEvent] = {}
 

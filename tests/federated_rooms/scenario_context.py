@@ -48,6 +48,11 @@ class ScenarioContext:
         self.notes.append(text)
 
     async def close(self) -> None:
+        """Closes the clients and adds the incidents they ran into to the notes, once each with a count."""
+        incidents: dict[str, int] = {}
         for participant in self.participants:
+            for incident in participant.incidents:
+                incidents[incident] = incidents.get(incident, 0) + 1
             await participant.close()
+        self.notes += [f"{text} ({count}x)" for text, count in incidents.items()]
 

@@ -10,10 +10,10 @@ import deviations
 import matrix_api
 import shared_room
 from cross_signing import CrossSigningKeys
-from device_checks import assert_device_keys, devices_of, display_name, wait_for_devices
+from device_checks import assert_device_keys, devices_of, display_name, wait_for_cross_signing, wait_for_devices
 from device_lists import expected, latency_note
 from deviations import LEAVER_MISSES_LEFT_WHEN_SERVER_LEAVES
-from participant import PASSWORD, Participant, poll_until, sync_until
+from participant import PASSWORD, Participant, sync_until
 from scenario_context import ScenarioContext
 
 
@@ -92,27 +92,6 @@ async def cross_signing(ctx: ScenarioContext) -> None:
         outcomes = await window.expect(expected(observer, changed={changer.user_id}), expected(changer))
         ctx.note(latency_note(outcomes, f"cross-signing keys of {changer.user_id} in device_lists.changed"))
         await wait_for_cross_signing(observer, changer, keys)
-
-
-async def wait_for_cross_signing(observer: Participant, owner: Participant, keys: CrossSigningKeys) -> None:
-    user_id = owner.user_id
-    last: dict = {}
-
-    async def complete() -> bool:
-        answer = last["answer"] = await matrix_api.query_keys(observer.client, user_id)
-        master = answer.get("master_keys", {}).get(user_id, {})
-        self_signing = answer.get("self_signing_keys", {}).get(user_id, {})
-        device = answer.get("device_keys", {}).get(user_id, {}).get(owner.device_id, {})
-        return (master.get("keys") == {keys.master.key_id: keys.master.public}
-                and self_signing.get("keys") == {keys.self_signing.key_id: keys.self_signing.public}
-                and keys.master.key_id in self_signing.get("signatures", {}).get(user_id, {})
-                and keys.self_signing.key_id in device.get("signatures", {}).get(user_id, {}))
-
-    try:
-        await poll_until(complete, 10, f"{observer}'s /keys/query showing {user_id}'s cross-signing")
-    except AssertionError as error:
-        raise AssertionError(f"{error}; last answer {last.get('answer')}") from None
-    assert user_id not in last["answer"].get("user_signing_keys", {}), "another user's user-signing key was shown"
 
 
 async def leave(ctx: ScenarioContext) -> None:

@@ -11,7 +11,7 @@ room-related rate limits are raised, a transaction to an unreachable server is g
 
 import os
 
-from deviations import LEAVER_MISSES_LEFT_WHEN_SERVER_LEAVES
+from deviations import KEYS_QUERY_RESYNC_RACE, LEAVER_MISSES_LEFT_WHEN_SERVER_LEAVES
 from homeserver import Homeserver
 from synapse_server import SynapseServer
 from tls import TlsMaterial
@@ -41,7 +41,7 @@ def _extra_config(share_device_names: bool) -> list[str]:
 
 class SynapseHomeserver(Homeserver):
     software = "synapse"
-    deviations = frozenset({LEAVER_MISSES_LEFT_WHEN_SERVER_LEAVES})
+    deviations = frozenset({LEAVER_MISSES_LEFT_WHEN_SERVER_LEAVES, KEYS_QUERY_RESYNC_RACE})
 
     def __init__(self, label: str, workdir: str, tls: TlsMaterial, share_device_names: bool = True):
         self.label = label
