@@ -59,7 +59,7 @@ class CrossSigningKeys:
         """The body of `POST /keys/signatures/upload` that signs one of the user's own devices
         (`device_keys` as `/keys/query` returned them, without `unsigned`) with the self-signing key."""
         device_keys = {k: v for k, v in device_keys.items() if k != "unsigned"}
-        signed = self.self_signing.sign(self.user_id, device_keys)
-        only_new = {**signed, "signatures": {self.user_id: {self.self_signing.key_id:
-                                                            signed["signatures"][self.user_id][self.self_signing.key_id]}}}
+        key_id = self.self_signing.key_id
+        signature = self.self_signing.sign(self.user_id, device_keys)["signatures"][self.user_id][key_id]
+        only_new = {**device_keys, "signatures": {self.user_id: {key_id: signature}}}
         return {self.user_id: {device_keys["device_id"]: only_new}}

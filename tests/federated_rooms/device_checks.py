@@ -32,7 +32,8 @@ async def query(observer: Participant, user_id: str) -> JSON | None:
 
 async def devices_of(observer: Participant, user_id: str) -> dict[str, JSON]:
     """The devices `observer`'s server lists for `user_id` (asked again after a known race)."""
-    return (await query_until(observer, user_id, lambda answer: True, "an answer")).get("device_keys", {}).get(user_id, {})
+    answer = await query_until(observer, user_id, lambda _: True, "an answer")
+    return answer.get("device_keys", {}).get(user_id, {})
 
 
 async def query_until(observer: Participant, user_id: str, condition: Callable[[JSON], bool], what: str,

@@ -40,7 +40,8 @@ class Outcome:
 
     def mismatch(self) -> str | None:
         problems = []
-        for name, want, got in (("changed", self.expected.changed, self.changed), ("left", self.expected.left, self.left)):
+        pairs = (("changed", self.expected.changed, self.changed), ("left", self.expected.left, self.left))
+        for name, want, got in pairs:
             if missing := want - got:
                 problems.append(f"{name} lacks {sorted(missing)}")
             if spurious := got - want:
