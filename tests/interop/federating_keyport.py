@@ -28,12 +28,14 @@ class FederatingKeyport:
     By default it is a server of its own (named after its TLS port, SQLite in `workdir`). Several
     processes of one server (tests/scale_out) pass the first one's `server_name` and
     `signing_key_path`, a shared `database` (the YAML lines of the `database:` section) and
-    `extra_config` lines; `metrics=True` adds a `type: metrics` listener on `metrics_port`.
+    `extra_config` lines; `metrics=True` adds a `type: metrics` listener on `metrics_port`. With
+    `ca_path`, peers' certificates are verified against that CA (`federation_custom_ca_list`)
+    instead of not being verified.
     """
 
     def __init__(self, binary: str, workdir: str, cert: str, key: str, *, server_name: str | None = None,
                  signing_key_path: str | None = None, database: list[str] | None = None,
-                 extra_config: list[str] | None = None, metrics: bool = False):
+                 extra_config: list[str] | None = None, metrics: bool = False, ca_path: str | None = None):
         self.binary = os.path.abspath(binary)
         self.workdir = workdir
         self.tls_port = free_port()
@@ -64,7 +66,8 @@ class FederatingKeyport:
                         f"signing_key_path: {self.signing_key_path}",
                         "enable_registration: true",
                         "enable_registration_without_verification: true",
-                        "federation_verify_certificates: false",
+                        *(["federation_verify_certificates: true", f"federation_custom_ca_list: [{ca_path}]"]
+                          if ca_path else ["federation_verify_certificates: false"]),
                         "ip_range_blacklist: []",
                         "federation:",
                         "  destination_min_retry_interval: 1s",

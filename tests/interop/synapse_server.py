@@ -57,7 +57,11 @@ def make_certificate(directory: str) -> tuple[str, str]:
 class SynapseServer:
     """A Synapse homeserver process on loopback with its own data directory (kept across restarts)."""
 
-    def __init__(self, workdir: str, cert: str, key: str):
+    def __init__(self, workdir: str, cert: str, key: str, *, ca_path: str | None = None,
+                 extra_config: list[str] | None = None, federation_config: list[str] | None = None):
+        """`ca_path`: verify peers' certificates against this CA (federation_custom_ca_list) instead of
+        not verifying them; `extra_config`: more homeserver.yaml lines (keys not set above);
+        `federation_config`: more lines of the `federation:` section (e.g. "  max_long_retries: 1")."""
         self.workdir = workdir
         self.tls_port = free_port()
         self.http_port = free_port()
@@ -106,12 +110,14 @@ class SynapseServer:
                         "enable_registration_without_verification: true",
                         "trusted_key_servers: []",
                         "suppress_key_server_warning: true",
-                        "federation_verify_certificates: false",
+                        *(["federation_verify_certificates: true", f"federation_custom_ca_list: [{ca_path}]"]
+                          if ca_path else ["federation_verify_certificates: false"]),
                         "ip_range_whitelist: ['127.0.0.0/8', '::1/128']",
                         "federation:",
                         "  destination_min_retry_interval: 1s",
                         "  destination_retry_multiplier: 1",
                         "  destination_max_retry_interval: 2s",
+                        *(federation_config or []),
                         f"rc_message: {limit}",
                         f"rc_registration: {limit}",
                         "rc_login:",
@@ -120,6 +126,7 @@ class SynapseServer:
                         f"  failed_attempts: {limit}",
                         f"rc_key_requests: {limit}",
                         "rc_federation: {window_size: 1000, sleep_limit: 1000, sleep_delay: 1, reject_limit: 1000, concurrent: 100}",
+                        *(extra_config or []),
                         "",
                     ]
                 )
