@@ -92,7 +92,10 @@ public enum KeyportApplication {
             queries: FederationQueryService(store: storage, identity: identity, keys: services.keys),
             transactions: TransactionService(
                 store: storage, identity: identity, deviceLists: deviceLists, notifications: notifications,
-                clock: clock, logger: logger),
+                clock: clock, logger: logger,
+                pdus: InboundPDUService(
+                    store: storage, identity: identity, rooms: RoomFederationClient(client: client), keys: keyRing,
+                    notifications: notifications, logger: logger)),
             profiles: services.profiles,
             claimLimiter: RateLimiter(limit: config.federationKeyClaimRateLimit)
         ).register(into: &router)

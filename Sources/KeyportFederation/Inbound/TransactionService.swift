@@ -13,11 +13,14 @@ public struct TransactionService: Sendable {
     let notifications: ChangeNotifications
     let clock: ServerClock
     let logger: Logger
+    /// Takes the PDUs in; without it every PDU is answered as not handled.
+    let pdus: InboundPDUService?
 
     public init(
         store: any KeyportStorage, identity: ServerIdentity, deviceLists: RemoteDeviceListService,
-        notifications: ChangeNotifications, clock: ServerClock, logger: Logger
+        notifications: ChangeNotifications, clock: ServerClock, logger: Logger, pdus: InboundPDUService? = nil
     ) {
+        self.pdus = pdus
         self.store = store
         self.identity = identity
         self.deviceLists = deviceLists
@@ -46,8 +49,17 @@ public struct TransactionService: Sendable {
         }
         var results: JSONObject = [:]
         for pdu in pdus {
-            guard let eventID = pdu.objectValue?["event_id"]?.stringValue else { continue }
-            results[eventID] = .object(["error": "This server does not take part in federated rooms yet"])
+            guard let object = pdu.objectValue else { continue }
+            guard let service = self.pdus else {
+                if let eventID = object["event_id"]?.stringValue {
+                    results[eventID] = .object(["error": "This server does not take part in federated rooms"])
+                }
+                continue
+            }
+            // In the order sent: a PDU's prev events usually come before it in the same transaction.
+            let result = await service.receive(object, origin: origin)
+            guard let eventID = result.eventID else { continue }
+            results[eventID] = result.error.map { .object(["error": .string($0)]) } ?? .object([:])
         }
         let response: JSONObject = ["pdus": .object(results)]
         try await store.recordTransaction(

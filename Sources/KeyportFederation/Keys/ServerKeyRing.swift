@@ -59,6 +59,21 @@ public actor ServerKeyRing {
         return key.publicKey
     }
 
+    /// The public key of `keyID` of `serverName` that may check something signed at `timestamp`
+    /// (an event's `origin_server_ts`): a current key valid until then or later, or an old key
+    /// that expired after it. Fetched like ``currentKey(serverName:keyID:)`` when unknown.
+    public func key(serverName: String, keyID: String, validAt timestamp: Int64) async -> String? {
+        func usable(_ key: ServerKeyRecord?) -> Bool {
+            guard let key else { return false }
+            if let expired = key.expiredTS { return expired > timestamp }
+            return key.validUntilTS >= timestamp
+        }
+        if let key = await cachedKey(serverName: serverName, keyID: keyID), usable(key) { return key.publicKey }
+        _ = await currentKey(serverName: serverName, keyID: keyID)
+        let key = cache[serverName]?[keyID]
+        return usable(key) ? key?.publicKey : nil
+    }
+
     /// Fetches, checks and caches a server's keys. Concurrent callers share one fetch.
     private func fetch(_ serverName: String, now: Int64) async {
         do {

@@ -22,6 +22,16 @@ struct RoomRoutes {
             return MatrixResponse()
         }
 
+        /// # `POST /_matrix/client/v3/rooms/{roomId}/kick`, `/ban`, `/unban`
+        for action in [RoomService.Moderation.kick, .ban, .unban] {
+            router.client("POST", "/rooms/{roomId}/\(action.rawValue)") { request in
+                try await rooms.moderate(
+                    action, session: try request.requireSession(), roomID: request.parameter("roomId"),
+                    body: request.bodyOrEmpty)
+                return MatrixResponse()
+            }
+        }
+
         /// # `POST /_matrix/client/v3/join/{roomIdOrAlias}`
         router.client("POST", "/join/{roomIdOrAlias}") { request in
             let roomID = try await rooms.join(
