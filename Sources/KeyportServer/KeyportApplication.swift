@@ -62,6 +62,14 @@ public enum KeyportApplication {
         let deviceLists = RemoteDeviceListService(
             store: storage, client: client, identity: identity, notifications: notifications, logger: logger,
             metrics: federationMetrics, leases: leases, clock: clock)
+        let keyRing = ServerKeyRing(store: storage, clock: clock, logger: logger) { server in
+            try await client.request(
+                server, method: "GET", path: "/_matrix/key/v2/server", timeout: .seconds(10),
+                maxResponseBytes: FederationResponseLimit.serverKeys)
+        }
+        let inboundPDUs = InboundPDUService(
+            store: storage, identity: identity, rooms: RoomFederationClient(client: client), keys: keyRing,
+            notifications: notifications, logger: logger)
         let services = Services(
             storage: storage, identity: identity,
             policy: RegistrationPolicy(
@@ -71,15 +79,13 @@ public enum KeyportApplication {
             bus: bus,
             remoteKeys: RemoteKeyDirectory(store: storage, client: client, deviceLists: deviceLists),
             remoteProfiles: RemoteProfileDirectory(client: client),
+            remoteRooms: RemoteJoinService(
+                store: storage, identity: identity, rooms: RoomFederationClient(client: client), pdus: inboundPDUs,
+                clock: clock),
             failedPasswordAttempts: config.failedLoginRateLimit, metrics: ServiceMetrics(factory: metricsFactory))
         background.append(
             LegacyRoomUpgradeService(
                 upgrade: LegacyRoomUpgrade(store: storage, identity: identity, logger: logger), logger: logger))
-        let keyRing = ServerKeyRing(store: storage, clock: clock, logger: logger) { server in
-            try await client.request(
-                server, method: "GET", path: "/_matrix/key/v2/server", timeout: .seconds(10),
-                maxResponseBytes: FederationResponseLimit.serverKeys)
-        }
         let sender = FederationSender(
             store: storage, client: client, identity: identity, keys: services.keys, signal: outbound,
             schedule: config.federationRetry, clock: clock, logger: logger, metrics: federationMetrics, leases: leases)
@@ -92,11 +98,9 @@ public enum KeyportApplication {
             queries: FederationQueryService(store: storage, identity: identity, keys: services.keys),
             transactions: TransactionService(
                 store: storage, identity: identity, deviceLists: deviceLists, notifications: notifications,
-                clock: clock, logger: logger,
-                pdus: InboundPDUService(
-                    store: storage, identity: identity, rooms: RoomFederationClient(client: client), keys: keyRing,
-                    notifications: notifications, logger: logger)),
+                clock: clock, logger: logger, pdus: inboundPDUs),
             profiles: services.profiles,
+            joins: JoinHostingService(store: storage, identity: identity, pdus: inboundPDUs, clock: clock),
             claimLimiter: RateLimiter(limit: config.federationKeyClaimRateLimit)
         ).register(into: &router)
         AdminFederationRoutes(admin: services.admin, sender: sender).register(into: &router)

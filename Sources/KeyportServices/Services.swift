@@ -26,6 +26,7 @@ public struct Services: Sendable {
         clock: ServerClock = .system, notifier: SyncNotifier = SyncNotifier(),
         outbound: OutboundSignal = OutboundSignal(), bus: any ChangeBus = SingleProcessChangeBus(),
         remoteKeys: (any RemoteKeyQuerying)? = nil, remoteProfiles: (any RemoteProfileQuerying)? = nil,
+        remoteRooms: (any RemoteRoomMembership)? = nil,
         failedPasswordAttempts: RateLimit = RateLimit(perSecond: 0.17, burst: 3),
         metrics: ServiceMetrics = ServiceMetrics()
     ) {
@@ -52,7 +53,8 @@ public struct Services: Sendable {
         self.deviceLists = deviceLists
         self.sharedSecret = SharedSecretRegistration(secret: policy.sharedSecret, store: storage, clock: clock)
         self.toDevice = ToDeviceService(store: storage, identity: identity, clock: clock, notifications: notifications)
-        let rooms = RoomService(store: storage, identity: identity, clock: clock, notifications: notifications)
+        let rooms = RoomService(
+            store: storage, identity: identity, clock: clock, notifications: notifications, remote: remoteRooms)
         self.rooms = rooms
         self.profiles = ProfileService(store: storage, identity: identity, rooms: rooms, remote: remoteProfiles)
         self.filters = FilterService(store: storage)

@@ -33,12 +33,11 @@ public struct EventDraft: Sendable {
 /// (https://spec.matrix.org/latest/server-server-api/#auth-events-selection), content hash, the
 /// server's signature, and the event ID the reference hash makes.
 public enum PDUBuilder {
-    /// The finished PDU. `state` is the state before the event (event IDs by key); `extra` adds
-    /// top-level fields (`redacts` before v11, for instance).
-    public static func build(
-        _ draft: EventDraft, version: RoomVersion, state: StateMap, serverName: String, key: SigningKey,
-        extra: JSONObject = [:]
-    ) throws(PDUFormatError) -> PDU {
+    /// The event without hashes or signatures, with its auth events chosen from `state`: what a
+    /// resident server offers as a `make_join` / `make_leave` template.
+    public static func template(
+        _ draft: EventDraft, version: RoomVersion, state: StateMap, extra: JSONObject = [:]
+    ) throws(PDUFormatError) -> JSONObject {
         var object: JSONObject = [
             "type": .string(draft.type), "sender": .string(draft.sender), "content": .object(draft.content),
             "origin_server_ts": .int(draft.originServerTS), "depth": .int(draft.depth),
@@ -51,6 +50,28 @@ public enum PDUBuilder {
         // The selection reads the parsed event, so parse a draft once to learn its keys.
         let unsigned = try PDU(parsing: object, roomVersion: version, assignedEventID: "$draft")
         object["auth_events"] = .array(AuthEventSelection.select(for: unsigned, from: state).map { .string($0) })
+        object["hashes"] = nil
+        object["signatures"] = nil
+        return object
+    }
+
+    /// The finished PDU. `state` is the state before the event (event IDs by key); `extra` adds
+    /// top-level fields (`redacts` before v11, for instance).
+    public static func build(
+        _ draft: EventDraft, version: RoomVersion, state: StateMap, serverName: String, key: SigningKey,
+        extra: JSONObject = [:]
+    ) throws(PDUFormatError) -> PDU {
+        try sign(
+            template(draft, version: version, state: state, extra: extra), version: version,
+            serverName: serverName, key: key)
+    }
+
+    /// Hashes and signs an event of this server's (a template filled in), and parses it.
+    public static func sign(
+        _ event: JSONObject, version: RoomVersion, serverName: String, key: SigningKey
+    ) throws(PDUFormatError) -> PDU {
+        var object = event
+        object["signatures"] = object["signatures"] ?? [:]
         do {
             object = try PDUSigning.hashAndSign(object, version: version, serverName: serverName, key: key)
         } catch {

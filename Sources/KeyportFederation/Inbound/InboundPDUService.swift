@@ -107,8 +107,10 @@ public struct InboundPDUService: Sendable {
 
     /// The PDU parsed in its room's version, with the sender's server's signature checked and the
     /// content hash compared (an altered event is taken redacted, as the spec says).
-    func verified(_ object: JSONObject) async throws -> (PDU, RoomVersion) {
-        guard let roomID = object["room_id"]?.stringValue else { throw Refusal("the event has no room_id") }
+    /// `room` names the room of an event that carries no `room_id` (a v12 create event, whose
+    /// hash makes the room ID).
+    func verified(_ object: JSONObject, room: String? = nil) async throws -> (PDU, RoomVersion) {
+        guard let roomID = object["room_id"]?.stringValue ?? room else { throw Refusal("the event has no room_id") }
         guard let name = try await store.roomVersion(roomID: roomID), let version = RoomVersion.named(name) else {
             throw Refusal("this server is not in the room \(roomID)")
         }
@@ -165,7 +167,7 @@ public struct InboundPDUService: Sendable {
     func storeOutliers(_ objects: [JSONObject], version: RoomVersion, roomID: String, budget: inout Int) async throws {
         var pdus: [PDU] = []
         for object in objects.prefix(max(0, budget)) {
-            guard let (pdu, _) = try? await verified(object), pdu.roomID == roomID else { continue }
+            guard let (pdu, _) = try? await verified(object, room: roomID), pdu.roomID == roomID else { continue }
             pdus.append(pdu)
         }
         budget -= pdus.count

@@ -112,6 +112,7 @@ public struct KeyportResponder: HTTPResponder {
         var matrixRequest = MatrixRequest(
             method: method, path: path, parameters: parameters, query: query, body: nil, session: nil,
             remoteAddress: clientAddress)
+        matrixRequest.queryValues = Self.parseQueryValues(request.uri.query)
         if route.access == .accessToken {
             guard let token = Self.accessToken(request, query: query) else { throw MatrixError.missingToken() }
             matrixRequest.session = try await accounts.authenticate(accessToken: token, remoteAddress: clientAddress)
@@ -178,6 +179,21 @@ public struct KeyportResponder: HTTPResponder {
             return nil
         }
         return query["access_token"]
+    }
+
+    /// Every value of each parameter, in order.
+    static func parseQueryValues(_ query: String?) -> [String: [String]] {
+        guard let query, !query.isEmpty else { return [:] }
+        var result: [String: [String]] = [:]
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncodingKeepingInvalid()
+            let value =
+                parts.count > 1
+                ? String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncodingKeepingInvalid() : ""
+            result[key, default: []].append(value)
+        }
+        return result
     }
 
     static func parseQuery(_ query: String?) -> [String: String] {

@@ -9,6 +9,8 @@ public struct MatrixRequest: Sendable {
     public var path: String
     public var parameters: [String: String]
     public var query: [String: String]
+    /// Every value of each query parameter, in order (`ver=10&ver=11`).
+    public var queryValues: [String: [String]] = [:]
     /// The JSON body when one was sent (an object); nil for an empty body.
     public var body: JSONObject?
     public var session: SessionRecord?

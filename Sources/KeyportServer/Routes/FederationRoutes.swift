@@ -7,6 +7,7 @@ struct FederationRoutes {
     let queries: FederationQueryService
     let transactions: TransactionService
     let profiles: ProfileService
+    let joins: JoinHostingService
     /// `rc_federation_key_claim`, per origin server: every claim uses up keys a peer cannot give back.
     let claimLimiter: RateLimiter
 
@@ -34,6 +35,22 @@ struct FederationRoutes {
             }
             return MatrixResponse(
                 .object(ProfileService.json(try await profiles.localProfile(of: userID), field: field)))
+        }
+        /// # `GET /make_join/{roomId}/{userId}?ver=…`
+        router.add("GET", prefix + "/make_join/{roomId}/{userId}", access: .federation) { request in
+            MatrixResponse(
+                .object(
+                    try await joins.makeJoin(
+                        origin: try request.requireOrigin(), roomID: request.parameter("roomId"),
+                        userID: request.parameter("userId"), versions: request.queryValues["ver"] ?? [])))
+        }
+        /// # `PUT /_matrix/federation/v2/send_join/{roomId}/{eventId}`
+        router.add("PUT", "/_matrix/federation/v2/send_join/{roomId}/{eventId}", access: .federation) { request in
+            MatrixResponse(
+                .object(
+                    try await joins.sendJoin(
+                        origin: try request.requireOrigin(), roomID: request.parameter("roomId"),
+                        eventID: request.parameter("eventId"), body: request.bodyOrEmpty)))
         }
         /// # `PUT /send/{txnId}`
         router.add("PUT", prefix + "/send/{txnId}", access: .federation) { request in

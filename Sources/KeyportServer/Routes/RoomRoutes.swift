@@ -35,7 +35,8 @@ struct RoomRoutes {
         /// # `POST /_matrix/client/v3/join/{roomIdOrAlias}`
         router.client("POST", "/join/{roomIdOrAlias}") { request in
             let roomID = try await rooms.join(
-                session: try request.requireSession(), roomIDOrAlias: request.parameter("roomIdOrAlias"))
+                session: try request.requireSession(), roomIDOrAlias: request.parameter("roomIdOrAlias"),
+                servers: (request.queryValues["via"] ?? []) + (request.queryValues["server_name"] ?? []))
             return MatrixResponse(.object(["room_id": .string(roomID)]))
         }
 

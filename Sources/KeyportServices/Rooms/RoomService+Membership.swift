@@ -27,9 +27,38 @@ extension RoomService {
             roomID: roomID, extra: [target])
     }
 
-    /// `POST /join/{roomIdOrAlias}` and `POST /rooms/{roomId}/join`.
-    public func join(session: SessionRecord, roomIDOrAlias: String) async throws -> String {
+    /// `POST /join/{roomIdOrAlias}` and `POST /rooms/{roomId}/join`. A room this server is not in
+    /// (an alias of another server, or a room with no local member) is joined through `servers`
+    /// (the request's `via` / `server_name`), the room ID's server and, for an invite, the inviter's.
+    public func join(session: SessionRecord, roomIDOrAlias: String, servers: [String] = []) async throws -> String {
+        if roomIDOrAlias.hasPrefix("#"), let colon = roomIDOrAlias.firstIndex(of: ":"), let remote {
+            let server = String(roomIDOrAlias[roomIDOrAlias.index(after: colon)...])
+            if !identity.isLocalServer(server) {
+                return try await remote.join(
+                    userID: session.userID, roomIDOrAlias: roomIDOrAlias, servers: servers + [server],
+                    content: try await joinContent(session.userID))
+            }
+        }
         let roomID = try await resolve(roomIDOrAlias)
+        if let remote, try await !isResident(roomID) {
+            var candidates = servers
+            if let invite = try await store.stateEvent(roomID: roomID, type: "m.room.member", stateKey: session.userID),
+                invite.content["membership"]?.stringValue == "invite",
+                let inviter = UserID(invite.sender)?.serverName.rawValue
+            {
+                candidates.append(inviter)
+            }
+            if let colon = roomID.firstIndex(of: ":") {
+                candidates.append(String(roomID[roomID.index(after: colon)...]))
+            }
+            candidates = candidates.filter { !identity.isLocalServer($0) }
+            guard !candidates.isEmpty else {
+                throw MatrixError.notFound("No server to join \(roomID) through; give one with 'via'")
+            }
+            return try await remote.join(
+                userID: session.userID, roomIDOrAlias: roomID, servers: candidates,
+                content: try await joinContent(session.userID))
+        }
         try await requireRoom(roomID)
         let current = try await membership(of: session.userID, in: roomID)
         if current == "join" { return roomID }
@@ -48,6 +77,11 @@ extension RoomService {
             ],
             roomID: roomID, extra: [session.userID])
         return roomID
+    }
+
+    /// Whether one of this server's users is joined to the room (then this server has its DAG).
+    func isResident(_ roomID: String) async throws -> Bool {
+        try await store.joinedMembers(roomID: roomID).contains { identity.isLocal($0) }
     }
 
     /// `POST /rooms/{roomId}/leave` (also rejects an invite).

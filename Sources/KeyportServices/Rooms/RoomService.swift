@@ -9,14 +9,17 @@ public struct RoomService: Sendable {
     let identity: ServerIdentity
     let clock: ServerClock
     let notifications: ChangeNotifications
+    /// Joins rooms elsewhere; nil where federation is off (tests of local rooms).
+    let remote: (any RemoteRoomMembership)?
     /// This process's writers of one room take turns (the store's compare-and-set decides across
     /// processes).
     let roomWrites = KeyedSerialQueue()
 
     public init(
         store: any RoomStore & StreamStore & AccountStore & ProfileStore, identity: ServerIdentity, clock: ServerClock,
-        notifications: ChangeNotifications
+        notifications: ChangeNotifications, remote: (any RemoteRoomMembership)? = nil
     ) {
+        self.remote = remote
         self.store = store
         self.identity = identity
         self.clock = clock

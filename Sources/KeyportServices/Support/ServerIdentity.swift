@@ -17,6 +17,9 @@ public struct ServerIdentity: Sendable {
 
     /// True if the user ID text parses and belongs to this server.
     public func isLocal(_ userID: String) -> Bool { UserID(userID).map(isLocal) ?? false }
+
+    /// True if `server` is this server's name.
+    public func isLocalServer(_ server: String) -> Bool { server == serverName.rawValue }
 }
 
 /// Milliseconds since the epoch, injectable for tests.

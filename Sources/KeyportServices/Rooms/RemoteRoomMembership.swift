@@ -1,0 +1,10 @@
+public import MatrixModel
+
+/// Joining rooms this server is not in, through a server that is (the federation handshakes live in
+/// KeyportFederation, which implements this).
+public protocol RemoteRoomMembership: Sendable {
+    /// Joins `userID` (ours) to `roomIDOrAlias` through the first of `servers` that answers, with
+    /// `content` as the join's member content; returns the room ID once the join is stored and
+    /// the room's state with it.
+    func join(userID: String, roomIDOrAlias: String, servers: [String], content: JSONObject) async throws -> String
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import KeyportStore
+import KeyportStoreSQLite
+import MatrixModel
+import Testing
+
+/// Two Keyports: a user of one joins a room of the other through make_join / send_join.
+@Suite struct FederatedJoinTests {
+    @Test(arguments: ["10", "11", "12"])
+    func aUserJoinsARoomOnAnotherServer(version: String) async throws {
+        let serverA = try FederatingServer()
+        let serverB = try FederatingServer()
+        try await serverA.run { a in
+            try await serverB.run { b in
+                let alice = try await a.register("alice")
+                let bob = try await b.register("bob")
+                let roomID = try await a.createRoom(
+                    alice, ["preset": "public_chat", "room_version": .string(version), "name": "Far away"])
+                let encodedRoom = roomID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? roomID
+                let joined = try await b.client(
+                    .post, "/join/\(encodedRoom)?server_name=\(serverA.serverName)", token: bob.token, body: [:])
+                #expect(joined.status == 200, "\(joined.body)")
+                #expect(joined["room_id"] == .string(roomID))
+
+                // Bob's server has the room: its state, and his join in the timeline.
+                let state = try await b.client(.get, "/rooms/\(encodedRoom)/state", token: bob.token)
+                #expect(state.status == 200, "\(state.body)")
+                let types = Set(state.body.arrayValue?.compactMap { $0["type"]?.stringValue } ?? [])
+                #expect(types.isSuperset(of: ["m.room.create", "m.room.power_levels", "m.room.name"]))
+                let members = try await b.client(.get, "/rooms/\(encodedRoom)/members", token: bob.token)
+                let joinedMembers = Set(
+                    members["chunk"]?.arrayValue?.filter { $0["content"]?["membership"] == "join" }
+                        .compactMap { $0["state_key"]?.stringValue } ?? [])
+                #expect(joinedMembers == [alice.userID, bob.userID])
+
+                // Alice's server took the join in as well.
+                let storeA = try SQLiteStore(path: serverA.databasePath)
+                #expect(try await storeA.joinedMembers(roomID: roomID) == [alice.userID, bob.userID].sorted())
+                let storeB = try SQLiteStore(path: serverB.databasePath)
+                #expect(try await storeB.roomVersion(roomID: roomID) == version)
+                let stateA = try await storeA.currentState(roomID: roomID).map(\.eventID).sorted()
+                let stateB = try await storeB.currentState(roomID: roomID).map(\.eventID).sorted()
+                #expect(stateA == stateB, "both servers hold the same current state")
+            }
+        }
+    }
+
+    @Test func aJoinTheRoomDoesNotAllowIsRefused() async throws {
+        let serverA = try FederatingServer()
+        let serverB = try FederatingServer()
+        try await serverA.run { a in
+            try await serverB.run { b in
+                let alice = try await a.register("alice")
+                let bob = try await b.register("bob")
+                let roomID = try await a.createRoom(alice, ["preset": "private_chat"])
+                let encodedRoom = roomID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? roomID
+                let joined = try await b.client(
+                    .post, "/join/\(encodedRoom)?via=\(serverA.serverName)", token: bob.token, body: [:])
+                #expect(joined.status == 403, "\(joined.body)")
+                #expect(joined["errcode"] == "M_FORBIDDEN")
+                let storeA = try SQLiteStore(path: serverA.databasePath)
+                #expect(try await storeA.joinedMembers(roomID: roomID) == [alice.userID])
+            }
+        }
+    }
+}
