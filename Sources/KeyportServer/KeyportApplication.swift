@@ -79,7 +79,7 @@ public enum KeyportApplication {
             bus: bus,
             remoteKeys: RemoteKeyDirectory(store: storage, client: client, deviceLists: deviceLists),
             remoteProfiles: RemoteProfileDirectory(client: client),
-            remoteRooms: RemoteJoinService(
+            remoteRooms: RemoteMembershipService(
                 store: storage, identity: identity, rooms: RoomFederationClient(client: client), pdus: inboundPDUs,
                 clock: clock),
             failedPasswordAttempts: config.failedLoginRateLimit, metrics: ServiceMetrics(factory: metricsFactory))
@@ -101,6 +101,7 @@ public enum KeyportApplication {
                 clock: clock, logger: logger, pdus: inboundPDUs),
             profiles: services.profiles,
             joins: JoinHostingService(store: storage, identity: identity, pdus: inboundPDUs, clock: clock),
+            invites: InviteService(store: storage, identity: identity, pdus: inboundPDUs, clock: clock),
             claimLimiter: RateLimiter(limit: config.federationKeyClaimRateLimit)
         ).register(into: &router)
         AdminFederationRoutes(admin: services.admin, sender: sender).register(into: &router)

@@ -114,6 +114,13 @@ public struct InboundPDUService: Sendable {
         guard let name = try await store.roomVersion(roomID: roomID), let version = RoomVersion.named(name) else {
             throw Refusal("this server is not in the room \(roomID)")
         }
+        return (try await verified(object, version: version), version)
+    }
+
+    /// The PDU parsed in `version`, with the signatures of the servers that must sign it checked
+    /// (keys valid at its `origin_server_ts`) and the content hash compared: an altered event is
+    /// taken redacted, as the spec says.
+    func verified(_ object: JSONObject, version: RoomVersion) async throws -> PDU {
         var pdu: PDU
         do {
             pdu = try PDU(parsing: object, roomVersion: version)
@@ -143,7 +150,7 @@ public struct InboundPDUService: Sendable {
                 throw Refusal("the event's content hash is wrong and its redacted form is malformed")
             }
         }
-        return (pdu, version)
+        return pdu
     }
 
     /// Fetches and stores (as outliers, each checked against its own auth events) the auth events

@@ -8,6 +8,7 @@ struct FederationRoutes {
     let transactions: TransactionService
     let profiles: ProfileService
     let joins: JoinHostingService
+    let invites: InviteService
     /// `rc_federation_key_claim`, per origin server: every claim uses up keys a peer cannot give back.
     let claimLimiter: RateLimiter
 
@@ -49,6 +50,14 @@ struct FederationRoutes {
             MatrixResponse(
                 .object(
                     try await joins.sendJoin(
+                        origin: try request.requireOrigin(), roomID: request.parameter("roomId"),
+                        eventID: request.parameter("eventId"), body: request.bodyOrEmpty)))
+        }
+        /// # `PUT /_matrix/federation/v2/invite/{roomId}/{eventId}`
+        router.add("PUT", "/_matrix/federation/v2/invite/{roomId}/{eventId}", access: .federation) { request in
+            MatrixResponse(
+                .object(
+                    try await invites.receive(
                         origin: try request.requireOrigin(), roomID: request.parameter("roomId"),
                         eventID: request.parameter("eventId"), body: request.bodyOrEmpty)))
         }

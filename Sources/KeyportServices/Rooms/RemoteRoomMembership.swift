@@ -7,4 +7,9 @@ public protocol RemoteRoomMembership: Sendable {
     /// `content` as the join's member content; returns the room ID once the join is stored and
     /// the room's state with it.
     func join(userID: String, roomIDOrAlias: String, servers: [String], content: JSONObject) async throws -> String
+
+    /// Sends an invite of a user of another server to that server (`/v2/invite`) with the room's
+    /// state as full PDUs (MSC4311); returns the invite as that server co-signed it, checked.
+    func invite(_ event: JSONObject, roomID: String, eventID: String, version: String, roomState: [JSONObject])
+        async throws -> JSONObject
 }

@@ -152,3 +152,27 @@ extension RoomService {
         return changes
     }
 }
+
+extension RoomService {
+    /// Builds one event of this server's on the room's current state and checks it, without storing
+    /// it: for an invite that the invitee's server must co-sign first. Returns the PDU, the state
+    /// before it and the room's version.
+    func prepareLocal(_ draft: LocalDraft, roomID: String) async throws -> (PDU, StateMap, RoomVersion) {
+        guard let name = try await store.roomVersion(roomID: roomID), let version = RoomVersion.named(name) else {
+            throw MatrixError.notFound("Unknown room \(roomID)")
+        }
+        let tips = try await store.events(try await store.forwardExtremities(roomID: roomID)).values.sorted {
+            ($0.depth, $0.eventID) > ($1.depth, $1.eventID)
+        }
+        let prevs = Array(tips.prefix(PDU.maxPrevEvents))
+        var state = WorkingState()
+        for event in try await store.currentState(roomID: roomID) {
+            state.apply(try event.parsedPDU(version: version))
+        }
+        let before = state.ids
+        let pdus = try build(
+            [draft], roomID: roomID, version: version, state: &state, prevEvents: prevs.map(\.eventID),
+            depth: (prevs.map(\.depth).max() ?? 0) + 1)
+        return (pdus[0], before, version)
+    }
+}

@@ -1,5 +1,6 @@
 public import KeyportStore
 public import MatrixModel
+import MatrixRooms
 
 extension RoomService {
     /// `POST /rooms/{roomId}/invite`.
@@ -22,6 +23,10 @@ extension RoomService {
         }
         var content: JSONObject = ["membership": "invite"]
         if let reason = try body.optionalString("reason") { content["reason"] = .string(reason) }
+        if !identity.isLocal(target), let remote {
+            try await inviteRemote(target, content: content, session: session, roomID: roomID, remote: remote)
+            return
+        }
         try await append(
             [event(roomID: roomID, type: "m.room.member", stateKey: target, sender: session.userID, content: content)],
             roomID: roomID, extra: [target])
@@ -99,5 +104,41 @@ extension RoomService {
                     content: ["membership": "leave"])
             ],
             roomID: roomID, extra: [session.userID])
+    }
+
+    /// The state an invitee's server gets with an invite: the create event, join rules, name,
+    /// alias, topic, avatar, encryption and the inviter's membership, as full PDUs.
+    static let inviteStateTypes: Set<String> = [
+        "m.room.create", "m.room.join_rules", "m.room.name", "m.room.canonical_alias", "m.room.topic",
+        "m.room.avatar", "m.room.encryption",
+    ]
+
+    /// An invite of another server's user: built and checked here, co-signed by the invitee's
+    /// server, then stored like any event of the room.
+    func inviteRemote(
+        _ target: String, content: JSONObject, session: SessionRecord, roomID: String, remote: any RemoteRoomMembership
+    ) async throws {
+        try await roomWrites.run(roomID) {
+            let draft = LocalDraft(type: "m.room.member", stateKey: target, sender: session.userID, content: content)
+            let (pdu, stateBefore, version) = try await prepareLocal(draft, roomID: roomID)
+            let roomState = try await store.currentState(roomID: roomID).filter {
+                Self.inviteStateTypes.contains($0.type) || ($0.type == "m.room.member" && $0.stateKey == session.userID)
+            }.map(\.pdu)
+            let cosigned = try await remote.invite(
+                pdu.object, roomID: roomID, eventID: pdu.eventID, version: version.identifier, roomState: roomState)
+            let invite: PDU
+            do {
+                invite = try PDU(parsing: cosigned, roomVersion: version)
+            } catch {
+                throw MatrixError(status: 502, errcode: "M_UNKNOWN", "The invitee's server returned a malformed invite")
+            }
+            guard invite.eventID == pdu.eventID else {
+                throw MatrixError(status: 502, errcode: "M_UNKNOWN", "The invitee's server changed the invite")
+            }
+            try await RoomGraphWriter(store: store).write(
+                invite, verdict: .accepted, stateBefore: stateBefore, version: version)
+        }
+        await notifications.wake(try await store.joinedMembers(roomID: roomID) + [target])
+        await notifications.outboundQueued()
     }
 }

@@ -64,4 +64,39 @@ import Testing
             }
         }
     }
+
+    @Test func anInviteCrossesServersAndTheInviteeJoinsThroughTheInviter() async throws {
+        let serverA = try FederatingServer()
+        let serverB = try FederatingServer()
+        try await serverA.run { a in
+            try await serverB.run { b in
+                let alice = try await a.register("alice")
+                let bob = try await b.register("bob")
+                let roomID = try await a.createRoom(alice, ["preset": "private_chat", "name": "Invite only"])
+                let encodedRoom = roomID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? roomID
+                let invited = try await a.client(
+                    .post, "/rooms/\(encodedRoom)/invite", token: alice.token, body: ["user_id": .string(bob.userID)])
+                #expect(invited.status == 200, "\(invited.body)")
+
+                // Bob's /sync shows the invite with the room's name and create event.
+                let sync = try await b.syncRooms(bob)
+                let inviteState = sync["rooms"]?["invite"]?[roomID]?["invite_state"]?["events"]?.arrayValue ?? []
+                let types = Set(inviteState.compactMap { $0["type"]?.stringValue })
+                #expect(types.isSuperset(of: ["m.room.create", "m.room.name", "m.room.member"]), "\(sync.body)")
+
+                // The invite in Alice's room carries Bob's server's signature.
+                let storeA = try SQLiteStore(path: serverA.databasePath)
+                let invite = try #require(
+                    try await storeA.stateEvent(roomID: roomID, type: "m.room.member", stateKey: bob.userID))
+                #expect(invite.content["membership"] == "invite")
+                #expect(invite.pdu["signatures"]?[serverB.serverName] != nil)
+
+                // Bob joins with no server named: the inviter's server is used.
+                let joined = try await b.client(.post, "/join/\(encodedRoom)", token: bob.token, body: [:])
+                #expect(joined.status == 200, "\(joined.body)")
+                #expect(try await storeA.joinedMembers(roomID: roomID) == [alice.userID, bob.userID].sorted())
+                #expect(try await b.joinedRooms(bob) == [roomID])
+            }
+        }
+    }
 }

@@ -9,7 +9,7 @@ import MatrixRooms
 /// signatures and hashes (through ``InboundPDUService``), the auth chain against itself, the join
 /// against the returned state — and stored: the state and auth chain as outliers, the join as the
 /// first timeline event with the returned state before it.
-public struct RemoteJoinService: RemoteRoomMembership {
+public struct RemoteMembershipService: RemoteRoomMembership {
     let store: any KeyportStorage
     let identity: ServerIdentity
     let rooms: RoomFederationClient
