@@ -102,6 +102,7 @@ public enum KeyportApplication {
             profiles: services.profiles,
             joins: JoinHostingService(store: storage, identity: identity, pdus: inboundPDUs, clock: clock),
             invites: InviteService(store: storage, identity: identity, pdus: inboundPDUs, clock: clock),
+            leaves: LeaveHostingService(store: storage, identity: identity, pdus: inboundPDUs, clock: clock),
             claimLimiter: RateLimiter(limit: config.federationKeyClaimRateLimit)
         ).register(into: &router)
         AdminFederationRoutes(admin: services.admin, sender: sender).register(into: &router)

@@ -9,6 +9,7 @@ struct FederationRoutes {
     let profiles: ProfileService
     let joins: JoinHostingService
     let invites: InviteService
+    let leaves: LeaveHostingService
     /// `rc_federation_key_claim`, per origin server: every claim uses up keys a peer cannot give back.
     let claimLimiter: RateLimiter
 
@@ -58,6 +59,22 @@ struct FederationRoutes {
             MatrixResponse(
                 .object(
                     try await invites.receive(
+                        origin: try request.requireOrigin(), roomID: request.parameter("roomId"),
+                        eventID: request.parameter("eventId"), body: request.bodyOrEmpty)))
+        }
+        /// # `GET /make_leave/{roomId}/{userId}`
+        router.add("GET", prefix + "/make_leave/{roomId}/{userId}", access: .federation) { request in
+            MatrixResponse(
+                .object(
+                    try await leaves.makeLeave(
+                        origin: try request.requireOrigin(), roomID: request.parameter("roomId"),
+                        userID: request.parameter("userId"))))
+        }
+        /// # `PUT /_matrix/federation/v2/send_leave/{roomId}/{eventId}`
+        router.add("PUT", "/_matrix/federation/v2/send_leave/{roomId}/{eventId}", access: .federation) { request in
+            MatrixResponse(
+                .object(
+                    try await leaves.sendLeave(
                         origin: try request.requireOrigin(), roomID: request.parameter("roomId"),
                         eventID: request.parameter("eventId"), body: request.bodyOrEmpty)))
         }

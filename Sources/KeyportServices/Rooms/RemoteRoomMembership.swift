@@ -12,4 +12,7 @@ public protocol RemoteRoomMembership: Sendable {
     /// state as full PDUs (MSC4311); returns the invite as that server co-signed it, checked.
     func invite(_ event: JSONObject, roomID: String, eventID: String, version: String, roomState: [JSONObject])
         async throws -> JSONObject
+
+    /// Leaves a room this server is not in (rejects an invite) through one of `servers`.
+    func leave(userID: String, roomID: String, servers: [String]) async throws
 }

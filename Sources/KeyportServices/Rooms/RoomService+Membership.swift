@@ -97,6 +97,14 @@ extension RoomService {
         guard current == "join" || current == "invite" else {
             throw MatrixError.forbidden("You are not in this room")
         }
+        if current == "invite", let remote, try await !isResident(roomID) {
+            // Rejecting an invite to a room this server is not in goes through the inviter's server.
+            let invite = try await store.stateEvent(roomID: roomID, type: "m.room.member", stateKey: session.userID)
+            let servers = [invite.flatMap { UserID($0.sender)?.serverName.rawValue }].compactMap { $0 }
+            try await remote.leave(userID: session.userID, roomID: roomID, servers: servers)
+            await notifications.wake([session.userID])
+            return
+        }
         try await append(
             [
                 event(

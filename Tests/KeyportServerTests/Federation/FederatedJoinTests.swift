@@ -99,4 +99,28 @@ import Testing
             }
         }
     }
+
+    @Test func aRejectedInviteReachesTheInvitersServerThroughMakeAndSendLeave() async throws {
+        let serverA = try FederatingServer()
+        let serverB = try FederatingServer()
+        try await serverA.run { a in
+            try await serverB.run { b in
+                let alice = try await a.register("alice")
+                let bob = try await b.register("bob")
+                let roomID = try await a.createRoom(alice, ["preset": "private_chat"])
+                let encodedRoom = roomID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? roomID
+                let invited = try await a.client(
+                    .post, "/rooms/\(encodedRoom)/invite", token: alice.token, body: ["user_id": .string(bob.userID)])
+                #expect(invited.status == 200, "\(invited.body)")
+                let rejected = try await b.client(.post, "/rooms/\(encodedRoom)/leave", token: bob.token, body: [:])
+                #expect(rejected.status == 200, "\(rejected.body)")
+                let storeA = try SQLiteStore(path: serverA.databasePath)
+                let member = try await storeA.stateEvent(roomID: roomID, type: "m.room.member", stateKey: bob.userID)
+                #expect(member?.content["membership"] == "leave")
+                #expect(member?.sender == bob.userID)
+                let storeB = try SQLiteStore(path: serverB.databasePath)
+                #expect(try await storeB.memberships(userID: bob.userID).map(\.membership) == ["leave"])
+            }
+        }
+    }
 }
