@@ -35,6 +35,7 @@ struct DeviceListFanOut: Sendable {
         for change in try await store.deviceListChanges(from: from, to: to) {
             if change.kind == .membership {
                 edus += try await joinUpdates(change)
+                if change.membership != "join" { try await forgetUntrackedLists(after: change) }
                 continue
             }
             guard identity.isLocal(change.userID), change.kind == .device || change.kind == .crossSigning else {
@@ -85,6 +86,25 @@ struct DeviceListFanOut: Sendable {
             }
         }
         return edus
+    }
+
+    /// A leave can end the last room a remote user shared with this server's users: their cached
+    /// device list then stops being kept up to date by their server, so it is forgotten (a later
+    /// query asks their server again).
+    private func forgetUntrackedLists(after change: DeviceListChange) async throws {
+        guard let roomID = change.roomID else { return }
+        var candidates = Set<String>()
+        if identity.isLocal(change.userID) {
+            candidates = Set(try await store.joinedMembers(roomID: roomID).filter { !identity.isLocal($0) })
+        } else {
+            candidates = [change.userID]
+        }
+        for userID in candidates.sorted() {
+            let sharing = try await store.usersSharingRoom(with: userID)
+            if !sharing.contains(where: { identity.isLocal($0) }) {
+                try await store.forgetRemoteDeviceList(userID: userID)
+            }
+        }
     }
 
     private func deviceUpdate(_ change: DeviceListChange) async throws -> (type: String, content: JSONObject)? {

@@ -123,4 +123,28 @@ import Testing
             }
         }
     }
+
+    @Test func aRemoteUsersCachedListIsForgottenWhenNoRoomIsSharedAnyMore() async throws {
+        let server = try FederatingServer()
+        try await server.run { a in
+            let alice = try await a.register("alice")
+            let bob = "@bob:elsewhere.test"
+            let store = try SQLiteStore(path: server.databasePath)
+            try await FederationDeviceListTests.shareRoom(server.databasePath, [alice.userID, bob])
+            _ = try await store.setMembership(roomID: "!other:test", userID: bob, membership: "join")
+            try await store.replaceRemoteDeviceList(
+                RemoteDeviceList(
+                    userID: bob, streamID: 3, stale: false, devices: [], masterKey: nil, selfSigningKey: nil))
+            // Leaving a room alice is not in keeps the list; leaving the last shared one drops it.
+            _ = try await store.setMembership(roomID: "!other:test", userID: bob, membership: "leave")
+            _ = try await a.register("carol")  // a later change, so the fan-out has run past the leave
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await store.remoteDeviceList(userID: bob) != nil)
+            _ = try await store.setMembership(roomID: "!shared:test", userID: bob, membership: "leave")
+            try await eventually("bob's list is forgotten") {
+                _ = try await a.client(.get, "/account/whoami", token: alice.token)
+                return try await store.remoteDeviceList(userID: bob) == nil
+            }
+        }
+    }
 }
