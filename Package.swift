@@ -152,7 +152,7 @@ let package = Package(
         .target(
             name: "KeyportFederation",
             dependencies: [
-                "MatrixModel", "MatrixSigning", "KeyportStore", "KeyportServices",
+                "MatrixModel", "MatrixSigning", "MatrixRooms", "KeyportStore", "KeyportServices",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -374,7 +374,7 @@ let package = Package(
         .testTarget(
             name: "KeyportServerTests",
             dependencies: [
-                "MatrixModel", "MatrixSigning", "KeyportServer", "KeyportServices", "KeyportStore",
+                "MatrixModel", "MatrixSigning", "MatrixRooms", "KeyportServer", "KeyportServices", "KeyportStore",
                 "KeyportStoreSQLite",
                 "KeyportFederation", "KeyportTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
