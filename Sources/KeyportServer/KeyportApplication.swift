@@ -105,6 +105,9 @@ public enum KeyportApplication {
             leaves: LeaveHostingService(store: storage, identity: identity, pdus: inboundPDUs, clock: clock),
             claimLimiter: RateLimiter(limit: config.federationKeyClaimRateLimit)
         ).register(into: &router)
+        FederationRoomRoutes(
+            rooms: RoomEventQueryService(store: storage, identity: identity), identity: identity, clock: clock
+        ).register(into: &router)
         AdminFederationRoutes(admin: services.admin, sender: sender).register(into: &router)
         var responder = KeyportResponder(
             router: router, accounts: services.accounts, maxRequestSize: config.maxRequestSize, logger: logger,

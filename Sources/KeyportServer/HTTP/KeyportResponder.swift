@@ -107,12 +107,12 @@ public struct KeyportResponder: HTTPResponder {
             throw MatrixError.unrecognized()
         }
         template = route.template
-        let query = Self.parseQuery(request.uri.query)
+        let queryValues = Self.parseQueryValues(request.uri.query)
+        let query = queryValues.compactMapValues(\.first)
         let clientAddress = clientAddress(request, context: context)
         var matrixRequest = MatrixRequest(
-            method: method, path: path, parameters: parameters, query: query, body: nil, session: nil,
-            remoteAddress: clientAddress)
-        matrixRequest.queryValues = Self.parseQueryValues(request.uri.query)
+            method: method, path: path, parameters: parameters, query: query, queryValues: queryValues, body: nil,
+            session: nil, remoteAddress: clientAddress)
         if route.access == .accessToken {
             guard let token = Self.accessToken(request, query: query) else { throw MatrixError.missingToken() }
             matrixRequest.session = try await accounts.authenticate(accessToken: token, remoteAddress: clientAddress)
@@ -181,7 +181,7 @@ public struct KeyportResponder: HTTPResponder {
         return query["access_token"]
     }
 
-    /// Every value of each parameter, in order.
+    /// Every value of each query parameter, in the order given (`?v=a&v=b` is `["v": ["a", "b"]]`).
     static func parseQueryValues(_ query: String?) -> [String: [String]] {
         guard let query, !query.isEmpty else { return [:] }
         var result: [String: [String]] = [:]
@@ -192,20 +192,6 @@ public struct KeyportResponder: HTTPResponder {
                 parts.count > 1
                 ? String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncodingKeepingInvalid() : ""
             result[key, default: []].append(value)
-        }
-        return result
-    }
-
-    static func parseQuery(_ query: String?) -> [String: String] {
-        guard let query, !query.isEmpty else { return [:] }
-        var result: [String: String] = [:]
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncodingKeepingInvalid()
-            let value =
-                parts.count > 1
-                ? String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncodingKeepingInvalid() : ""
-            if result[key] == nil { result[key] = value }
         }
         return result
     }

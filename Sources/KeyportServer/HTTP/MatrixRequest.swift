@@ -8,8 +8,9 @@ public struct MatrixRequest: Sendable {
     public var method: String
     public var path: String
     public var parameters: [String: String]
+    /// The first value of each query parameter.
     public var query: [String: String]
-    /// Every value of each query parameter, in order (`ver=10&ver=11`).
+    /// Every value of each query parameter, in order (`?v=a&v=b`).
     public var queryValues: [String: [String]] = [:]
     /// The JSON body when one was sent (an object); nil for an empty body.
     public var body: JSONObject?
