@@ -46,7 +46,7 @@ struct StateBeforeEvent: Sendable {
         if states.allSatisfy({ $0[key] == first[key] }) { return first[key] }
         let resolved = try await StateResolver.resolve(
             version: version, stateSets: states.map(Self.stateMap),
-            source: StoredEventsResolutionSource(store: store, version: version), roomID: event.roomID)
+            source: StoreResolutionSource(store: store, version: version), roomID: event.roomID)
         return resolved[key.stateKeyValue]
     }
 
