@@ -13,6 +13,8 @@ public struct Services: Sendable {
     public let sharedSecret: SharedSecretRegistration
     public let toDevice: ToDeviceService
     public let rooms: RoomService
+    /// Queues stored local room events for the other servers in their rooms.
+    public let outboundRoomEvents: OutboundRoomEvents
     public let sync: SyncService
     public let filters: FilterService
     public let notifications: ChangeNotifications
@@ -56,6 +58,8 @@ public struct Services: Sendable {
         let rooms = RoomService(
             store: storage, identity: identity, clock: clock, notifications: notifications, remote: remoteRooms)
         self.rooms = rooms
+        self.outboundRoomEvents = OutboundRoomEvents(
+            store: storage, identity: identity, clock: clock, notifications: notifications)
         self.profiles = ProfileService(store: storage, identity: identity, rooms: rooms, remote: remoteProfiles)
         self.filters = FilterService(store: storage)
         self.admin = AdminService(store: storage, identity: identity, notifications: notifications)

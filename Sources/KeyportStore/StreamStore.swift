@@ -26,6 +26,6 @@ public protocol StreamStore: Sendable {
 
 /// Everything Keyport keeps, as one value the composition root hands to the services.
 public typealias KeyportStorage = AccountStore & DeviceStore & KeyStore & CrossSigningStore & StreamStore
-    & ToDeviceStore & RoomStore & ServerKeyStore & FederationStore & RemoteDeviceStore & StoreHealth
-    & AuthStateStore & LeaseStore & DestinationRetryStore & AccountDataStore
+    & ToDeviceStore & RoomStore & ServerKeyStore & FederationStore & OutboundPDUStore & RemoteDeviceStore
+    & StoreHealth & AuthStateStore & LeaseStore & DestinationRetryStore & AccountDataStore
     & ProfileStore & KeyBackupStore & DehydratedDeviceStore

@@ -59,6 +59,7 @@ public enum PortPlan {
         PortedTable("room_state_groups"),
         PortedTable("room_state_group_entries"),
         PortedTable("room_forward_extremities"),
+        PortedTable("federation_pdu_outbox"),
     ]
 
     /// The SQLite tables not copied, with the reason.

@@ -386,5 +386,6 @@ extension PostgresMigrations {
                 """
             ]),
         v10RoomGraph,
+        v11OutboundPDUs,
     ]
 }

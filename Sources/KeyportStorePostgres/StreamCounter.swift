@@ -11,18 +11,21 @@ import PostgresNIO
 /// committed position N means every row up to N is committed (or rolled back, leaving a hole no
 /// one will fill). An auto-increment column would let position N+1 commit while N is still open.
 ///
-/// A transaction that advances several counters takes them in `lockOrder` (room events first;
-/// device-list changes are given positions at commit), so two writers never wait in a circle; a
-/// deadlock all the same is retried like any other.
+/// A transaction that advances several counters takes them in `lockOrder` (room events first, then
+/// the PDU queue a room write will fill; device-list changes are given positions at commit), so two
+/// writers never wait in a circle; a deadlock all the same is retried like any other.
 enum StreamCounter: String, CaseIterable {
     case roomEvents = "room_events"
     case deviceList = "device_list"
     case toDevice = "to_device"
     case federationOutbox = "federation_outbox"
+    case federationPDUOutbox = "federation_pdu_outbox"
     case accountData = "account_data"
 
     /// The order in which one transaction may take several counters.
-    static let lockOrder: [StreamCounter] = [.roomEvents, .deviceList, .toDevice, .federationOutbox, .accountData]
+    static let lockOrder: [StreamCounter] = [
+        .roomEvents, .federationPDUOutbox, .deviceList, .toDevice, .federationOutbox, .accountData,
+    ]
 
     /// The table whose rows take their positions from this counter, and the column holding them.
     var positionedColumn: (table: String, column: String) {
@@ -31,6 +34,7 @@ enum StreamCounter: String, CaseIterable {
         case .deviceList: ("device_list_stream", "stream_id")
         case .toDevice: ("device_inbox", "stream_id")
         case .federationOutbox: ("federation_outbox", "id")
+        case .federationPDUOutbox: ("federation_pdu_outbox", "id")
         // Every write gives its row a new position and rows are never deleted, so the newest row
         // holds the counter's value.
         case .accountData: ("account_data", "stream_id")

@@ -383,6 +383,21 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("v16-outbound-pdus") { db in
+            // Room events waiting to be sent, per destination, in queue order. An entry names the
+            // event; its PDU stays in `room_events.pdu_json` and is read with the entry.
+            try db.execute(
+                sql: """
+                    CREATE TABLE federation_pdu_outbox (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        destination TEXT NOT NULL,
+                        event_id TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        UNIQUE (destination, event_id)
+                    );
+                    CREATE INDEX federation_pdu_outbox_destination ON federation_pdu_outbox (destination, id);
+                    """)
+        }
         return migrator
     }
 }

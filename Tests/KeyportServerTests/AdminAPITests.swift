@@ -173,6 +173,13 @@ struct AdminDestinationTests {
             let destination = "127.0.0.1:1"
             let store = try SQLiteStore(path: "\(directory)/keyport.db")
             try await store.enqueueEDUs([QueuedEDU(destination: destination, type: "m.test", content: [:])], now: 1)
+            try await store.createRoom(roomID: "!queued:test", version: "12", creator: "@root:test", now: 1)
+            try await store.appendEvents([
+                RoomEvent(
+                    eventID: "$queued", roomID: "!queued:test", type: "m.room.message", stateKey: nil,
+                    sender: "@root:test", content: [:], originServerTS: 1, pdu: ["type": "m.room.message"])
+            ])
+            try await store.enqueuePDUs(eventIDs: ["$queued"], destinations: [destination], now: 1)
             let path = "/_synapse/admin/v1/federation/destinations/\(destination)"
             var shown = try await client.request(.get, path, token: admin)
             let deadline = ContinuousClock.now + .seconds(20)
@@ -196,6 +203,8 @@ struct AdminDestinationTests {
             #expect(MetricsTests.value("keyport_federation_destinations_backed_off", in: metrics) == 1)
             #expect(
                 MetricsTests.value(#"keyport_federation_queued_edus{destination="127.0.0.1:1"}"#, in: metrics) == 1)
+            #expect(
+                MetricsTests.value(#"keyport_federation_queued_pdus{destination="127.0.0.1:1"}"#, in: metrics) == 1)
 
             let reset = try await client.request(.post, path + "/reset_connection", token: admin, body: [:])
             #expect(reset.status == 200)

@@ -25,6 +25,8 @@ extension StoreConformance {
             try await store.addSignatures([signature])
             try await store.setMembership(roomID: "!r:x", userID: alice, membership: "join")
             try await store.setMembership(roomID: "!r:x", userID: bob, membership: "join")
+            try await RoomGraphChecks.seed(store)
+            try await store.enqueuePDUs(eventIDs: ["$join"], destinations: ["d.example"], now: 3)
             position = try await store.currentDeviceListPosition()
             _ = try await store.createBackupVersion(userID: alice, algorithm: "m.a", authData: KeyBackupChecks.authData)
             #expect(try await store.deleteBackupVersion(userID: alice, version: 1))
@@ -59,6 +61,14 @@ extension StoreConformance {
             try await store.backupKeys(userID: alice, version: 2, scope: .all)
                 == [KeyBackupChecks.session("!r:x", "S", backedUpKey)])
         #expect(try await store.createBackupVersion(userID: alice, algorithm: "m.c", authData: [:]) == 3)
+        let queued = try await store.queuedPDUs(destination: "d.example", limit: 10)
+        #expect(queued.map(\.eventID) == ["$join"], "a queued PDU is still queued")
+        #expect(
+            queued.first?.pdu
+                == RoomGraphChecks.event(
+                    "join", type: "m.room.member", stateKey: alice,
+                    content: ["membership": "join"], prev: ["$create"], auth: ["$create"], depth: 2
+                ).pdu)
 
         // Claimed keys stay claimed and the stream continues after the old position.
         #expect(try await store.claimKeys([claimTarget(alice, "D")], now: 2).map(\.key) == [otk("B")])

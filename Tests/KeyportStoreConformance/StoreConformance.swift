@@ -29,6 +29,7 @@ public enum StoreConformance {
     public static let checks: [StoreCheck] =
         AccountChecks.all + DeviceChecks.all + KeyUploadChecks.all + KeyClaimChecks.all + CrossSigningChecks.all
         + StreamChecks.all + ToDeviceChecks.all + RoomChecks.all + RoomGraphChecks.all + FederationChecks.all
+        + OutboundPDUChecks.all
         + HealthChecks.all
         + QueueCountChecks.all + AuthStateChecks.all + LeaseChecks.all
         + DestinationRetryChecks.all + AccountDataChecks.all + ProfileChecks.all + KeyBackupChecks.all

@@ -7,8 +7,8 @@ import MatrixModel
 /// keys (some claimed) and fallback keys (one used), cross-signing keys and signatures, to-device
 /// messages (some acknowledged, so the stream's high-water mark lies above every row left),
 /// device-list changes, rooms with state, messages, aliases and filters, a room as a graph of PDUs
-/// (`PortFixture+RoomGraph`), the federation queue
-/// (some EDUs sent), the device-list fan-out, remote device lists (one stale), inbound
+/// (`PortFixture+RoomGraph`), the federation queues
+/// (some EDUs and PDUs sent), the device-list fan-out, remote device lists (one stale), inbound
 /// transactions, server keys and user-interactive-auth state.
 enum PortFixture {
     static let dave = "@dave:example.com"
@@ -226,6 +226,16 @@ enum PortFixture {
         else { throw StoreError.conflict("the lease of a fresh store is free") }
         _ = try await store.deleteQueuedEDUs(
             ids: try await store.queuedEDUs(destination: "gone.example", limit: 10).map(\.id), under: lease)
+        // Room events queued for other servers, one stored without a PDU; gone.example's newest
+        // entries were sent, so the PDU queue's high-water mark too lies above every entry left.
+        try await store.enqueuePDUs(
+            eventIDs: ["$g-create", "$g-join", "$g-power"], destinations: ["remote.example", "gone.example"],
+            now: 8_006)
+        try await store.enqueuePDUs(eventIDs: ["$hello", "$g-topic"], destinations: ["gone.example"], now: 8_007)
+        let sentPDUs = try await store.queuedPDUs(destination: "gone.example", limit: 10).filter {
+            ["$g-power", "$g-topic"].contains($0.eventID)
+        }
+        _ = try await store.deleteQueuedPDUs(ids: sentPDUs.map(\.id), under: lease)
         try await store.setDestinationRetry(
             DestinationRetry(
                 destination: "stale.example", failureTS: 8_004, retryLastTS: 8_005, retryInterval: 600_000,

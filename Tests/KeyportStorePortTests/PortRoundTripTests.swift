@@ -151,6 +151,16 @@ struct PortRoundTripTests {
         #expect(
             try await postgres.queuedEDUs(destination: "gone.example", limit: 10).map(\.id).allSatisfy { $0 > outbox })
 
+        let pduOutbox = try #require(marks["federation_pdu_outbox"])
+        let queuedPDUs = try await PortFixture.destinations.asyncFlatMap { destination in
+            try await sqlite.queuedPDUs(destination: destination, limit: 100)
+        }
+        #expect(!queuedPDUs.isEmpty && queuedPDUs.allSatisfy { $0.id < pduOutbox }, "the fixture sent the newest")
+        try await postgres.enqueuePDUs(eventIDs: ["$g-fork-a"], destinations: ["gone.example"], now: 1)
+        let afterPort = try await postgres.queuedPDUs(destination: "gone.example", limit: 10)
+        #expect(afterPort.last?.eventID == "$g-fork-a", "queued after the copied entries")
+        #expect(afterPort.last.map { $0.id > pduOutbox } == true)
+
         // One-time keys are claimed in upload order, kept by a sequence: a key uploaded now comes
         // after the copied ones still unclaimed.
         _ = try await postgres.uploadKeys(upload(carol, "C1", otks: [otk("after-port")]))

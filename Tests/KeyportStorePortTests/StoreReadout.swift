@@ -82,8 +82,11 @@ enum StoreReadout {
         record("transaction", try await store.transactionResponse(origin: "remote.example", transactionID: "t-1"))
         record("destinations", try await store.destinationsWithQueuedEDUs().sorted())
         record("queued counts", try await store.queuedEDUCounts())
+        record("PDU destinations", try await store.destinationsWithQueuedPDUs())
+        record("queued PDU counts", try await store.queuedPDUCounts())
         for destination in PortFixture.destinations {
             record("queue \(destination)", try await store.queuedEDUs(destination: destination, limit: 100))
+            record("PDU queue \(destination)", try await store.queuedPDUs(destination: destination, limit: 100))
         }
         record("fan-out position", try await store.deviceListFanOutPosition())
         for user in PortFixture.remoteUsers {

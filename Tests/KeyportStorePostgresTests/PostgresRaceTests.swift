@@ -46,6 +46,9 @@ struct PostgresRaceTests {
             expectedExtremities: [], extremities: ["$held"], currentState: [key: "$held"])
     }
 
+    /// The room whose events A and B queue for another server, stored before either starts.
+    static let queuedRoom = "!gap-queued:example.com"
+
     static func message(_ deviceID: String) -> ToDeviceBatch {
         ToDeviceBatch(
             sender: alice, type: "m.test", local: [.init(userID: bob, deviceID: deviceID, content: [:])],
@@ -96,6 +99,18 @@ struct PostgresRaceTests {
             visibleAfter: { store, position in
                 !(try await store.accountDataChanges(userID: alice, after: position, upTo: .max).isEmpty)
             }),
+        // A sender reads the oldest queued entries and deletes them once sent: an entry it saw
+        // before an older one committed would go out of order.
+        Stream(
+            name: "outbound PDU queue",
+            position: { store in try await store.read { try await $0.currentPosition(.federationPDUOutbox) } },
+            hold: { db in
+                try await PostgresStore.insertPDUs(db, eventIDs: ["$queued-a"], destinations: ["d.example"], now: 1)
+            },
+            write: { try await $0.enqueuePDUs(eventIDs: ["$queued-b"], destinations: ["d.example"], now: 2) },
+            visibleAfter: { store, position in
+                try await store.queuedPDUs(destination: "d.example", limit: 10).contains { $0.id > position }
+            }),
     ]
 
     /// Transaction A takes position N and stays open; transaction B, a whole store call, would take
@@ -109,9 +124,15 @@ struct PostgresRaceTests {
             try await createAccounts(store, alice, bob)
             try await login(store, bob, "B1")
             try await login(store, bob, "B2")
-            for roomID in [Self.room, Self.otherRoom] {
+            for roomID in [Self.room, Self.otherRoom, Self.queuedRoom] {
                 try await store.createRoom(roomID: roomID, version: "12", creator: alice, now: 1)
             }
+            try await store.appendEvents(
+                ["$queued-a", "$queued-b"].map { id in
+                    RoomEvent(
+                        eventID: id, roomID: Self.queuedRoom, type: "m.room.message", stateKey: nil, sender: alice,
+                        content: [:], originServerTS: 1)
+                })
             let start = try await stream.position(store)
 
             let (opened, signalOpened) = AsyncStream<Void>.makeStream()

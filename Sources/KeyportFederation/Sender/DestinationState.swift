@@ -15,4 +15,5 @@ public struct DestinationState: Sendable, Equatable {
     /// Nil while the destination is reachable.
     public var backoff: Backoff?
     public var hasQueuedEDUs: Bool
+    public var hasQueuedPDUs: Bool
 }

@@ -4,23 +4,25 @@ public import KeyportStore
 public import Logging
 import MatrixModel
 
-/// The outbound side (guarantees 2 and 3): one durable queue per destination in the store, at most
-/// one transaction in flight per destination, ≤100 EDUs per transaction with to-device EDUs first,
-/// EDUs deleted only after the destination answered 200, backoff between failures, and an
-/// immediate retry when the destination is heard from again. Local device-list changes are fanned
-/// out to every server sharing a room with the user before each round.
+/// The outbound side (guarantees 2 and 3): durable queues per destination in the store, one of EDUs
+/// and one of PDUs (room events, named by ID), at most one transaction in flight per destination,
+/// each carrying ≤50 PDUs oldest first and ≤100 EDUs with to-device EDUs first, everything deleted
+/// only after the destination answered 200, backoff between failures, and an immediate retry when
+/// the destination is heard from again. Local device-list changes are fanned out to every server
+/// sharing a room with the user before each round. Sending is in `FederationSender+Delivery`.
 ///
 /// With several processes on one database, a destination is sent to by the one process holding
 /// its lease (``SenderLeases``): taken before sending, renewed while it has work or backs off,
-/// given up when its queue is empty, and lost to another process only when it expires. Sent EDUs
-/// are deleted only while the lease is still held, in the same transaction as the check; a lost
-/// lease leaves them for the new holder to send again. Transaction IDs carry the lease's fence, so
-/// they are unique across processes and restarts.
+/// given up when its queues are empty, and lost to another process only when it expires. Sent PDUs
+/// and EDUs are deleted only while the lease is still held, in the same transaction as the check; a
+/// lost lease leaves them for the new holder to send again. Transaction IDs carry the lease's fence,
+/// so they are unique across processes and restarts.
 ///
 /// A destination that refuses a transaction for what it carries (``TransactionOutcome``) would
 /// refuse it again forever and hold up everything queued behind it, so the transaction is split
-/// in halves, each sent on its own, until the EDU that is refused alone is found; that one is
-/// dropped with a warning and the rest keep flowing.
+/// in halves, each sent on its own, until the PDU or EDU that is refused alone is found; that one is
+/// dropped with a warning and the rest keep flowing. A PDU the destination answers with an error
+/// inside a 200 is logged and not sent again: the destination has judged it.
 public actor FederationSender {
     let store: any KeyportStorage
     let client: FederationClient
@@ -65,7 +67,7 @@ public actor FederationSender {
             do {
                 try await fanOut.run()
                 try await readRetries()
-                for destination in try await store.destinationsWithQueuedEDUs() { startDrain(destination) }
+                for destination in try await queuedDestinations() { startDrain(destination) }
                 for destination in held.keys.sorted() where !inFlight.contains(destination) {
                     _ = await lease(for: destination)
                 }
@@ -82,8 +84,15 @@ public actor FederationSender {
         }
     }
 
+    /// Destinations with EDUs or PDUs queued, by name.
+    private func queuedDestinations() async throws -> [String] {
+        let edus = try await store.destinationsWithQueuedEDUs()
+        let pdus = try await store.destinationsWithQueuedPDUs()
+        return Set(edus).union(pdus).sorted()
+    }
+
     /// The destination's lease, taken or renewed when needed; nil when another process holds it.
-    private func lease(for destination: String) async -> Lease? {
+    func lease(for destination: String) async -> Lease? {
         let now = clock.now()
         if let lease = held[destination], !leases.needsRenewal(expiresAt: lease.expiresAt, now: now) { return lease }
         do {
@@ -110,7 +119,7 @@ public actor FederationSender {
     }
 
     /// The queue is empty: another process may send what it queues next without waiting.
-    private func giveUpLease(_ destination: String) async {
+    func giveUpLease(_ destination: String) async {
         guard let lease = held.removeValue(forKey: destination) else { return }
         do {
             try await store.releaseLease(lease)
@@ -128,19 +137,20 @@ public actor FederationSender {
         await signal.signal()
     }
 
-    /// What the admin API shows: every destination with queued EDUs or in backoff, by name.
+    /// What the admin API shows: every destination with queued EDUs or PDUs or in backoff, by name.
     public func destinationStates() async throws -> [DestinationState] {
         let queued = Set(try await store.destinationsWithQueuedEDUs())
+        let queuedPDUs = Set(try await store.destinationsWithQueuedPDUs())
         let backoff = Dictionary(
             uniqueKeysWithValues: try await store.destinationRetries().map { ($0.destination, $0) })
-        return queued.union(backoff.keys).sorted().map { destination in
+        return queued.union(queuedPDUs).union(backoff.keys).sorted().map { destination in
             DestinationState(
                 destination: destination,
                 backoff: backoff[destination].map {
                     DestinationState.Backoff(
                         failureTS: $0.failureTS, retryLastTS: $0.retryLastTS, retryInterval: $0.retryInterval)
                 },
-                hasQueuedEDUs: queued.contains(destination))
+                hasQueuedEDUs: queued.contains(destination), hasQueuedPDUs: queuedPDUs.contains(destination))
         }
     }
 
@@ -161,7 +171,7 @@ public actor FederationSender {
     }
 
     /// Forgets a destination's failures, in the store when this process knows of any.
-    private func clearBackoff(_ destination: String) async {
+    func clearBackoff(_ destination: String) async {
         guard retries.removeValue(forKey: destination) != nil else { return }
         metrics.backedOffDestinations.record(retries.count)
         do {
@@ -172,7 +182,7 @@ public actor FederationSender {
     }
 
     /// Records one more failure and the wait before the next attempt.
-    private func recordFailure(_ destination: String) async -> Duration {
+    func recordFailure(_ destination: String) async -> Duration {
         let previous = retries[destination]
         let failures = (previous?.failures ?? 0) + 1
         let delay = schedule.delay(afterFailures: failures)
@@ -189,115 +199,5 @@ public actor FederationSender {
             logger.warning("cannot record a destination's backoff", metadata: ["error": "\(error)"])
         }
         return delay
-    }
-
-    private func startDrain(_ destination: String) {
-        guard !inFlight.contains(destination) else { return }
-        if let retry = retries[destination], retry.retryAt > clock.now() { return }
-        inFlight.insert(destination)
-        Task { await self.drain(destination) }
-    }
-
-    /// Sends transactions to one destination, under its lease, until its queue is empty or a send
-    /// fails.
-    private func drain(_ destination: String) async {
-        defer { inFlight.remove(destination) }
-        while !Task.isCancelled {
-            guard let lease = await lease(for: destination) else { return }
-            let edus: [QueuedEDU]
-            do {
-                edus = try await store.queuedEDUs(destination: destination, limit: 100)
-            } catch {
-                logger.error("cannot read the outbound queue", metadata: ["error": "\(error)"])
-                return
-            }
-            if edus.isEmpty {
-                await giveUpLease(destination)
-                return
-            }
-            guard await deliver(edus, to: destination, under: lease) else { return }
-        }
-    }
-
-    /// Sends `edus` in order, splitting any part the destination refuses for its content until
-    /// the refused EDU stands alone, and drops that one. Returns false after a failure that is not
-    /// about the content (the destination is backed off) or when the queue cannot be updated.
-    private func deliver(_ edus: [QueuedEDU], to destination: String, under lease: Lease) async -> Bool {
-        // A stack of parts still to send: the first part on top, so the order is kept.
-        var parts: [ArraySlice<QueuedEDU>] = [edus[...]]
-        while let part = parts.popLast() {
-            let outcome = TransactionOutcome(await send(part, to: destination, under: lease))
-            switch outcome {
-            case .delivered: metrics.transaction(destination: destination, result: "sent")
-            case .refused: metrics.transaction(destination: destination, result: "refused")
-            case .failed: metrics.transaction(destination: destination, result: "failed")
-            }
-            switch outcome {
-            case .delivered:
-                guard await remove(part, from: destination, under: lease) else { return false }
-                await clearBackoff(destination)
-            case .refused(let error) where part.count == 1:
-                logger.warning(
-                    "destination refused an EDU for its content; dropped",
-                    metadata: [
-                        "destination": "\(destination)", "edu_type": "\(part[part.startIndex].type)",
-                        "error": "\(error)",
-                    ])
-                guard await remove(part, from: destination, under: lease) else { return false }
-            case .refused:
-                let middle = part.startIndex + part.count / 2
-                parts.append(part[middle...])
-                parts.append(part[..<middle])
-            case .failed(let error):
-                let delay = await recordFailure(destination)
-                logger.warning(
-                    "transaction failed; will retry",
-                    metadata: ["destination": "\(destination)", "error": "\(error)", "retry_in": "\(delay)"])
-                await signal.signal()
-                return false
-            }
-        }
-        return true
-    }
-
-    /// One transaction carrying `edus`; nil when the destination answered 200. Its ID is unique for
-    /// the destination: no other holding of the lease has this fence, and the counter is this
-    /// process's; the time keeps it unique even for a database started afresh.
-    private func send(_ edus: ArraySlice<QueuedEDU>, to destination: String, under lease: Lease) async
-        -> FederationError?
-    {
-        transactionCounter += 1
-        let transactionID = "\(clock.now())-\(lease.fence)-\(transactionCounter)"
-        let body: JSONObject = [
-            "origin": .string(identity.serverName.rawValue), "origin_server_ts": .int(clock.now()),
-            "pdus": .array([]),
-            "edus": .array(edus.map { .object(["edu_type": .string($0.type), "content": .object($0.content)]) }),
-        ]
-        do {
-            _ = try await client.request(
-                destination, method: "PUT", path: "/_matrix/federation/v1/send/\(transactionID)", body: body,
-                timeout: .seconds(60), maxResponseBytes: FederationResponseLimit.transaction)
-            return nil
-        } catch {
-            return error
-        }
-    }
-
-    /// Deletes sent or dropped EDUs from the queue while the lease is held; false (logged) when the
-    /// lease was lost (the new holder sends them again) or the store fails.
-    private func remove(_ edus: ArraySlice<QueuedEDU>, from destination: String, under lease: Lease) async -> Bool {
-        do {
-            if try await store.deleteQueuedEDUs(ids: edus.map(\.id), under: lease) { return true }
-            logger.warning(
-                "lost the lease of a destination while sending; its new holder sends the rest",
-                metadata: ["destination": "\(destination)", "fence": "\(lease.fence)"])
-            held[destination] = nil
-            return false
-        } catch {
-            logger.error(
-                "cannot delete sent EDUs from the outbound queue",
-                metadata: ["destination": "\(destination)", "error": "\(error)"])
-            return false
-        }
     }
 }

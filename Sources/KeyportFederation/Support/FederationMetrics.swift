@@ -23,7 +23,7 @@ public struct FederationMetrics: Sendable {
     }
 
     /// `keyport_federation_transactions_total{destination, result}`: `sent` (answered 200),
-    /// `refused` (a 4xx about the content: split, the refused EDU dropped), `failed` (backed off).
+    /// `refused` (a 4xx about the content: split, the refused PDU or EDU dropped), `failed` (backed off).
     func transaction(destination: String, result: String) {
         Counter(
             label: "keyport_federation_transactions_total",
