@@ -90,6 +90,15 @@ public enum KeyportApplication {
             store: storage, client: client, identity: identity, keys: services.keys, signal: outbound,
             schedule: config.federationRetry, clock: clock, logger: logger, metrics: federationMetrics, leases: leases)
 
+        // A join or leave another server made through this one goes on to the room's other servers.
+        let rooms = services.rooms
+        let forward: @Sendable (String, String, String) async -> Void = { eventID, roomID, origin in
+            do {
+                try await rooms.forwardToOtherServers(eventID: eventID, roomID: roomID, except: origin)
+            } catch {
+                logger.error("cannot queue a hosted membership event", metadata: ["error": "\(error)"])
+            }
+        }
         var router = buildRouter(services: services, config: config)
         ServerKeyRoutes(
             identity: identity, oldKeys: config.oldSigningKeys, refreshInterval: config.keyRefreshInterval, clock: clock
@@ -100,9 +109,11 @@ public enum KeyportApplication {
                 store: storage, identity: identity, deviceLists: deviceLists, notifications: notifications,
                 clock: clock, logger: logger, pdus: inboundPDUs),
             profiles: services.profiles,
-            joins: JoinHostingService(store: storage, identity: identity, pdus: inboundPDUs, clock: clock),
+            joins: JoinHostingService(
+                store: storage, identity: identity, pdus: inboundPDUs, clock: clock, announce: forward),
             invites: InviteService(store: storage, identity: identity, pdus: inboundPDUs, clock: clock),
-            leaves: LeaveHostingService(store: storage, identity: identity, pdus: inboundPDUs, clock: clock),
+            leaves: LeaveHostingService(
+                store: storage, identity: identity, pdus: inboundPDUs, clock: clock, announce: forward),
             claimLimiter: RateLimiter(limit: config.federationKeyClaimRateLimit)
         ).register(into: &router)
         FederationRoomRoutes(

@@ -55,11 +55,13 @@ public struct Services: Sendable {
         self.deviceLists = deviceLists
         self.sharedSecret = SharedSecretRegistration(secret: policy.sharedSecret, store: storage, clock: clock)
         self.toDevice = ToDeviceService(store: storage, identity: identity, clock: clock, notifications: notifications)
-        let rooms = RoomService(
-            store: storage, identity: identity, clock: clock, notifications: notifications, remote: remoteRooms)
-        self.rooms = rooms
-        self.outboundRoomEvents = OutboundRoomEvents(
+        let outboundRoomEvents = OutboundRoomEvents(
             store: storage, identity: identity, clock: clock, notifications: notifications)
+        self.outboundRoomEvents = outboundRoomEvents
+        let rooms = RoomService(
+            store: storage, identity: identity, clock: clock, notifications: notifications, remote: remoteRooms,
+            outbound: outboundRoomEvents)
+        self.rooms = rooms
         self.profiles = ProfileService(store: storage, identity: identity, rooms: rooms, remote: remoteProfiles)
         self.filters = FilterService(store: storage)
         self.admin = AdminService(store: storage, identity: identity, notifications: notifications)

@@ -38,7 +38,12 @@ extension FederationSender {
                     return
                 }
             }
-            let transaction = OutboundTransaction(pdus: pdus.filter { $0.pdu != nil }, edus: edus)
+            let sendable = pdus.filter { $0.pdu != nil }
+            // Device-list EDUs wait for a transaction without PDUs: a receiver such as Synapse drops
+            // an update about a user it does not yet share a room with, and the join that makes the
+            // room shared may be among these PDUs.
+            let carried = sendable.isEmpty ? edus : edus.filter { !Self.waitsForPDUs($0.type) }
+            let transaction = OutboundTransaction(pdus: sendable, edus: carried)
             if transaction.isEmpty {
                 guard gone.isEmpty else { continue }
                 await giveUpLease(destination)
@@ -163,5 +168,10 @@ extension FederationSender {
             metadata: ["destination": "\(destination)", "fence": "\(lease.fence)"])
         held[destination] = nil
         return false
+    }
+
+    /// EDU types sent only in transactions that carry no PDUs.
+    static func waitsForPDUs(_ type: String) -> Bool {
+        ["m.device_list_update", "m.signing_key_update", "org.matrix.signing_key_update"].contains(type)
     }
 }

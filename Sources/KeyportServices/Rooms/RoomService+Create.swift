@@ -83,7 +83,9 @@ extension RoomService {
         if let topic = try body.optionalString("topic") {
             drafts.append(state("m.room.topic", ["topic": .string(topic)]))
         }
-        for invitee in invites {
+        // Another server's user is invited once the room exists: their server co-signs the invite.
+        let remoteInvites = remote == nil ? [] : invites.filter { !identity.isLocal($0) }
+        for invitee in invites where !remoteInvites.contains(invitee) {
             var content: JSONObject = ["membership": "invite"]
             if isDirect { content["is_direct"] = true }
             drafts.append(state("m.room.member", key: invitee, content))
@@ -111,6 +113,13 @@ extension RoomService {
         _ = try await store.applyRoomUpdate(update)
         await notifications.wake([creator] + invites)
         if !invites.isEmpty { await notifications.outboundQueued() }
+        if let remote {
+            for invitee in remoteInvites {
+                var content: JSONObject = ["membership": "invite"]
+                if isDirect { content["is_direct"] = true }
+                try await inviteRemote(invitee, content: content, session: session, roomID: roomID, remote: remote)
+            }
+        }
         var response: JSONObject = ["room_id": .string(roomID)]
         if let alias { response["room_alias"] = .string(alias) }
         return .object(response)

@@ -143,8 +143,9 @@ extension RoomService {
             guard invite.eventID == pdu.eventID else {
                 throw MatrixError(status: 502, errcode: "M_UNKNOWN", "The invitee's server changed the invite")
             }
-            try await RoomGraphWriter(store: store).write(
+            let stored = try await RoomGraphWriter(store: store).write(
                 invite, verdict: .accepted, stateBefore: stateBefore, version: version)
+            try await sendToOtherServers([stored], roomID: roomID)
         }
         await notifications.wake(try await store.joinedMembers(roomID: roomID) + [target])
         await notifications.outboundQueued()

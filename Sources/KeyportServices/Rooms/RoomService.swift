@@ -11,15 +11,19 @@ public struct RoomService: Sendable {
     let notifications: ChangeNotifications
     /// Joins rooms elsewhere; nil where federation is off (tests of local rooms).
     let remote: (any RemoteRoomMembership)?
+    /// Queues this server's events for the other servers of their rooms.
+    let outbound: OutboundRoomEvents?
     /// This process's writers of one room take turns (the store's compare-and-set decides across
     /// processes).
     let roomWrites = KeyedSerialQueue()
 
     public init(
         store: any RoomStore & StreamStore & AccountStore & ProfileStore, identity: ServerIdentity, clock: ServerClock,
-        notifications: ChangeNotifications, remote: (any RemoteRoomMembership)? = nil
+        notifications: ChangeNotifications, remote: (any RemoteRoomMembership)? = nil,
+        outbound: OutboundRoomEvents? = nil
     ) {
         self.remote = remote
+        self.outbound = outbound
         self.store = store
         self.identity = identity
         self.clock = clock
@@ -97,6 +101,7 @@ public struct RoomService: Sendable {
     @discardableResult
     func append(_ events: [LocalDraft], roomID: String, extra: [String] = []) async throws -> [RoomEvent] {
         let stored = try await appendLocal(events, roomID: roomID)
+        try await sendToOtherServers(stored, roomID: roomID)
         let members = try await store.currentState(roomID: roomID).compactMap { event -> String? in
             guard event.type == "m.room.member", let membership = event.content["membership"]?.stringValue,
                 membership == "join" || membership == "invite"
@@ -109,6 +114,27 @@ public struct RoomService: Sendable {
             await notifications.outboundQueued()
         }
         return stored
+    }
+
+    /// Queues this server's new events for every other server in the room (by the current state
+    /// after them), and for the server of a user a member event is about (a kicked or invited user's
+    /// server hears of it even when it has no one left in the room).
+    func sendToOtherServers(_ events: [RoomEvent], roomID: String) async throws {
+        guard let outbound, !events.isEmpty else { return }
+        var servers = Set(try await store.joinedMembers(roomID: roomID).compactMap { UserID($0)?.serverName.rawValue })
+        for event in events where event.type == "m.room.member" {
+            if let target = event.stateKey.flatMap(UserID.init) { servers.insert(target.serverName.rawValue) }
+        }
+        try await outbound.enqueue(eventIDs: events.map(\.eventID), destinations: servers)
+    }
+
+    /// Queues an event another server sent through this one (a join or leave it hosted) for the
+    /// room's other servers, which did not see the handshake.
+    public func forwardToOtherServers(eventID: String, roomID: String, except origin: String) async throws {
+        guard let outbound else { return }
+        var servers = Set(try await store.joinedMembers(roomID: roomID).compactMap { UserID($0)?.serverName.rawValue })
+        servers.remove(origin)
+        try await outbound.enqueue(eventIDs: [eventID], destinations: servers)
     }
 
     /// `GET /joined_rooms`.

@@ -147,4 +147,55 @@ import Testing
             }
         }
     }
+
+    /// The timeline of a room as one user sees it, by body.
+    static func bodies(_ server: MatrixClient, _ user: TestUser, _ roomID: String) async throws -> [String] {
+        let encoded = roomID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? roomID
+        let page = try await server.messages(user, encoded, query: "dir=f&limit=100")
+        return page["chunk"]?.arrayValue?.compactMap { $0["content"]?["body"]?.stringValue } ?? []
+    }
+
+    @Test func messagesAndMembershipFlowBothWaysAfterAJoin() async throws {
+        let serverA = try FederatingServer()
+        let serverB = try FederatingServer()
+        try await serverA.run { a in
+            try await serverB.run { b in
+                let alice = try await a.register("alice")
+                let bob = try await b.register("bob")
+                let since = try await a.position(alice)
+                let roomID = try await a.createRoom(alice, ["preset": "private_chat", "invite": [.string(bob.userID)]])
+                let encodedRoom = roomID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? roomID
+                let joined = try await b.client(.post, "/join/\(encodedRoom)", token: bob.token, body: [:])
+                #expect(joined.status == 200, "\(joined.body)")
+
+                // Each message is sent once the one before it reached both servers, so both orders agree.
+                var expected: [String] = []
+                for (n, (server, user)) in [(a, alice), (b, bob), (a, alice)].enumerated() {
+                    let sent = try await server.client(
+                        .put, "/rooms/\(encodedRoom)/send/m.room.message/t\(n)", token: user.token,
+                        body: ["msgtype": "m.text", "body": .string("message \(n)")])
+                    #expect(sent.status == 200, "\(sent.body)")
+                    expected.append("message \(n)")
+                    let now = expected
+                    try await eventually("both servers have messages up to \(n), in order") {
+                        let onA = try await Self.bodies(a, alice, roomID)
+                        let onB = try await Self.bodies(b, bob, roomID)
+                        return onA == now && onB == now
+                    }
+                }
+                // Alice's client hears of bob's devices through the room now shared.
+                let sync = try await a.sync(alice, since: since)
+                let changed = sync["device_lists"]?["changed"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                #expect(changed.contains(bob.userID), "\(sync.body)")
+
+                // Bob leaves: alice's server takes the leave in.
+                let left = try await b.client(.post, "/rooms/\(encodedRoom)/leave", token: bob.token, body: [:])
+                #expect(left.status == 200, "\(left.body)")
+                let storeA = try SQLiteStore(path: serverA.databasePath)
+                try await eventually("alice's server sees bob leave") {
+                    try await storeA.joinedMembers(roomID: roomID) == [alice.userID]
+                }
+            }
+        }
+    }
 }
