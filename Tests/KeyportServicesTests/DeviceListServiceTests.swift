@@ -28,6 +28,26 @@ import Testing
         #expect(try await service.changes(for: alice, from: now, to: now).changed == [])
     }
 
+    @Test func anInviteOrARejectedInviteLeavesNobody() async throws {
+        let store = try Fixtures.store()
+        let service = DeviceListService(store: store)
+        let alice = try await Fixtures.user("alice", in: store)
+        let bob = try await Fixtures.user("bob", in: store)
+        _ = try await store.setMembership(roomID: "!r:test.local", userID: alice, membership: "join")
+        let start = try await service.currentPosition()
+        _ = try await store.setMembership(roomID: "!r:test.local", userID: bob, membership: "invite")
+        let invited = try await service.currentPosition()
+        #expect(try await service.changes(for: bob, from: start, to: invited) == ([], []), "bob never shared a room")
+        _ = try await store.setMembership(roomID: "!r:test.local", userID: bob, membership: "leave")
+        let rejected = try await service.currentPosition()
+        #expect(try await service.changes(for: bob, from: start, to: rejected) == ([], []))
+        // Joined and left inside one window: the sharing it began is over.
+        _ = try await store.setMembership(roomID: "!r:test.local", userID: bob, membership: "join")
+        _ = try await store.setMembership(roomID: "!r:test.local", userID: bob, membership: "leave")
+        let over = try await service.currentPosition()
+        #expect(try await service.changes(for: bob, from: rejected, to: over) == ([], [alice]))
+    }
+
     @Test func joiningAndLeaving() async throws {
         let store = try Fixtures.store()
         let service = DeviceListService(store: store)

@@ -22,6 +22,12 @@ public struct DeviceListService: Sendable {
         var changed: Set<String> = []
         var left: Set<String> = []
         var memberCache: [String: Set<String>] = [:]
+        // Rooms the user joined inside the window: leaving one of them again ends the sharing it began.
+        var joinedInWindow: Set<String> = []
+        func wasIn(_ roomID: String) async throws -> Bool {
+            if joinedInWindow.contains(roomID) { return true }
+            return try await members(roomID, at: from).contains(userID)
+        }
         func members(_ roomID: String, at position: Int64) async throws -> Set<String> {
             let key = "\(position) \(roomID)"
             if let cached = memberCache[key] { return cached }
@@ -40,8 +46,11 @@ public struct DeviceListService: Sendable {
                 let joined = entry.membership == "join"
                 if entry.userID == userID {
                     if joined {
+                        joinedInWindow.insert(roomID)
                         changed.formUnion(try await members(roomID, at: to))
-                    } else {
+                    } else if try await wasIn(roomID) {
+                        // Only a room the user was in can be left: an invite or a rejected invite
+                        // ends no sharing.
                         left.formUnion(try await members(roomID, at: to).union(try await members(roomID, at: from)))
                     }
                 } else if joined {
