@@ -6,11 +6,12 @@
 # both directions. One PASS/FAIL line per scenario and direction; non-zero exit on any failure.
 #
 #   bash scripts/federated_rooms.sh                        # --pair synapse-synapse (the default)
-#   bash scripts/federated_rooms.sh --pair keyport-synapse # "not yet implemented" until issue 11
+#   bash scripts/federated_rooms.sh --pair keyport-synapse # Keyport on A, Synapse on B
+#   bash scripts/federated_rooms.sh --pair keyport-keyport
 #   bash scripts/federated_rooms.sh --scenario leave --direction a --keep
 #
-# Other arguments go to tests/federated_rooms/run.py (--help lists them). A Keyport pair run with
-# --keyport-wip builds keyport first unless --keyport-binary is given. The whole run is bounded:
+# Other arguments go to tests/federated_rooms/run.py (--help lists them). A Keyport pair builds
+# keyport first unless --keyport-binary is given. The whole run is bounded:
 # run.py stops itself after --timeout (600 s by default), and this script kills it 60 s later.
 # Needs python3 with venv and openssl (Debian: python3-venv openssl); a Swift toolchain for Keyport.
 set -euo pipefail
@@ -22,13 +23,12 @@ fi
 "$venv/bin/pip" install -q --disable-pip-version-check "matrix-nio[e2e]==0.26.0" "matrix-synapse==1.163.2"
 command -v openssl > /dev/null || { echo "openssl is required (apt-get install openssl)"; exit 1; }
 
-pair=synapse-synapse wip=false binary_given=false timeout=600
+pair=synapse-synapse binary_given=false timeout=600
 previous=""
 for argument in "$@"; do
   case "$argument" in
     --pair=*) pair=${argument#--pair=} ;;
     --timeout=*) timeout=${argument#--timeout=} ;;
-    --keyport-wip) wip=true ;;
     --keyport-binary|--keyport-binary=*) binary_given=true ;;
   esac
   case "$previous" in
@@ -39,7 +39,7 @@ for argument in "$@"; do
 done
 
 extra=()
-if [ "$pair" != synapse-synapse ] && $wip && ! $binary_given; then
+if [ "$pair" != synapse-synapse ] && ! $binary_given; then
   swift build --product keyport
   extra=(--keyport-binary "$(swift build --show-bin-path)/keyport")
 fi

@@ -1,26 +1,19 @@
-"""The Keyport side of a pair — the hook for issue 11.
+"""The Keyport side of a pair.
 
-`KeyportHomeserver` already starts a real `keyport serve` the way tests/interop/federation_synapse.py
-does (tests/interop/federating_keyport.py: an https listener for federation and clients named in
-the server name, a plain-http client listener for test clients, SQLite in its work directory),
-verifying peers against the pair's CA. What is missing is Keyport itself: it cannot host or join
-a federated room yet, so pairs.py refuses `keyport-synapse` and `keyport-keyport` with "not yet
-implemented" unless `--keyport-wip` is given (for whoever works on issue 11).
-
-To finish the hook once Keyport federates rooms:
-1. check `shares_device_names_over_federation` below against what Keyport then does (today its
-   `/user/keys/query` and `m.device_list_update` carry `device_display_name`);
-2. remove the guard in pairs.py (`KEYPORT_ROOMS_READY`);
-3. add the run to .ci/run (see tests/federated_rooms/README.md).
-The scenarios need nothing else from a server: registration is `POST /register` with
-`m.login.dummy` and `inhibit_login` (homeserver.py), everything else is client-server API.
+`KeyportHomeserver` starts a real `keyport serve` the way tests/interop/federation_synapse.py does
+(tests/interop/federating_keyport.py: an https listener for federation and clients named in the
+server name, a plain-http client listener for test clients, SQLite in its work directory),
+verifying peers against the pair's CA. Keyport hosts and joins federated rooms, so
+`keyport-synapse` and `keyport-keyport` run in CI beside `synapse-synapse`. Registration is
+`POST /register` with `m.login.dummy` and `inhibit_login` (homeserver.py); everything else is the
+client-server API.
 """
 
 from federating_keyport import FederatingKeyport
 from homeserver import Homeserver
 from tls import TlsMaterial
 
-KEYPORT_ROOMS_READY = False  # flip when Keyport hosts and joins federated rooms (issue 11)
+KEYPORT_ROOMS_READY = True  # Keyport hosts and joins federated rooms (issue 11)
 
 
 class KeyportHomeserver(Homeserver):

@@ -23,7 +23,6 @@ class NotYetImplemented(Exception):
 @dataclass(frozen=True)
 class PairOptions:
     keyport_binary: str | None = None
-    keyport_wip: bool = False  # run Keyport pairs although Keyport cannot federate rooms yet
     synapse_shares_device_names: bool = True
 
 
@@ -71,11 +70,8 @@ def _keyport(label: str, root: str, tls: TlsMaterial, options: PairOptions) -> H
 def build_pair(name: str, root: str, tls: TlsMaterial, options: PairOptions) -> Pair:
     if name not in PAIRS:
         raise ValueError(f"unknown pair {name!r}; one of {', '.join(PAIRS)}")
-    if name != "synapse-synapse" and not (KEYPORT_ROOMS_READY or options.keyport_wip):
-        raise NotYetImplemented(
-            "not yet implemented — Keyport cannot host or join federated rooms yet (issue 11). "
-            "The hook is tests/federated_rooms/keyport_homeserver.py; --keyport-wip runs the scenarios "
-            "against a Keyport under development anyway.")
+    if name != "synapse-synapse" and not KEYPORT_ROOMS_READY:
+        raise NotYetImplemented("Keyport pairs are switched off in tests/federated_rooms/keyport_homeserver.py")
     software_a, software_b = name.split("-")
     makers = {"synapse": _synapse, "keyport": _keyport}
     return Pair(makers[software_a]("A", root, tls, options), makers[software_b]("B", root, tls, options))

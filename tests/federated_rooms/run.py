@@ -36,8 +36,6 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--direction", choices=("both", "a", "b"), default="both",
                         help="a: room hosted on A only; b: on B only")
     parser.add_argument("--keyport-binary", help="the keyport binary, for pairs with Keyport")
-    parser.add_argument("--keyport-wip", action="store_true",
-                        help="run Keyport pairs although Keyport cannot federate rooms yet")
     parser.add_argument("--synapse-hides-device-names", action="store_true",
                         help="run Synapse with its default allow_device_name_lookup_over_federation: false")
     parser.add_argument("--timeout", type=float, default=600, help="for the whole run, in seconds")
@@ -118,7 +116,7 @@ async def main(arguments: argparse.Namespace, started: list[Pair]) -> int:
     """The run; the pair goes into `started` as soon as it exists (see `run`)."""
     began = time.monotonic()
     root = tempfile.mkdtemp(prefix="keyport-federated-rooms-")
-    options = PairOptions(keyport_binary=arguments.keyport_binary, keyport_wip=arguments.keyport_wip,
+    options = PairOptions(keyport_binary=arguments.keyport_binary,
                           synapse_shares_device_names=not arguments.synapse_hides_device_names)
     try:
         pair = build_pair(arguments.pair, root, make_tls_material(os.path.join(root, "tls")), options)
