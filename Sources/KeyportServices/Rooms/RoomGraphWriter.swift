@@ -34,12 +34,14 @@ public struct RoomGraphWriter: Sendable {
         return try await resolve(sets, version: version)
     }
 
-    /// The resolution of state sets (one set is its own resolution).
-    public func resolve(_ sets: [StateMap], version: RoomVersion) async throws -> StateMap {
+    /// The resolution of state sets (one set is its own resolution). `including` are events the
+    /// sets may name that are not stored yet.
+    public func resolve(_ sets: [StateMap], version: RoomVersion, including: [PDU] = []) async throws -> StateMap {
         guard let first = sets.first else { return [:] }
         if sets.count == 1 || sets.allSatisfy({ $0 == first }) { return first }
         return try await StateResolver.resolve(
-            version: version, stateSets: sets, source: StoreResolutionSource(store: store, version: version))
+            version: version, stateSets: sets,
+            source: StoreResolutionSource(store: store, version: version, including: including))
     }
 
     /// Stores one event with its verdict. `stateBefore` is the state the checks used (nil for an
@@ -84,7 +86,8 @@ public struct RoomGraphWriter: Sendable {
                         sets.append(Self.stateMap(state))
                     }
                 }
-                let resolved = try await resolve(sets, version: version)
+                // The event itself is not stored yet: resolution sees it beside the store's events.
+                let resolved = try await resolve(sets, version: version, including: [pdu])
                 for (key, id) in resolved where current[key] != id { currentChanges[RoomStateKey(key)] = id }
                 for key in current.keys where resolved[key] == nil { currentChanges[RoomStateKey(key)] = String?.none }
             }
