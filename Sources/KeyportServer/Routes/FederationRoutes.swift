@@ -78,6 +78,14 @@ struct FederationRoutes {
                         origin: try request.requireOrigin(), roomID: request.parameter("roomId"),
                         eventID: request.parameter("eventId"), body: request.bodyOrEmpty)))
         }
+        /// # `GET /make_knock/…`, `PUT /send_knock/…`: knocking is out of scope, refused plainly.
+        for (method, path) in [
+            ("GET", prefix + "/make_knock/{roomId}/{userId}"), ("PUT", prefix + "/send_knock/{roomId}/{eventId}"),
+        ] {
+            router.add(method, path, access: .federation) { _ in
+                throw MatrixError.forbidden("Knocking is not supported by this server")
+            }
+        }
         /// # `PUT /send/{txnId}`
         router.add("PUT", prefix + "/send/{txnId}", access: .federation) { request in
             let origin = try request.requireOrigin()
