@@ -60,14 +60,13 @@ public struct JoinHostingService: Sendable {
         default:
             throw MatrixError.forbidden("Joining a room with the join rule '\(joinRule)' is not supported here")
         }
-        let tips = try await store.events(try await store.forwardExtremities(roomID: roomID)).values.sorted {
-            ($0.depth, $0.eventID) > ($1.depth, $1.eventID)
-        }.prefix(PDU.maxPrevEvents)
+        let base = try await RoomGraphWriter(store: store).newEventBase(
+            extremities: try await store.forwardExtremities(roomID: roomID))
         let template = try PDUBuilder.template(
             EventDraft(
                 type: EventType.member, stateKey: userID, sender: userID, content: ["membership": "join"],
-                roomID: roomID, originServerTS: clock.now(), prevEvents: tips.map(\.eventID),
-                depth: (tips.map(\.depth).max() ?? 0) + 1),
+                roomID: roomID, originServerTS: clock.now(), prevEvents: base.prevEvents,
+                depth: base.depth),
             version: version, state: state, extra: ["origin": .string(origin)])
         return ["room_version": .string(version.identifier), "event": .object(template)]
     }

@@ -33,14 +33,13 @@ public struct LeaveHostingService: Sendable {
         }
         let version = try await roomVersion(roomID)
         let state = try await RoomGraphWriter(store: store).currentStateMap(roomID)
-        let tips = try await store.events(try await store.forwardExtremities(roomID: roomID)).values.sorted {
-            ($0.depth, $0.eventID) > ($1.depth, $1.eventID)
-        }.prefix(PDU.maxPrevEvents)
+        let base = try await RoomGraphWriter(store: store).newEventBase(
+            extremities: try await store.forwardExtremities(roomID: roomID))
         let template = try PDUBuilder.template(
             EventDraft(
                 type: EventType.member, stateKey: userID, sender: userID, content: ["membership": "leave"],
-                roomID: roomID, originServerTS: clock.now(), prevEvents: tips.map(\.eventID),
-                depth: (tips.map(\.depth).max() ?? 0) + 1),
+                roomID: roomID, originServerTS: clock.now(), prevEvents: base.prevEvents,
+                depth: base.depth),
             version: version, state: state, extra: ["origin": .string(origin)])
         return ["room_version": .string(version.identifier), "event": .object(template)]
     }

@@ -102,6 +102,15 @@ public struct RoomGraphWriter: Sendable {
         }
     }
 
+    /// What a new event of the room is built on: the newest of the forward extremities (by depth,
+    /// at most the 20 a PDU may name) and the depth after theirs.
+    public func newEventBase(extremities: Set<String>) async throws -> (prevEvents: [String], depth: Int64) {
+        let tips = try await store.events(extremities).values.sorted {
+            ($0.depth, $0.eventID) > ($1.depth, $1.eventID)
+        }.prefix(PDU.maxPrevEvents)
+        return (tips.map(\.eventID), (tips.map(\.depth).max() ?? 0) + 1)
+    }
+
     /// The room's current state as event IDs by key.
     public func currentStateMap(_ roomID: String) async throws -> StateMap {
         var state: StateMap = [:]

@@ -51,20 +51,16 @@ extension RoomService {
                 try await Task.sleep(for: .milliseconds(Int.random(in: 1...10) * attempt))
             }
             let extremities = try await store.forwardExtremities(roomID: roomID)
-            let tips = try await store.events(extremities).values.sorted {
-                ($0.depth, $0.eventID) > ($1.depth, $1.eventID)
-            }
-            let prevs = Array(tips.prefix(PDU.maxPrevEvents))
+            let (prevs, depth) = try await RoomGraphWriter(store: store).newEventBase(extremities: extremities)
             var state = WorkingState()
             for event in try await store.currentState(roomID: roomID) {
                 state.apply(try event.parsedPDU(version: version))
             }
-            let base = try await stateBase(prevs: prevs.map(\.eventID), current: state.ids)
+            let base = try await stateBase(prevs: prevs, current: state.ids)
             let pdus = try build(
-                drafts, roomID: roomID, version: version, state: &state, prevEvents: prevs.map(\.eventID),
-                depth: (prevs.map(\.depth).max() ?? 0) + 1)
+                drafts, roomID: roomID, version: version, state: &state, prevEvents: prevs, depth: depth)
             let writes = Self.writes(pdus, drafts: drafts, base: base)
-            var after = extremities.subtracting(prevs.map(\.eventID))
+            var after = extremities.subtracting(prevs)
             if let last = pdus.last { after.insert(last.eventID) }
             let update = RoomUpdate(
                 roomID: roomID, events: writes, expectedExtremities: extremities, extremities: after,
@@ -161,18 +157,14 @@ extension RoomService {
         guard let name = try await store.roomVersion(roomID: roomID), let version = RoomVersion.named(name) else {
             throw MatrixError.notFound("Unknown room \(roomID)")
         }
-        let tips = try await store.events(try await store.forwardExtremities(roomID: roomID)).values.sorted {
-            ($0.depth, $0.eventID) > ($1.depth, $1.eventID)
-        }
-        let prevs = Array(tips.prefix(PDU.maxPrevEvents))
+        let (prevs, depth) = try await RoomGraphWriter(store: store).newEventBase(
+            extremities: try await store.forwardExtremities(roomID: roomID))
         var state = WorkingState()
         for event in try await store.currentState(roomID: roomID) {
             state.apply(try event.parsedPDU(version: version))
         }
         let before = state.ids
-        let pdus = try build(
-            [draft], roomID: roomID, version: version, state: &state, prevEvents: prevs.map(\.eventID),
-            depth: (prevs.map(\.depth).max() ?? 0) + 1)
+        let pdus = try build([draft], roomID: roomID, version: version, state: &state, prevEvents: prevs, depth: depth)
         return (pdus[0], before, version)
     }
 }
