@@ -80,6 +80,10 @@ public struct InboundPDUService: Sendable {
             authIDs.insert("$" + pdu.roomID.dropFirst())
         }
         let authEvents = try await parsed(authIDs, version: version)
+        // Auth events no one could give are a reason to drop the event, not to reject it: it may
+        // be fine, this server just cannot tell yet.
+        let unknown = authIDs.subtracting(authEvents.keys)
+        guard unknown.isEmpty else { throw Refusal("its auth events \(unknown.sorted()) are unknown") }
         let rejected = try await store.rejectedEvents(among: authIDs)
         let byAuthEvents = PDUChecks.againstAuthEvents(pdu, authEvents: authEvents, rejected: rejected)
         guard byAuthEvents.isAllowed else {

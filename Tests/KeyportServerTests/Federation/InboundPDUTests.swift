@@ -146,6 +146,19 @@ import Testing
         }
     }
 
+    @Test func anEventWhoseAuthEventsNoOneCanGiveIsDroppedNotRejected() async throws {
+        try await Self.withRoom { room in
+            let join = try await room.remote("m.room.member", stateKey: room.bob, content: ["membership": "join"])
+            #expect(await room.receive(join) == nil)
+            var state = try await RoomGraphWriter(store: room.store).currentStateMap(room.roomID)
+            state[.member(room.bob)] = "$nowhere"
+            let orphan = try await room.remote("m.room.message", content: ["body": "orphan"], state: state)
+            let error = await room.receive(orphan)
+            #expect(error?.contains("unknown") == true, "\(error ?? "accepted")")
+            #expect(try await room.stored(orphan.eventID) == nil, "not stored, so it can be taken later")
+        }
+    }
+
     @Test func theAuthRulesRejectAndTheCurrentStateSoftFails() async throws {
         try await Self.withRoom { room in
             let join = try await room.remote("m.room.member", stateKey: room.bob, content: ["membership": "join"])
