@@ -61,15 +61,22 @@ public struct RoomUpdate: Sendable {
     /// Changes to the room's current state: a key mapped to nil is removed. `m.room.member` changes
     /// also set memberships and record `membership` changes on the device-list stream.
     public var currentState: [RoomStateKey: String?]
+    /// Other servers to send the update's events to: they are queued in the outbound PDU queue
+    /// (`OutboundPDUStore`) in the same transaction, so a stored event is never left unsent.
+    public var sendTo: Set<String>
+    /// When the events are queued (for the queue's `created_at`).
+    public var queuedAt: Int64
 
     public init(
         roomID: String, events: [RoomEventWrite], expectedExtremities: Set<String>, extremities: Set<String>,
-        currentState: [RoomStateKey: String?]
+        currentState: [RoomStateKey: String?], sendTo: Set<String> = [], queuedAt: Int64 = 0
     ) {
         self.roomID = roomID
         self.events = events
         self.expectedExtremities = expectedExtremities
         self.extremities = extremities
         self.currentState = currentState
+        self.sendTo = sendTo
+        self.queuedAt = queuedAt
     }
 }

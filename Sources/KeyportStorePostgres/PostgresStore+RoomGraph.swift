@@ -19,6 +19,10 @@ extension PostgresStore {
         }
         let stored = try await writeEvents(db, update)
         try await writeExtremitiesAndState(db, update, stored: stored)
+        if !update.sendTo.isEmpty {
+            try await insertPDUs(
+                db, eventIDs: update.events.map(\.event.eventID), destinations: update.sendTo, now: update.queuedAt)
+        }
         return stored
     }
 

@@ -17,6 +17,11 @@ extension SQLiteStore {
             }
             let stored = try Self.writeEvents(db, update)
             try Self.writeExtremitiesAndState(db, update, stored: stored)
+            if !update.sendTo.isEmpty {
+                try Self.insertPDUs(
+                    db, eventIDs: update.events.map(\.event.eventID), destinations: update.sendTo,
+                    now: update.queuedAt)
+            }
             return stored
         }
     }

@@ -16,6 +16,7 @@ enum RoomGraphChecks {
         StoreCheck("room graph: an outlier written again as a timeline event gets a new position", deOutlier),
         StoreCheck("room graph: a stored event is not written twice", idempotentEvents),
         StoreCheck("room graph: only a legacy room is replaced", replaceLegacy),
+        StoreCheck("room graph: events are queued for other servers in the update's own transaction", queuedWithUpdate),
     ]
 
     static let room = "!graph:example.com"
@@ -315,5 +316,31 @@ enum RoomGraphChecks {
         #expect(try await store.events(["$new-create"]).isEmpty)
         #expect(try await store.forwardExtremities(roomID: room) == ["$power"])
         #expect(try await store.currentState(roomID: room).count == 3)
+    }
+
+    static func queuedWithUpdate(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore()
+        try await seed(store)
+        let message = event("sent", prev: ["$power"], depth: 4)
+        _ = try await store.applyRoomUpdate(
+            RoomUpdate(
+                roomID: room, events: [RoomEventWrite(message, stateAfter: after("$power"))],
+                expectedExtremities: ["$power"], extremities: ["$sent"], currentState: [:],
+                sendTo: ["a.test", "b.test"], queuedAt: 5))
+        for destination in ["a.test", "b.test"] {
+            let queued = try await store.queuedPDUs(destination: destination, limit: 10)
+            #expect(queued.map(\.eventID) == ["$sent"])
+            #expect(queued.first?.pdu == message.pdu)
+        }
+        // A refused update queues nothing.
+        await #expect(throws: StoreError.self) {
+            _ = try await store.applyRoomUpdate(
+                RoomUpdate(
+                    roomID: room,
+                    events: [RoomEventWrite(event("late", prev: ["$power"], depth: 4), stateAfter: after("$power"))],
+                    expectedExtremities: ["$power"], extremities: ["$late"], currentState: [:], sendTo: ["a.test"],
+                    queuedAt: 6))
+        }
+        #expect(try await store.queuedPDUs(destination: "a.test", limit: 10).map(\.eventID) == ["$sent"])
     }
 }

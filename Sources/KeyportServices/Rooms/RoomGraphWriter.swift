@@ -47,9 +47,10 @@ public struct RoomGraphWriter: Sendable {
     /// Stores one event with its verdict. `stateBefore` is the state the checks used (nil for an
     /// outlier or a rejected event, whose state is not recorded). Returns the stored event.
     @discardableResult
+    /// `sendTo` are other servers the event is queued for in the same transaction.
     public func write(
         _ pdu: PDU, verdict: Verdict, stateBefore: StateMap?, version: RoomVersion,
-        transaction: ClientTransaction? = nil
+        transaction: ClientTransaction? = nil, sendTo: Set<String> = [], now: Int64 = 0
     ) async throws -> RoomEvent {
         var event = RoomEvent(pdu, transaction: transaction)
         var stateAfter: StateMap?
@@ -93,7 +94,8 @@ public struct RoomGraphWriter: Sendable {
             }
             let update = RoomUpdate(
                 roomID: pdu.roomID, events: [RoomEventWrite(event, stateAfter: recorded)],
-                expectedExtremities: extremities, extremities: newExtremities, currentState: currentChanges)
+                expectedExtremities: extremities, extremities: newExtremities, currentState: currentChanges,
+                sendTo: sendTo, queuedAt: now)
             do {
                 return try await store.applyRoomUpdate(update)[0]
             } catch StoreError.conflict {

@@ -62,9 +62,11 @@ extension RoomService {
             let writes = Self.writes(pdus, drafts: drafts, base: base)
             var after = extremities.subtracting(prevs)
             if let last = pdus.last { after.insert(last.eventID) }
+            let sendTo = try await destinations(
+                roomID: roomID, memberTargets: drafts.filter { $0.type == "m.room.member" }.compactMap(\.stateKey))
             let update = RoomUpdate(
                 roomID: roomID, events: writes, expectedExtremities: extremities, extremities: after,
-                currentState: Self.stateChanges(pdus))
+                currentState: Self.stateChanges(pdus), sendTo: sendTo, queuedAt: clock.now())
             do {
                 return try await store.applyRoomUpdate(update)
             } catch StoreError.conflict {

@@ -143,9 +143,10 @@ extension RoomService {
             guard invite.eventID == pdu.eventID else {
                 throw MatrixError(status: 502, errcode: "M_UNKNOWN", "The invitee's server changed the invite")
             }
-            let stored = try await RoomGraphWriter(store: store).write(
-                invite, verdict: .accepted, stateBefore: stateBefore, version: version)
-            try await sendToOtherServers([stored], roomID: roomID)
+            let sendTo = try await destinations(roomID: roomID, memberTargets: [target])
+            try await RoomGraphWriter(store: store).write(
+                invite, verdict: .accepted, stateBefore: stateBefore, version: version, sendTo: sendTo,
+                now: clock.now())
         }
         await notifications.wake(try await store.joinedMembers(roomID: roomID) + [target])
         await notifications.outboundQueued()

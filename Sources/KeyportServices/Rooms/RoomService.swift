@@ -101,7 +101,6 @@ public struct RoomService: Sendable {
     @discardableResult
     func append(_ events: [LocalDraft], roomID: String, extra: [String] = []) async throws -> [RoomEvent] {
         let stored = try await appendLocal(events, roomID: roomID)
-        try await sendToOtherServers(stored, roomID: roomID)
         let members = try await store.currentState(roomID: roomID).compactMap { event -> String? in
             guard event.type == "m.room.member", let membership = event.content["membership"]?.stringValue,
                 membership == "join" || membership == "invite"
@@ -109,23 +108,21 @@ public struct RoomService: Sendable {
             return event.stateKey
         }
         await notifications.wake(members + extra)
-        if events.contains(where: { $0.type == "m.room.member" }) {
-            // A join may bring servers that need the joiner's device list.
-            await notifications.outboundQueued()
-        }
+        // Other servers get the events (queued with them), and a join may bring servers that need
+        // the joiner's device list.
+        await notifications.outboundQueued()
         return stored
     }
 
-    /// Queues this server's new events for every other server in the room (by the current state
-    /// after them), and for the server of a user a member event is about (a kicked or invited user's
-    /// server hears of it even when it has no one left in the room).
-    func sendToOtherServers(_ events: [RoomEvent], roomID: String) async throws {
-        guard let outbound, !events.isEmpty else { return }
+    /// The other servers this server's new events in a room go to: those of the room's joined
+    /// members, and of the users member events are about (a kicked or invited user's server hears of
+    /// it even with no one left in the room). Empty where federation is off.
+    func destinations(roomID: String, memberTargets: [String]) async throws -> Set<String> {
+        guard outbound != nil else { return [] }
         var servers = Set(try await store.joinedMembers(roomID: roomID).compactMap { UserID($0)?.serverName.rawValue })
-        for event in events where event.type == "m.room.member" {
-            if let target = event.stateKey.flatMap(UserID.init) { servers.insert(target.serverName.rawValue) }
-        }
-        try await outbound.enqueue(eventIDs: events.map(\.eventID), destinations: servers)
+        for target in memberTargets { if let user = UserID(target) { servers.insert(user.serverName.rawValue) } }
+        servers.remove(identity.serverName.rawValue)
+        return servers
     }
 
     /// Queues an event another server sent through this one (a join or leave it hosted) for the
