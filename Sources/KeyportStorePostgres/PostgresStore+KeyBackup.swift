@@ -2,13 +2,14 @@ public import KeyportStore
 public import MatrixModel
 import PostgresNIO
 
-/// Key backups. Every write first locks the user's version rows (`lockBackups`), so the writes
-/// of one user's backups take turns, as Synapse's per-user upload lock makes them: an upload's
-/// read-compare-write of a session cannot interleave with another's and keep the worse key, and a
-/// new or deleted version cannot slip in between an upload's version check and its writes.
+/// Key backups. Every write takes the user's backup turn (`backupTurn`) and then locks the user's
+/// version rows (`lockBackups`), so the writes of one user's backups take turns, as Synapse's
+/// per-user upload lock makes them: an upload's read-compare-write of a session cannot interleave
+/// with another's and keep the worse key, and a new or deleted version cannot slip in between an
+/// upload's version check and its writes.
 extension PostgresStore: KeyBackupStore {
     public func createBackupVersion(userID: String, algorithm: String, authData: JSONObject) async throws -> Int64 {
-        try await write { db in
+        try await write(turn: Self.backupTurn(userID)) { db in
             // Two first versions created together both insert version 1; the second's unique
             // violation runs it again, when it sees the first.
             try await Self.lockBackups(db, userID: userID)
@@ -51,7 +52,7 @@ extension PostgresStore: KeyBackupStore {
     }
 
     public func updateBackupAuthData(userID: String, version: Int64, authData: JSONObject) async throws -> Bool {
-        try await write { db in
+        try await write(turn: Self.backupTurn(userID)) { db in
             try await Self.lockBackups(db, userID: userID)
             return try await db.exists(
                 """
@@ -62,7 +63,7 @@ extension PostgresStore: KeyBackupStore {
     }
 
     public func deleteBackupVersion(userID: String, version: Int64) async throws -> Bool {
-        try await write { db in
+        try await write(turn: Self.backupTurn(userID)) { db in
             try await Self.lockBackups(db, userID: userID)
             let existed = try await db.exists(
                 """
@@ -79,7 +80,7 @@ extension PostgresStore: KeyBackupStore {
     public func storeBackupKeys(userID: String, version: Int64, sessions: [KeyBackupSession], maxSessions: Int)
         async throws -> KeyBackupUploadOutcome
     {
-        try await write { db in
+        try await write(turn: Self.backupTurn(userID)) { db in
             try await Self.storeBackupKeys(
                 db, userID: userID, version: version, sessions: sessions, maxSessions: maxSessions)
         }
@@ -174,7 +175,7 @@ extension PostgresStore: KeyBackupStore {
 
     public func deleteBackupKeys(userID: String, version: Int64, scope: KeyBackupScope) async throws -> KeyBackupCounts?
     {
-        try await write { db in
+        try await write(turn: Self.backupTurn(userID)) { db in
             try await Self.lockBackups(db, userID: userID)
             guard try await Self.isLive(db, userID: userID, version: version) else { return nil }
             let (roomID, sessionID) = Self.filter(scope)
@@ -195,6 +196,13 @@ extension PostgresStore: KeyBackupStore {
             }
             return try await Self.counts(db, userID: userID, version: version)
         }
+    }
+
+    /// The turn every write of the user's backups takes, so that they run one at a time even at
+    /// the stricter isolation levels, where the row lock below alone would fail all but one of
+    /// them and send the rest round again.
+    private static func backupTurn(_ userID: String) -> String {
+        "key-backup:\(userID)"
     }
 
     /// Locks every version row of the user until the transaction ends. Each write of a user's

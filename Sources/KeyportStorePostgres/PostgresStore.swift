@@ -127,11 +127,14 @@ public final class PostgresStore: Sendable {
     }
 
     /// Runs `body` as one read-write transaction, retried whole when PostgreSQL says a concurrent
-    /// transaction got in the way.
-    func write<T: Sendable>(_ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
+    /// transaction got in the way. Writes that share a `turn` run one at a time, across processes.
+    func write<T: Sendable>(turn: String? = nil, _ body: @Sendable (PostgresTransaction) async throws -> T)
+        async throws -> T
+    {
         try await prepare()
         return try await observer.observe(.write) {
-            try await PostgresTransactionRunner.run(client: client, logger: logger, begin: .write(writeIsolation), body)
+            try await PostgresTransactionRunner.run(
+                client: client, logger: logger, begin: .write(writeIsolation), turn: turn, body)
         }
     }
 

@@ -65,14 +65,25 @@ enum PostgresTransactionRunner {
         }
     }
 
+    /// `turn`, when given, makes the writers that share it run one at a time, queued by the
+    /// database: a session advisory lock on it is taken before BEGIN and given back after the
+    /// transaction ends. Taken before BEGIN, the transaction's snapshot comes after the previous
+    /// writer committed, so at the stricter levels writers of one hot row (a user's backup
+    /// version) wait their turn instead of failing and retrying until one of them gives up.
     static func run<T: Sendable>(
-        client: PostgresClient, logger: Logger, begin: Begin, _ body: @Sendable (PostgresTransaction) async throws -> T
+        client: PostgresClient, logger: Logger, begin: Begin, turn: String? = nil,
+        _ body: @Sendable (PostgresTransaction) async throws -> T
     ) async throws -> T {
         var attempt = 1
         while true {
             do {
                 return try await client.withConnection { connection in
-                    try await once(connection: connection, logger: logger, begin: begin, body)
+                    guard let turn else {
+                        return try await once(connection: connection, logger: logger, begin: begin, body)
+                    }
+                    return try await taking(turn, connection: connection, logger: logger) {
+                        try await once(connection: connection, logger: logger, begin: begin, body)
+                    }
                 }
             } catch let error as PSQLError where attempt < maxAttempts && isRetryable(error) {
                 logger.debug("retrying a transaction", metadata: ["sqlstate": "\(sqlState(error) ?? "-")"])
@@ -99,6 +110,23 @@ enum PostgresTransactionRunner {
         } catch {
             // A failed ROLLBACK means the connection is gone; the pool drops closed connections.
             try? await transaction.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs `body` holding the session advisory lock named by `turn`. Were the unlock to fail, the
+    /// connection is broken and the lock went with its session.
+    private static func taking<T: Sendable>(
+        _ turn: String, connection: PostgresConnection, logger: Logger, _ body: () async throws -> T
+    ) async throws -> T {
+        let session = PostgresTransaction(connection: connection, logger: logger)
+        try await session.execute("SELECT pg_advisory_lock(hashtextextended(\(turn), 0))")
+        do {
+            let value = try await body()
+            try await session.execute("SELECT pg_advisory_unlock(hashtextextended(\(turn), 0))")
+            return value
+        } catch {
+            _ = try? await session.execute("SELECT pg_advisory_unlock(hashtextextended(\(turn), 0))")
             throw error
         }
     }
