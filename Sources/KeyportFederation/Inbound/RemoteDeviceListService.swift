@@ -20,6 +20,9 @@ public actor RemoteDeviceListService {
     /// The retry loop's lease, while this process holds it.
     var retryLease: Lease?
     var inFlight: [String: Task<Bool, Never>] = [:]
+    /// Users whose list was found stale again while a fetch of it was running: that fetch may have
+    /// read the list before the update that made it stale, so another follows it.
+    var fetchAgain: Set<String> = []
     var backoff: [String: (failures: Int, until: ContinuousClock.Instant)] = [:]
 
     public init(
@@ -64,22 +67,37 @@ public actor RemoteDeviceListService {
         try await notifications.deviceListChanged(of: userID)
     }
 
-    /// Fetches the user's whole list again unless one fetch is already running; returns at once.
+    /// Fetches the user's whole list again; returns at once. When a fetch is already running, one
+    /// more follows it: the running one may have read the list before this update was made.
     func startResync(_ userID: String) {
-        guard inFlight[userID] == nil else { return }
-        inFlight[userID] = Task { await self.runResync(userID, timeout: .seconds(30)) }
+        guard inFlight[userID] == nil else {
+            fetchAgain.insert(userID)
+            return
+        }
+        inFlight[userID] = Task { await self.fetchUntilCurrent(userID, timeout: .seconds(30)) }
     }
 
     /// Fetches the user's list now (joining a fetch already running), bounded by `timeout`.
     public func resync(_ userID: String, timeout: Duration) async -> Bool {
         if let running = inFlight[userID] { return await running.value }
-        let task = Task { await self.runResync(userID, timeout: timeout) }
+        let task = Task { await self.fetchUntilCurrent(userID, timeout: timeout) }
         inFlight[userID] = task
         return await task.value
     }
 
-    private func runResync(_ userID: String, timeout: Duration) async -> Bool {
+    /// Fetches the list, and again while updates made it stale during the fetch before.
+    private func fetchUntilCurrent(_ userID: String, timeout: Duration) async -> Bool {
         defer { inFlight[userID] = nil }
+        var fetched = false
+        repeat {
+            fetchAgain.remove(userID)
+            fetched = await runResync(userID, timeout: timeout)
+        } while fetched && fetchAgain.contains(userID)
+        fetchAgain.remove(userID)
+        return fetched
+    }
+
+    private func runResync(_ userID: String, timeout: Duration) async -> Bool {
         guard let server = UserID(userID)?.serverName.rawValue else { return false }
         if let wait = backoff[server], wait.until > .now { return false }
         do {
