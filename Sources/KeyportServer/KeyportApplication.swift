@@ -74,7 +74,8 @@ public enum KeyportApplication {
             storage: storage, identity: identity,
             policy: RegistrationPolicy(
                 enabled: config.enableRegistration && config.enableRegistrationWithoutVerification,
-                sharedSecret: config.registrationSharedSecret),
+                sharedSecret: config.registrationSharedSecret,
+                applicationServices: ApplicationServiceRegistry(config.applicationServices)),
             hasher: PasswordHasher(rounds: config.passwordRounds), clock: clock, notifier: notifier, outbound: outbound,
             bus: bus,
             remoteKeys: RemoteKeyDirectory(store: storage, client: client, deviceLists: deviceLists),

@@ -68,6 +68,9 @@ extension MatrixError {
     public static func userInUse(_ message: String = "User ID already taken.") -> MatrixError {
         .init(status: 400, errcode: "M_USER_IN_USE", message)
     }
+    public static func exclusive(_ message: String) -> MatrixError {
+        .init(status: 400, errcode: "M_EXCLUSIVE", message)
+    }
     public static func invalidUsername(_ message: String) -> MatrixError {
         .init(status: 400, errcode: "M_INVALID_USERNAME", message)
     }

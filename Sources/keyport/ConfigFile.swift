@@ -8,8 +8,9 @@ enum ConfigFile {
     static func load(_ path: String) throws -> KeyportConfig {
         do {
             let text = try String(contentsOfFile: path, encoding: .utf8)
-            let (parsed, warnings) = try KeyportConfig.parse(yaml: text)
+            var (parsed, warnings) = try KeyportConfig.parse(yaml: text)
             for warning in warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            try parsed.loadApplicationServices()
             return parsed
         } catch let error as ConfigError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))

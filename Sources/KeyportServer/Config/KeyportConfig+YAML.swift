@@ -14,7 +14,7 @@ extension KeyportConfig {
         "tls_certificate_path", "tls_private_key_path", "old_signing_keys", "key_refresh_interval",
         "federation_verify_certificates", "federation_custom_ca_list", "ip_range_blacklist", "ip_range_whitelist",
         "federation", "trusted_key_servers", "suppress_key_server_warning", "instance_name",
-        "federation_sender_lease_seconds", "experimental_features",
+        "federation_sender_lease_seconds", "experimental_features", "app_service_config_files",
     ]
 
     /// The `experimental_features` Keyport serves; Synapse has many more, which are ignored with a warning.
@@ -63,6 +63,7 @@ extension KeyportConfig {
         try Self.federationSettings(reader, into: &config)
         try Self.scaleOutSettings(reader, into: &config)
         warnings += try Self.experimentalFeatures(reader, into: &config)
+        config.appServiceConfigFiles = try reader.stringArray("app_service_config_files") ?? []
         if config.enableRegistration, !config.enableRegistrationWithoutVerification {
             throw ConfigError(
                 "enable_registration needs enable_registration_without_verification: true (Keyport has no email or captcha verification)"

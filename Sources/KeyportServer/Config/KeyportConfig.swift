@@ -120,6 +120,15 @@ public struct KeyportConfig: Sendable {
     /// `experimental_features: {msc3814_enabled: true}`: serves dehydrated devices (MSC3814) under
     /// the unstable prefix, as Synapse does with the same setting. Off by default.
     public var msc3814Enabled = false
+    /// `app_service_config_files`: the registration files of the application services.
+    public var appServiceConfigFiles: [String] = []
+    /// The services those files describe, once ``loadApplicationServices()`` has read them.
+    public var applicationServices: [ApplicationService] = []
+
+    /// Reads `app_service_config_files` (kept apart from parsing, which touches no file).
+    public mutating func loadApplicationServices() throws(ConfigError) {
+        applicationServices = try AppServiceRegistrationFile.load(appServiceConfigFiles, serverName: serverName)
+    }
 
     /// The configuration used when `serve` is given no file: `localhost:8008` on 127.0.0.1:8008,
     /// SQLite under `./keyport-data`, open registration (it listens on loopback only).

@@ -49,7 +49,8 @@ public struct AccountService: Sendable {
         return session
     }
 
-    /// Validates a localpart for a new account and builds the user ID.
+    /// Validates a localpart for a new account and builds the user ID; a user ID an application
+    /// service's exclusive namespace matches is refused with `M_EXCLUSIVE`, as Synapse does.
     public func newUserID(localpart: String) throws(MatrixError) -> UserID {
         guard UserID.isValidNewLocalpart(localpart) else {
             throw .invalidUsername("User ID may only contain characters a-z, 0-9, '.', '_', '=', '-', '/' and '+'")
@@ -57,6 +58,9 @@ public struct AccountService: Sendable {
         guard !localpart.hasPrefix("_") else { throw .invalidUsername("User ID may not begin with '_'") }
         guard let userID = UserID(localpart: localpart, serverName: identity.serverName) else {
             throw .invalidUsername("User ID is longer than \(UserID.maxLength) characters")
+        }
+        if policy.applicationServices.exclusiveOwner(ofUser: userID.rawValue) != nil {
+            throw .exclusive("This user ID is reserved by an application service.")
         }
         return userID
     }
