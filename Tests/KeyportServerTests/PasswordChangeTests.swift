@@ -117,9 +117,20 @@ import Testing
             try await client.join(bob, roomID)
             let bobSince = try await client.position(bob)
 
-            let done = try await Self.change(
-                client, alice, ["new_password": .string(Self.newPassword), "auth": alice.passwordAuth])
+            // Bob's sync is already waiting: the deletion wakes it, as `/delete_devices` would.
+            let (bobSync, elapsed, done) = try await client.withExtraConnection { connection in
+                async let done = {
+                    try await Task.sleep(for: .milliseconds(300))
+                    return try await Self.change(
+                        client, alice, ["new_password": .string(Self.newPassword), "auth": alice.passwordAuth])
+                }()
+                let start = ContinuousClock.now
+                let reply = try await connection.send(.get, "/sync?timeout=10000&since=\(bobSince)", token: bob.token)
+                return (reply, ContinuousClock.now - start, try await done)
+            }
             #expect(done.status == 200)
+            #expect(elapsed < .seconds(5), "woken, not timed out: \(elapsed)")
+            #expect(bobSync.changed.contains(alice.userID))
 
             let gone = try await client.client(.get, "/account/whoami", token: other.token)
             #expect(gone.status == 401)
@@ -134,7 +145,6 @@ import Testing
             let query = try await client.client(
                 .post, "/keys/query", token: bob.token, body: ["device_keys": .object([alice.userID: []])])
             #expect(query["device_keys"]?[alice.userID]?.objectValue.map { Set($0.keys) } == ["MAIN"])
-            #expect(try await client.sync(bob, since: bobSince).changed.contains(alice.userID))
         }
     }
 
