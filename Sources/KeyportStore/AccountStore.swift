@@ -13,6 +13,16 @@ public protocol AccountStore: Sendable {
     /// The user and device an access token (by its SHA-256 hash) belongs to, or nil.
     func session(tokenHash: String) async throws -> SessionRecord?
 
+    /// Replaces the password hash of an account that is not deactivated. Returns false, changing
+    /// nothing, if there is no such account or it is deactivated (a deactivated account keeps no
+    /// password, so it cannot be given one back).
+    func setPasswordHash(userID: String, hash: String) async throws -> Bool
+
+    /// Deletes every access token of the user except the one whose hash is `tokenHash`. Devices
+    /// and their keys stay, so it records no device-list change. Returns how many tokens went.
+    @discardableResult
+    func deleteAccessTokens(userID: String, keeping tokenHash: String) async throws -> Int
+
     /// Accounts in user-ID order, skipping `offset`, at most `limit` (the admin API's paging).
     func accounts(offset: Int, limit: Int) async throws -> [AccountRecord]
 

@@ -73,6 +73,24 @@ extension PostgresStore: AccountStore {
         }
     }
 
+    public func setPasswordHash(userID: String, hash: String) async throws -> Bool {
+        try await write { db in
+            try await db.exists(
+                """
+                UPDATE accounts SET password_hash = \(hash) WHERE user_id = \(userID) AND NOT deactivated RETURNING 1
+                """)
+        }
+    }
+
+    public func deleteAccessTokens(userID: String, keeping tokenHash: String) async throws -> Int {
+        try await write { db in
+            try await db.values(
+                String.self,
+                "DELETE FROM access_tokens WHERE user_id = \(userID) AND token_hash <> \(tokenHash) RETURNING token_hash"
+            ).count
+        }
+    }
+
     public func accountExists(userIDIgnoringCase userID: String) async throws -> Bool {
         try await read { db in
             try await db.exists("SELECT 1 FROM accounts WHERE user_id_lower = \(userID.lowercased())")

@@ -71,6 +71,23 @@ extension SQLiteStore: AccountStore {
         }
     }
 
+    public func setPasswordHash(userID: String, hash: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE accounts SET password_hash = ? WHERE user_id = ? AND deactivated = 0",
+                arguments: [hash, userID])
+            return db.changesCount > 0
+        }
+    }
+
+    public func deleteAccessTokens(userID: String, keeping tokenHash: String) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM access_tokens WHERE user_id = ? AND token_hash <> ?", arguments: [userID, tokenHash])
+            return db.changesCount
+        }
+    }
+
     public func accountExists(userIDIgnoringCase userID: String) async throws -> Bool {
         try await pool.read { db in
             try Bool.fetchOne(

@@ -74,7 +74,7 @@ import Testing
             #expect(try await client.client(.get, "/capabilities").status == 401)
             let reply = try await client.client(.get, "/capabilities", token: alice.token)
             let capabilities = reply["capabilities"]
-            #expect(capabilities?["m.change_password"]?["enabled"] == false)
+            #expect(capabilities?["m.change_password"]?["enabled"] == true)
             #expect(capabilities?["m.set_displayname"]?["enabled"] == true)
             #expect(capabilities?["m.set_avatar_url"]?["enabled"] == true)
             let versions = capabilities?["m.room_versions"]

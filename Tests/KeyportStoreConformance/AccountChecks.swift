@@ -11,7 +11,54 @@ enum AccountChecks {
         StoreCheck("account: listed in user-ID order with offset, limit and count", listing),
         StoreCheck(
             "account: deactivation removes devices, keys, tokens, backups and records the changes", deactivation),
+        StoreCheck("account: a password hash is replaced, except on unknown or deactivated accounts", passwordHash),
+        StoreCheck("account: deleting access tokens keeps the named one and every device", accessTokens),
     ]
+
+    static func passwordHash(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore()
+        let original = AccountRecord(userID: alice, passwordHash: "old", isAdmin: true, createdAt: 1234)
+        try await store.createAccount(original)
+        try await store.createAccount(AccountRecord(userID: bob, passwordHash: "bobs", createdAt: 5))
+        try await createAccounts(store, carol)
+        #expect(try await store.deactivateAccount(userID: carol))
+        let position = try await store.currentDeviceListPosition()
+
+        #expect(try await store.setPasswordHash(userID: alice, hash: "new"))
+        var changed = original
+        changed.passwordHash = "new"
+        #expect(try await store.account(userID: alice) == changed, "only the hash changes")
+        #expect(try await store.account(userID: bob)?.passwordHash == "bobs")
+
+        #expect(try await store.setPasswordHash(userID: "@nobody:example.com", hash: "x") == false)
+        #expect(try await store.account(userID: "@nobody:example.com") == nil, "no account is created")
+        #expect(try await store.setPasswordHash(userID: carol, hash: "x") == false)
+        let deactivated = try #require(try await store.account(userID: carol))
+        #expect(deactivated.deactivated && deactivated.passwordHash == nil)
+        #expect(try await store.currentDeviceListPosition() == position, "not a device-list change")
+    }
+
+    static func accessTokens(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore()
+        try await createAccounts(store, alice, bob)
+        for (userID, deviceID) in [(alice, "D1"), (alice, "D2"), (bob, "D1")] {
+            try await login(store, userID, deviceID)
+            _ = try await store.uploadKeys(upload(userID, deviceID, deviceKeys: deviceKeys(userID, deviceID)))
+        }
+        try await store.createSession(
+            userID: alice, deviceID: "D1", initialDisplayName: nil, tokenHash: "second", now: 3)
+        let position = try await store.currentDeviceListPosition()
+
+        #expect(try await store.deleteAccessTokens(userID: alice, keeping: "token-\(alice)-D1") == 2)
+        #expect(try await store.session(tokenHash: "token-\(alice)-D1") == SessionRecord(userID: alice, deviceID: "D1"))
+        #expect(try await store.session(tokenHash: "second") == nil, "another token of the kept device goes")
+        #expect(try await store.session(tokenHash: "token-\(alice)-D2") == nil)
+        #expect(try await store.session(tokenHash: "token-\(bob)-D1") == SessionRecord(userID: bob, deviceID: "D1"))
+        #expect(try await store.devices(userID: alice).map(\.deviceID) == ["D1", "D2"], "devices stay")
+        #expect(try await store.deviceKeys(userID: alice, deviceID: "D2") != nil, "keys stay")
+        #expect(try await store.currentDeviceListPosition() == position, "not a device-list change")
+        #expect(try await store.deleteAccessTokens(userID: alice, keeping: "token-\(alice)-D1") == 0)
+    }
 
     static func listing(_ makeStore: StoreFactory) async throws {
         let store = try await makeStore()

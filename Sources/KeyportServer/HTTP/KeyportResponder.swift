@@ -116,6 +116,7 @@ public struct KeyportResponder: HTTPResponder {
         if route.access == .accessToken {
             guard let token = Self.accessToken(request, query: query) else { throw MatrixError.missingToken() }
             matrixRequest.session = try await accounts.authenticate(accessToken: token, remoteAddress: clientAddress)
+            matrixRequest.accessToken = token
         }
         matrixRequest.body = try await readBody(request)
         if route.access == .federation {

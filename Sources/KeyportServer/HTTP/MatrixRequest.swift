@@ -15,6 +15,8 @@ public struct MatrixRequest: Sendable {
     /// The JSON body when one was sent (an object); nil for an empty body.
     public var body: JSONObject?
     public var session: SessionRecord?
+    /// The access token an authenticated route was called with (a password change keeps it alone).
+    public var accessToken: String?
     public var remoteAddress: String?
     /// For federation routes: the authenticated origin server.
     public var origin: String?
@@ -23,6 +25,12 @@ public struct MatrixRequest: Sendable {
     public func requireSession() throws(MatrixError) -> SessionRecord {
         guard let session else { throw .missingToken() }
         return session
+    }
+
+    /// The access token of an authenticated route (the responder guarantees it is set).
+    public func requireAccessToken() throws(MatrixError) -> String {
+        guard let accessToken else { throw .missingToken() }
+        return accessToken
     }
 
     /// The origin of a federation route (the responder guarantees it is set).

@@ -2,7 +2,7 @@ import KeyportServices
 import KeyportStore
 import MatrixModel
 
-/// Registration, login, logout and whoami.
+/// Registration, login, logout, password change and whoami.
 struct AccountRoutes {
     let services: Services
     let loginLimiter: RateLimiter
@@ -43,6 +43,14 @@ struct AccountRoutes {
         /// # `POST /_matrix/client/v3/logout/all`
         router.client("POST", "/logout/all") { request in
             try await accounts.logoutAll(userID: try request.requireSession().userID)
+            return MatrixResponse()
+        }
+
+        /// # `POST /_matrix/client/v3/account/password`
+        router.client("POST", "/account/password") { request in
+            try await accounts.changePassword(
+                session: try request.requireSession(), accessToken: try request.requireAccessToken(),
+                body: request.bodyOrEmpty, address: request.remoteAddress)
             return MatrixResponse()
         }
 

@@ -7,8 +7,8 @@ struct CapabilitiesRoutes {
     static var capabilities: JSONObject {
         let versions = RoomService.supportedRoomVersions.sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }
         return [
-            // No password change endpoint yet: clients must not offer it.
-            "m.change_password": ["enabled": false],
+            // `POST /account/password`, with the current password as user-interactive auth.
+            "m.change_password": ["enabled": true],
             "m.room_versions": [
                 "default": .string(RoomService.defaultRoomVersion),
                 "available": .object(

@@ -130,14 +130,22 @@ public struct AccountService: Sendable {
 
     /// Logs out one session: the device goes with its keys and tokens, as the spec says.
     public func logout(_ session: SessionRecord) async throws {
-        try await store.deleteDevices(userID: session.userID, deviceIDs: [session.deviceID])
-        try await notifications.deviceListChanged(of: session.userID)
+        try await removeDevices(userID: session.userID, deviceIDs: [session.deviceID])
     }
 
     /// Logs out every device of the user.
     public func logoutAll(userID: String) async throws {
         let devices = try await store.devices(userID: userID)
-        try await store.deleteDevices(userID: userID, deviceIDs: devices.map(\.deviceID))
+        try await removeDevices(userID: userID, deviceIDs: devices.map(\.deviceID))
+    }
+
+    /// Deletes devices of the user, each with its tokens and keys, and announces the change to
+    /// the user, everyone sharing a room and the servers in those rooms. Every client path that
+    /// removes devices comes here (logout, `DELETE /devices`, `/delete_devices`, a password
+    /// change), so they cannot drift apart. Unknown devices are skipped; if none existed there is
+    /// nothing to announce.
+    func removeDevices(userID: String, deviceIDs: [String]) async throws {
+        guard !(try await store.deleteDevices(userID: userID, deviceIDs: deviceIDs)).isEmpty else { return }
         try await notifications.deviceListChanged(of: userID)
     }
 

@@ -51,14 +51,12 @@ public struct DeviceService: Sendable {
             throw MatrixError.notFound("Device not found")
         }
         try await accounts.requirePassword(auth: auth, userID: userID, address: address)
-        try await store.deleteDevices(userID: userID, deviceIDs: [deviceID])
-        try await notifications.deviceListChanged(of: userID)
+        try await accounts.removeDevices(userID: userID, deviceIDs: [deviceID])
     }
 
     /// Deletes several devices after password auth; unknown ones are skipped.
     public func delete(userID: String, deviceIDs: [String], auth: JSONObject?, address: String? = nil) async throws {
         try await accounts.requirePassword(auth: auth, userID: userID, address: address)
-        try await store.deleteDevices(userID: userID, deviceIDs: deviceIDs)
-        try await notifications.deviceListChanged(of: userID)
+        try await accounts.removeDevices(userID: userID, deviceIDs: deviceIDs)
     }
 }
