@@ -23,8 +23,28 @@ public protocol KeyStore: Sendable {
     /// devices. Users with no devices map to an empty list; devices that do not exist are omitted.
     func queryDevices(_ request: [String: [String]]) async throws -> [String: [StoredDeviceKeys]]
 
-    /// Claims one key per target in a single atomic operation: the oldest unclaimed one-time key of
-    /// the algorithm, otherwise the fallback key (marked used, kept). Each one-time key is returned by
-    /// at most one call, ever. Targets with neither are omitted.
-    func claimKeys(_ targets: [ClaimTarget], now: Int64) async throws -> [ClaimedKey]
+    /// Claims one key per target in a single atomic operation, from what `source` allows: the
+    /// oldest unclaimed one-time key of the algorithm, otherwise the fallback key (marked used,
+    /// kept). Each one-time key is returned by at most one call, ever. Targets with no key are
+    /// omitted.
+    func claimKeys(_ targets: [ClaimTarget], now: Int64, from source: ClaimSource) async throws -> [ClaimedKey]
+}
+
+/// Which stored keys a claim may hand out. A claim for an application service's users takes the
+/// one-time keys first, asks the service for the rest, and only then the fallback keys (MSC3983),
+/// so a fallback key is not marked used when the service had keys.
+public enum ClaimSource: Sendable {
+    case oneTimeKeysThenFallback
+    case oneTimeKeysOnly
+    case fallbackOnly
+
+    public var oneTimeKeys: Bool { self != .fallbackOnly }
+    public var fallback: Bool { self != .oneTimeKeysOnly }
+}
+
+extension KeyStore {
+    /// A claim of one-time keys, and the fallback key where none is left.
+    public func claimKeys(_ targets: [ClaimTarget], now: Int64) async throws -> [ClaimedKey] {
+        try await claimKeys(targets, now: now, from: .oneTimeKeysThenFallback)
+    }
 }

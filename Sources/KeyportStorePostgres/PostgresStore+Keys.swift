@@ -130,42 +130,20 @@ extension PostgresStore: KeyStore {
     /// unclaimed. Two claims can never both lock one row, and a row a committed claim took fails
     /// the recheck. Under REPEATABLE READ or SERIALIZABLE a conflict is a serialization failure,
     /// and the transaction runs again. A key another claim holds is skipped, not waited for.
-    public func claimKeys(_ targets: [ClaimTarget], now: Int64) async throws -> [ClaimedKey] {
+    public func claimKeys(_ targets: [ClaimTarget], now: Int64, from source: ClaimSource) async throws
+        -> [ClaimedKey]
+    {
         try await write { db in
             var claimed: [ClaimedKey] = []
             for target in targets {
                 let (userID, deviceID, algorithm) = (target.userID, target.deviceID, target.algorithm)
-                var row = try await db.rows(
-                    """
-                    WITH candidate AS (
-                        SELECT seq FROM one_time_keys
-                        WHERE user_id = \(userID) AND device_id = \(deviceID) AND algorithm = \(algorithm)
-                            AND claimed_at IS NULL
-                        ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-                    UPDATE one_time_keys k SET claimed_at = \(now) FROM candidate
-                    WHERE k.seq = candidate.seq AND k.claimed_at IS NULL
-                    RETURNING k.key_id, k.key_json
-                    """
-                ).first
+                var row: PostgresRow?
+                if source.oneTimeKeys {
+                    row = try await Self.claimOneTimeKey(db, target, now: now)
+                }
                 let isFallback = row == nil
-                if isFallback {
-                    // The fallback key is handed out again and again; only its first use writes, so
-                    // claims of a used one do not contend for its row.
-                    row = try await db.rows(
-                        """
-                        UPDATE fallback_keys SET used = TRUE
-                        WHERE user_id = \(userID) AND device_id = \(deviceID) AND algorithm = \(algorithm) AND NOT used
-                        RETURNING key_id, key_json
-                        """
-                    ).first
-                    if row == nil {
-                        row = try await db.rows(
-                            """
-                            SELECT key_id, key_json FROM fallback_keys
-                            WHERE user_id = \(userID) AND device_id = \(deviceID) AND algorithm = \(algorithm)
-                            """
-                        ).first
-                    }
+                if isFallback, source.fallback {
+                    row = try await Self.claimFallbackKey(db, target)
                 }
                 guard let row else { continue }
                 let (keyID, json) = try row.decode((String, String).self)
@@ -174,5 +152,47 @@ extension PostgresStore: KeyStore {
             }
             return claimed
         }
+    }
+
+    /// The target's oldest unclaimed one-time key, marked claimed; nil when none is left.
+    private static func claimOneTimeKey(_ db: PostgresTransaction, _ target: ClaimTarget, now: Int64) async throws
+        -> PostgresRow?
+    {
+        let (userID, deviceID, algorithm) = (target.userID, target.deviceID, target.algorithm)
+        return try await db.rows(
+            """
+            WITH candidate AS (
+                SELECT seq FROM one_time_keys
+                WHERE user_id = \(userID) AND device_id = \(deviceID) AND algorithm = \(algorithm)
+                    AND claimed_at IS NULL
+                ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+            UPDATE one_time_keys k SET claimed_at = \(now) FROM candidate
+            WHERE k.seq = candidate.seq AND k.claimed_at IS NULL
+            RETURNING k.key_id, k.key_json
+            """
+        ).first
+    }
+
+    /// The target's fallback key, marked used; nil when it has none. The key is handed out again
+    /// and again; only its first use writes, so claims of a used one do not contend for its row.
+    private static func claimFallbackKey(_ db: PostgresTransaction, _ target: ClaimTarget) async throws
+        -> PostgresRow?
+    {
+        let (userID, deviceID, algorithm) = (target.userID, target.deviceID, target.algorithm)
+        if let row = try await db.rows(
+            """
+            UPDATE fallback_keys SET used = TRUE
+            WHERE user_id = \(userID) AND device_id = \(deviceID) AND algorithm = \(algorithm) AND NOT used
+            RETURNING key_id, key_json
+            """
+        ).first {
+            return row
+        }
+        return try await db.rows(
+            """
+            SELECT key_id, key_json FROM fallback_keys
+            WHERE user_id = \(userID) AND device_id = \(deviceID) AND algorithm = \(algorithm)
+            """
+        ).first
     }
 }

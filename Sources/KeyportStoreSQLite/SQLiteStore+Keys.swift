@@ -135,7 +135,9 @@ extension SQLiteStore: KeyStore {
         }
     }
 
-    public func claimKeys(_ targets: [ClaimTarget], now: Int64) async throws -> [ClaimedKey] {
+    public func claimKeys(_ targets: [ClaimTarget], now: Int64, from source: ClaimSource) async throws
+        -> [ClaimedKey]
+    {
         try await pool.write { db in
             let claimOneTimeKey = try db.cachedStatement(
                 sql: """
@@ -153,15 +155,17 @@ extension SQLiteStore: KeyStore {
                     """)
             var claimed: [ClaimedKey] = []
             for target in targets {
-                if let row = try Row.fetchOne(
-                    claimOneTimeKey, arguments: [now, target.userID, target.deviceID, target.algorithm])
+                if source.oneTimeKeys,
+                    let row = try Row.fetchOne(
+                        claimOneTimeKey, arguments: [now, target.userID, target.deviceID, target.algorithm])
                 {
                     let key = OneTimeKey(
                         keyID: row["key_id"], algorithm: target.algorithm, value: try Self.decode(row["key_json"]))
                     claimed.append(
                         ClaimedKey(userID: target.userID, deviceID: target.deviceID, key: key, isFallback: false))
-                } else if let row = try Row.fetchOne(
-                    claimFallbackKey, arguments: [target.userID, target.deviceID, target.algorithm])
+                } else if source.fallback,
+                    let row = try Row.fetchOne(
+                        claimFallbackKey, arguments: [target.userID, target.deviceID, target.algorithm])
                 {
                     let key = OneTimeKey(
                         keyID: row["key_id"], algorithm: target.algorithm, value: try Self.decode(row["key_json"]))

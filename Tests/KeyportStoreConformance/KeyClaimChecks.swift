@@ -8,6 +8,7 @@ enum KeyClaimChecks {
         StoreCheck("claim: oldest key first, across uploads", uploadOrder),
         StoreCheck("claim: each one-time key at most once", atMostOnce),
         StoreCheck("claim: fallback key when one-time keys run out", fallback),
+        StoreCheck("claim: one-time keys only, or the fallback key only", sources),
         StoreCheck("claim: a new fallback key resets, an identical one does not", fallbackReplacement),
         StoreCheck("claim: several users, devices and algorithms in one call", mixedTargets),
         StoreCheck("claim: 200 concurrent claims on 50 keys and a fallback", concurrentClaims),
@@ -70,6 +71,31 @@ enum KeyClaimChecks {
         _ = try await store.uploadKeys(upload(alice, "D", otks: [otk("B")]))
         #expect(try await store.claimKeys([claimTarget(alice, "D")], now: 4).map(\.isFallback) == [false])
         #expect(try await store.claimKeys([claimTarget(alice, "D", "other_algorithm")], now: 5) == [])
+    }
+
+    /// The two halves of a claim an application service's users get (MSC3983): one-time keys
+    /// alone never touch the fallback key; the fallback key alone takes no one-time key.
+    static func sources(_ makeStore: StoreFactory) async throws {
+        let store = try await makeStore()
+        try await createAccounts(store, alice)
+        try await login(store, alice, "D")
+        _ = try await store.uploadKeys(upload(alice, "D", otks: [otk("A")], fallbacks: [otk("F")]))
+        let target = claimTarget(alice, "D")
+
+        #expect(
+            try await store.claimKeys([target], now: 1, from: .fallbackOnly)
+                == [ClaimedKey(userID: alice, deviceID: "D", key: otk("F"), isFallback: true)])
+        #expect(try await store.oneTimeKeyCounts(userID: alice, deviceID: "D") == ["signed_curve25519": 1])
+        #expect(try await store.unusedFallbackKeyTypes(userID: alice, deviceID: "D") == [])
+
+        _ = try await store.uploadKeys(upload(alice, "D", fallbacks: [otk("G")]))
+        #expect(
+            try await store.claimKeys([target, target], now: 2, from: .oneTimeKeysOnly)
+                == [ClaimedKey(userID: alice, deviceID: "D", key: otk("A"), isFallback: false)])
+        #expect(
+            try await store.unusedFallbackKeyTypes(userID: alice, deviceID: "D") == ["signed_curve25519"],
+            "a claim of one-time keys alone left the fallback key unused")
+        #expect(try await store.claimKeys([target], now: 3, from: .oneTimeKeysOnly) == [])
     }
 
     static func fallbackReplacement(_ makeStore: StoreFactory) async throws {
