@@ -64,7 +64,7 @@ public struct Services: Sendable {
         self.rooms = rooms
         self.profiles = ProfileService(store: storage, identity: identity, rooms: rooms, remote: remoteProfiles)
         self.filters = FilterService(store: storage)
-        self.admin = AdminService(store: storage, identity: identity, notifications: notifications)
+        self.admin = AdminService(store: storage, identity: identity, notifications: notifications, rooms: rooms)
         self.accountData = AccountDataService(store: storage, notifications: notifications)
         self.sync = SyncService(
             store: storage, deviceLists: deviceLists, keys: keys, notifier: notifier, clock: clock, metrics: metrics)

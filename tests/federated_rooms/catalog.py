@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from scenario_context import ScenarioContext
+from scenarios_deactivation import deactivated
 from scenarios_devices import cross_signing, deleted_device, leave, renamed_device, second_device
 from scenarios_restart import restart_each_server
 from scenarios_rooms import encrypted_room
@@ -25,6 +26,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("deleted_device", deleted_device, 90),
     Scenario("cross_signing", cross_signing, 90),
     Scenario("leave", leave, 90),
+    Scenario("deactivated", deactivated, 120),
     Scenario("restart", restart_each_server, 180),
 ]
 

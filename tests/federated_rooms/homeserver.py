@@ -8,6 +8,8 @@ same for every implementation.
 
 import abc
 import asyncio
+import hashlib
+import hmac
 
 import aiohttp
 
@@ -26,6 +28,7 @@ class Homeserver(abc.ABC):
     client_url: str
     workdir: str
     deviations: frozenset[str] = frozenset()  # known departures from the spec (deviations.py)
+    registration_shared_secret: str  # `registration_shared_secret` of its config, for admin users
 
     @property
     @abc.abstractmethod
@@ -68,6 +71,34 @@ class Homeserver(abc.ABC):
                 if reply.status != 200:
                     raise AssertionError(f"register {localpart} on {self.describe()}: {reply.status} {answer}")
         return answer["user_id"]
+
+    async def register_admin(self, localpart: str, password: str) -> str:
+        """Registers a server admin through Synapse's shared-secret registration
+        (`/_synapse/admin/v1/register`, what `register_new_matrix_user -a` does; Keyport has it
+        too) and returns its access token."""
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            url = f"{self.client_url}/_synapse/admin/v1/register"
+            async with session.get(url) as reply:
+                nonce = (await reply.json(content_type=None))["nonce"]
+            message = "\0".join([nonce, localpart, password, "admin"]).encode()
+            mac = hmac.new(self.registration_shared_secret.encode(), message, hashlib.sha1).hexdigest()
+            body = {"nonce": nonce, "username": localpart, "password": password, "admin": True, "mac": mac}
+            async with session.post(url, json=body) as reply:
+                answer = await reply.json(content_type=None)
+                if reply.status != 200:
+                    raise AssertionError(f"register admin {localpart} on {self.describe()}: {reply.status} {answer}")
+        return answer["access_token"]
+
+    async def deactivate(self, admin_token: str, user_id: str) -> dict:
+        """`POST /_synapse/admin/v1/deactivate/{userId}` with `{"erase": false}` as an admin."""
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            url = f"{self.client_url}/_synapse/admin/v1/deactivate/{user_id}"
+            headers = {"Authorization": f"Bearer {admin_token}"}
+            async with session.post(url, json={"erase": False}, headers=headers) as reply:
+                answer = await reply.json(content_type=None)
+                if reply.status != 200:
+                    raise AssertionError(f"deactivate {user_id} on {self.describe()}: {reply.status} {answer}")
+        return answer
 
     async def start_async(self) -> None:
         await asyncio.to_thread(self.start)

@@ -6,8 +6,11 @@ server name, a plain-http client listener for test clients, SQLite in its work d
 verifying peers against the pair's CA. Keyport hosts and joins federated rooms, so
 `keyport-synapse` and `keyport-keyport` run in CI beside `synapse-synapse`. Registration is
 `POST /register` with `m.login.dummy` and `inhibit_login` (homeserver.py); everything else is the
-client-server API.
+client-server API; an admin (the `deactivated` scenario) is registered with the shared secret
+Keyport is configured with, as on Synapse.
 """
+
+import secrets
 
 from federating_keyport import FederatingKeyport
 from homeserver import Homeserver
@@ -22,7 +25,9 @@ class KeyportHomeserver(Homeserver):
     def __init__(self, label: str, workdir: str, tls: TlsMaterial, binary: str):
         self.label = label
         self.workdir = workdir
-        self._server = FederatingKeyport(binary, workdir, tls.cert_path, tls.key_path, ca_path=tls.ca_path)
+        self.registration_shared_secret = secrets.token_hex(32)
+        self._server = FederatingKeyport(binary, workdir, tls.cert_path, tls.key_path, ca_path=tls.ca_path,
+                                         extra_config=[f'registration_shared_secret: "{self.registration_shared_secret}"'])
         self.server_name = self._server.server_name
         self.client_url = self._server.url
 

@@ -52,6 +52,7 @@ class SynapseHomeserver(Homeserver):
                                      federation_config=FEDERATION_CONFIG)
         self.server_name = self._server.server_name
         self.client_url = self._server.url
+        self.registration_shared_secret = self._server.registration_shared_secret
 
     @property
     def shares_device_names_over_federation(self) -> bool:

@@ -68,6 +68,8 @@ class SynapseServer:
         self.server_name = f"localhost:{self.tls_port}"
         self.url = f"http://127.0.0.1:{self.http_port}"
         self.log_path = os.path.join(workdir, "homeserver.log")
+        # For /_synapse/admin/v1/register (an admin user, as register_new_matrix_user -a makes).
+        self.registration_shared_secret = secrets.token_hex(32)
         self.stdout_path = os.path.join(workdir, "stdout.log")
         self.process: subprocess.Popen | None = None
         os.makedirs(workdir, exist_ok=True)
@@ -105,7 +107,7 @@ class SynapseServer:
                         f"signing_key_path: {workdir}/signing.key",
                         f'macaroon_secret_key: "{secrets.token_hex(32)}"',
                         f'form_secret: "{secrets.token_hex(32)}"',
-                        f'registration_shared_secret: "{secrets.token_hex(32)}"',
+                        f'registration_shared_secret: "{self.registration_shared_secret}"',
                         "enable_registration: true",
                         "enable_registration_without_verification: true",
                         "trusted_key_servers: []",

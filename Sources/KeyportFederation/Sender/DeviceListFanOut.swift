@@ -41,8 +41,7 @@ struct DeviceListFanOut: Sendable {
             guard identity.isLocal(change.userID), change.kind == .device || change.kind == .crossSigning else {
                 continue
             }
-            let destinations = try await store.remoteServersSharingRoom(
-                with: change.userID, localServer: identity.serverName.rawValue)
+            let destinations = try await remoteServers(sharingRoomWith: change.userID, at: change.streamID)
             guard !destinations.isEmpty else { continue }
             let edu: (type: String, content: JSONObject)?
             if change.kind == .device {
@@ -56,6 +55,16 @@ struct DeviceListFanOut: Sendable {
             }
         }
         return try await store.enqueueDeviceListFanOut(edus, from: from, upTo: to, now: clock.now())
+    }
+
+    /// The other servers with a user in a room the user was joined to at the change's position, not
+    /// now: a change followed by a leave (deactivation deletes every device, then leaves every room)
+    /// still reaches the servers that shared the room when it happened, however late this runs.
+    private func remoteServers(sharingRoomWith userID: String, at position: Int64) async throws -> Set<String> {
+        var servers = Set(
+            try await store.usersSharingRoom(with: userID, at: position).compactMap { UserID($0)?.serverName.rawValue })
+        servers.remove(identity.serverName.rawValue)
+        return servers
     }
 
     /// A join brings servers that may not have the user's list: a local user joining tells the

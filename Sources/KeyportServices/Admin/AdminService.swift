@@ -1,4 +1,5 @@
 public import KeyportStore
+public import Logging
 public import MatrixModel
 
 /// Synapse's admin API (`/_synapse/admin`), the parts operators' scripts use for users and devices,
@@ -8,11 +9,19 @@ public struct AdminService: Sendable {
     let store: any AccountStore & DeviceStore
     let identity: ServerIdentity
     let notifications: ChangeNotifications
+    /// Deactivation leaves the user's rooms through it, as `POST /rooms/{roomId}/leave` does.
+    let rooms: RoomService
+    let logger: Logger
 
-    public init(store: any AccountStore & DeviceStore, identity: ServerIdentity, notifications: ChangeNotifications) {
+    public init(
+        store: any AccountStore & DeviceStore, identity: ServerIdentity, notifications: ChangeNotifications,
+        rooms: RoomService, logger: Logger = Logger(label: "keyport.admin")
+    ) {
         self.store = store
         self.identity = identity
         self.notifications = notifications
+        self.rooms = rooms
+        self.logger = logger
     }
 
     /// 403 `M_FORBIDDEN` unless the session's user is a server admin.
@@ -77,16 +86,6 @@ public struct AdminService: Sendable {
             try await notifications.deviceListChanged(of: userID)
         }
         return .object([:])
-    }
-
-    /// `POST /_synapse/admin/v1/deactivate/{userId}`: every device, key and token goes, and the
-    /// device-list changes reach the servers sharing a room with the user.
-    public func deactivate(_ userID: String) async throws -> JSONValue {
-        _ = try await localAccount(userID)
-        if try await store.deactivateAccount(userID: userID) {
-            try await notifications.deviceListChanged(of: userID)
-        }
-        return .object(["id_server_unbind_result": "success"])
     }
 
     func localAccount(_ userID: String) async throws -> AccountRecord {

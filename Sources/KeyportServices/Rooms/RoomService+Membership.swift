@@ -91,27 +91,40 @@ extension RoomService {
 
     /// `POST /rooms/{roomId}/leave` (also rejects an invite).
     public func leave(session: SessionRecord, roomID: String) async throws {
+        try await leave(userID: session.userID, roomID: roomID)
+    }
+
+    /// The user leaves the room, or rejects its invite: a leave event the server sends on the
+    /// user's behalf (the user needs no device or token for it; deactivation leaves every room this
+    /// way). An invite to a room this server is not in is rejected through the inviter's server.
+    public func leave(userID: String, roomID: String) async throws {
         try await requireRoom(roomID)
-        let current = try await membership(of: session.userID, in: roomID)
+        let current = try await membership(of: userID, in: roomID)
         if current == "leave" { return }
         guard current == "join" || current == "invite" else {
             throw MatrixError.forbidden("You are not in this room")
         }
         if current == "invite", let remote, try await !isResident(roomID) {
             // Rejecting an invite to a room this server is not in goes through the inviter's server.
-            let invite = try await store.stateEvent(roomID: roomID, type: "m.room.member", stateKey: session.userID)
+            let invite = try await store.stateEvent(roomID: roomID, type: "m.room.member", stateKey: userID)
             let servers = [invite.flatMap { UserID($0.sender)?.serverName.rawValue }].compactMap { $0 }
-            try await remote.leave(userID: session.userID, roomID: roomID, servers: servers)
-            await notifications.wake([session.userID])
+            try await remote.leave(userID: userID, roomID: roomID, servers: servers)
+            await notifications.wake([userID])
             return
         }
         try await append(
             [
                 event(
-                    roomID: roomID, type: "m.room.member", stateKey: session.userID, sender: session.userID,
+                    roomID: roomID, type: "m.room.member", stateKey: userID, sender: userID,
                     content: ["membership": "leave"])
             ],
-            roomID: roomID, extra: [session.userID])
+            roomID: roomID, extra: [userID])
+    }
+
+    /// The rooms the user is joined to or invited to, which deactivation leaves or rejects.
+    public func roomsToPart(userID: String) async throws -> [String] {
+        try await store.memberships(userID: userID).filter { $0.membership == "join" || $0.membership == "invite" }
+            .map(\.roomID)
     }
 
     /// The state an invitee's server gets with an invite: the create event, join rules, name,

@@ -25,6 +25,8 @@ struct FederatingServer: Sendable {
     /// Server discovery for this server's outbound requests; nil for the real one.
     let resolver: ServerResolver?
     let certificates: TestCertificates
+    /// `registration_shared_secret`, for tests that register an admin (AdminAPITests.registerAdmin).
+    var registrationSharedSecret: String? = nil
 
     /// A server named `localhost:<tlsPort>`, or `name` when given (e.g. a name found through SRV).
     init(name: String? = nil, tlsPort: Int? = nil, resolver: ServerResolver? = nil) throws {
@@ -44,6 +46,7 @@ struct FederatingServer: Sendable {
         config.federationCustomCAList = [certificates.authorityPath]
         config.ipRangeBlacklist = []
         config.federationRetry = RetrySchedule(minimum: .milliseconds(200), multiplier: 1, maximum: .milliseconds(500))
+        config.registrationSharedSecret = registrationSharedSecret
         return config
     }
 
