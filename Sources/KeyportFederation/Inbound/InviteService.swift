@@ -76,9 +76,30 @@ public struct InviteService: Sendable {
         } catch {
             throw MatrixError.badJSON("The invite has no canonical JSON form")
         }
-        try await store(cosigned, state: state, create: create, version: version)
+        if try await !takeAsRoomEvent(cosigned, origin: origin) {
+            try await store(cosigned, state: state, create: create, version: version)
+        }
         await pdus.notifications.wake([invitee])
         return ["event": .object(cosigned.object)]
+    }
+
+    /// In a room this server is in, the invite is taken in as an event of the room, through the
+    /// checks a `/send` PDU goes through, so it joins the room's graph at once: a join the invitee
+    /// makes next builds on it, and the other servers, checking that join against the state
+    /// before it, find the invite there. (Stored only as an outlier until the inviter's server
+    /// sends it again, a quick join would name the invite in no ancestor and be refused as "not
+    /// invited".) False when this server is not in the room, or the event could not be taken in
+    /// (its history could not be fetched): it is then stored as an outlier.
+    func takeAsRoomEvent(_ invite: PDU, origin: String) async throws -> Bool {
+        guard try await store.joinedMembers(roomID: invite.roomID).contains(where: { identity.isLocal($0) }) else {
+            return false
+        }
+        do {
+            try await pdus.take(invite.object, origin: origin, fetchMissing: true)
+        } catch {
+            return false
+        }
+        return try await store.events([invite.eventID])[invite.eventID]?.outlier == false
     }
 
     /// Stores the invite as an outlier. In a room this server is not in, the state it came with
