@@ -70,12 +70,24 @@ public enum KeyportApplication {
         let inboundPDUs = InboundPDUService(
             store: storage, identity: identity, rooms: RoomFederationClient(client: client), keys: keyRing,
             notifications: notifications, logger: logger)
+        // Application services are asked for their users' keys only when an experimental
+        // feature says so, as in Synapse; their client is closed with the federation client.
+        let appServiceRegistry = ApplicationServiceRegistry(config.applicationServices)
+        let asksAppServices = config.msc3983AppServiceOTKClaims || config.msc3984AppServiceKeyQuery
+        let appServiceClient =
+            asksAppServices && !appServiceRegistry.isEmpty
+            ? AppServiceClient(serverName: config.serverName, logger: logger) : nil
+        let appServiceKeys = appServiceClient.map {
+            AppServiceKeyDelegation(
+                registry: appServiceRegistry, claims: config.msc3983AppServiceOTKClaims,
+                queries: config.msc3984AppServiceKeyQuery, client: $0)
+        }
         let services = Services(
             storage: storage, identity: identity,
             policy: RegistrationPolicy(
                 enabled: config.enableRegistration && config.enableRegistrationWithoutVerification,
                 sharedSecret: config.registrationSharedSecret,
-                applicationServices: ApplicationServiceRegistry(config.applicationServices)),
+                applicationServices: appServiceRegistry),
             hasher: PasswordHasher(rounds: config.passwordRounds), clock: clock, notifier: notifier, outbound: outbound,
             bus: bus,
             remoteKeys: RemoteKeyDirectory(store: storage, client: client, deviceLists: deviceLists),
@@ -83,7 +95,8 @@ public enum KeyportApplication {
             remoteRooms: RemoteMembershipService(
                 store: storage, identity: identity, rooms: RoomFederationClient(client: client), pdus: inboundPDUs,
                 clock: clock),
-            failedPasswordAttempts: config.failedLoginRateLimit, metrics: ServiceMetrics(factory: metricsFactory))
+            failedPasswordAttempts: config.failedLoginRateLimit, metrics: ServiceMetrics(factory: metricsFactory),
+            appServiceKeys: appServiceKeys)
         background.append(
             LegacyRoomUpgradeService(
                 upgrade: LegacyRoomUpgrade(store: storage, identity: identity, logger: logger), logger: logger))
@@ -139,7 +152,9 @@ public enum KeyportApplication {
             for address in listener.bindAddresses { endpoints.append((listener, address)) }
         }
         let tls = try tlsConfiguration(config)
-        background.append(FederationBackground(sender: sender, deviceLists: deviceLists, client: client))
+        background.append(
+            FederationBackground(
+                sender: sender, deviceLists: deviceLists, client: client, appServiceClient: appServiceClient))
         for (listener, address) in endpoints.dropFirst() {
             background.append(
                 try application(
@@ -216,6 +231,7 @@ struct FederationBackground: Service {
     let sender: FederationSender
     let deviceLists: RemoteDeviceListService
     let client: FederationClient
+    let appServiceClient: AppServiceClient?
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -232,6 +248,7 @@ struct FederationBackground: Service {
             await deviceLists.releaseLeases()
         }.value
         await client.shutdown()
+        await appServiceClient?.shutdown()
     }
 }
 

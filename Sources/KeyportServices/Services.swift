@@ -30,7 +30,7 @@ public struct Services: Sendable {
         remoteKeys: (any RemoteKeyQuerying)? = nil, remoteProfiles: (any RemoteProfileQuerying)? = nil,
         remoteRooms: (any RemoteRoomMembership)? = nil,
         failedPasswordAttempts: RateLimit = RateLimit(perSecond: 0.17, burst: 3),
-        metrics: ServiceMetrics = ServiceMetrics()
+        metrics: ServiceMetrics = ServiceMetrics(), appServiceKeys: AppServiceKeyDelegation? = nil
     ) {
         self.identity = identity
         self.clock = clock
@@ -44,7 +44,7 @@ public struct Services: Sendable {
         self.devices = DeviceService(store: storage, accounts: accounts, notifications: notifications)
         let keys = KeyService(
             store: storage, identity: identity, clock: clock, notifications: notifications, remote: remoteKeys,
-            metrics: metrics)
+            metrics: metrics, appServices: appServiceKeys)
         self.keys = keys
         self.dehydratedDevices = DehydratedDeviceService(
             store: storage, keys: keys, clock: clock, notifications: notifications)

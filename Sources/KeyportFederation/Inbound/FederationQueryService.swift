@@ -48,6 +48,7 @@ public struct FederationQueryService: Sendable {
     public func queryKeys(body: JSONObject) async throws -> JSONObject {
         let request = try KeyService.queryRequest(body).filter { identity.isLocal($0.key) }
         var answer = try await keys.queryLocal(request, requester: nil, includeDisplayNames: true)
+        _ = await keys.mergeAppServiceKeys(request, into: &answer, timeout: .seconds(10))
         answer["user_signing_keys"] = nil
         return answer
     }

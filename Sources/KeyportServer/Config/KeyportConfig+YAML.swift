@@ -18,7 +18,9 @@ extension KeyportConfig {
     ]
 
     /// The `experimental_features` Keyport serves; Synapse has many more, which are ignored with a warning.
-    static let knownExperimentalFeatures: Set<String> = ["msc3814_enabled"]
+    static let knownExperimentalFeatures: Set<String> = [
+        "msc3814_enabled", "msc3983_appservice_otk_claims", "msc3984_appservice_key_query",
+    ]
 
     /// Reads a YAML configuration. Relative paths are kept as written (relative to the working
     /// directory, as Synapse does). Returns the config and the warnings to print.
@@ -141,6 +143,8 @@ extension KeyportConfig {
     {
         guard let features = try reader.object("experimental_features") else { return [] }
         config.msc3814Enabled = try features.bool("msc3814_enabled") ?? false
+        config.msc3983AppServiceOTKClaims = try features.bool("msc3983_appservice_otk_claims") ?? false
+        config.msc3984AppServiceKeyQuery = try features.bool("msc3984_appservice_key_query") ?? false
         return features.map.keys.filter { !knownExperimentalFeatures.contains($0) }.sorted().map {
             "unknown experimental feature 'experimental_features.\($0)' ignored"
         }

@@ -120,6 +120,12 @@ public struct KeyportConfig: Sendable {
     /// `experimental_features: {msc3814_enabled: true}`: serves dehydrated devices (MSC3814) under
     /// the unstable prefix, as Synapse does with the same setting. Off by default.
     public var msc3814Enabled = false
+    /// `experimental_features: {msc3983_appservice_otk_claims: true}`: one-time keys of an
+    /// application service's exclusive users are asked of the service once the stored ones run out.
+    public var msc3983AppServiceOTKClaims = false
+    /// `experimental_features: {msc3984_appservice_key_query: true}`: the device and cross-signing
+    /// keys of an application service's exclusive users are asked of the service.
+    public var msc3984AppServiceKeyQuery = false
     /// `app_service_config_files`: the registration files of the application services.
     public var appServiceConfigFiles: [String] = []
     /// The services those files describe, once ``loadApplicationServices()`` has read them.

@@ -34,7 +34,10 @@ extension KeyService {
         let timeout = Self.remoteTimeout(body)
         async let remoteAnswer = queryRemote(remoteRequest, timeout: timeout)
         var result = try await queryLocal(local, requester: requester, includeDisplayNames: true)
-        let (remoteKeys, failures) = await remoteAnswer
+        let appServiceFailures = await mergeAppServiceKeys(local, into: &result, timeout: timeout)
+        let (remoteKeys, remoteFailures) = await remoteAnswer
+        var failures = remoteFailures
+        for (server, failure) in appServiceFailures { failures[server] = failure }
         for field in ["device_keys", "master_keys", "self_signing_keys"] {
             guard let entries = remoteKeys[field]?.objectValue, !entries.isEmpty else { continue }
             var merged = result[field]?.objectValue ?? [:]

@@ -11,11 +11,13 @@ public struct KeyService: Sendable {
     /// Other servers' users; nil when federation is off (they go to `failures`).
     let remote: (any RemoteKeyQuerying)?
     let metrics: ServiceMetrics
+    /// Application services asked for their users' keys (MSC3983, MSC3984); nil when none are.
+    let appServices: AppServiceKeyDelegation?
 
     public init(
         store: any KeyStore & CrossSigningStore & AccountStore, identity: ServerIdentity, clock: ServerClock,
         notifications: ChangeNotifications, remote: (any RemoteKeyQuerying)? = nil,
-        metrics: ServiceMetrics = ServiceMetrics()
+        metrics: ServiceMetrics = ServiceMetrics(), appServices: AppServiceKeyDelegation? = nil
     ) {
         self.store = store
         self.identity = identity
@@ -23,6 +25,7 @@ public struct KeyService: Sendable {
         self.notifications = notifications
         self.remote = remote
         self.metrics = metrics
+        self.appServices = appServices
     }
 
     /// The request's `timeout` (milliseconds) for other servers, 10 seconds by default, at most a minute.
@@ -125,7 +128,7 @@ public struct KeyService: Sendable {
         let local = targets.filter { identity.isLocal($0.userID) }
         let remoteTargets = targets.filter { !identity.isLocal($0.userID) }
         async let remoteAnswer = claimRemote(remoteTargets, timeout: Self.remoteTimeout(body))
-        var oneTimeKeys = try await claimLocal(local).objectValue ?? [:]
+        var oneTimeKeys = try await claimLocal(local, timeout: Self.remoteTimeout(body)).objectValue ?? [:]
         let (remoteKeys, failures) = await remoteAnswer
         for (userID, devices) in remoteKeys { oneTimeKeys[userID] = devices }
         return .object(["one_time_keys": .object(oneTimeKeys), "failures": .object(failures)])
@@ -148,12 +151,19 @@ public struct KeyService: Sendable {
         return failures
     }
 
-    /// Claims for local users and shapes them as `{user: {device: {keyID: key}}}`.
-    public func claimLocal(_ targets: [ClaimTarget]) async throws -> JSONValue {
+    /// Claims for local users and shapes them as `{user: {device: {keyID: key}}}`. The users of an
+    /// application service that hands out their keys are claimed for through it (MSC3983), within
+    /// `timeout`.
+    public func claimLocal(_ targets: [ClaimTarget], timeout: Duration = .seconds(10)) async throws -> JSONValue {
         var result: [String: JSONObject] = [:]
         guard !targets.isEmpty else { return .object([:]) }
         var fallbacks = 0
-        let claims = try await store.claimKeys(targets, now: clock.now())
+        let claims: [ClaimedKey]
+        if let appServices, targets.contains(where: { appServices.claimOwner(of: $0.userID) != nil }) {
+            claims = try await claimWithAppServices(targets, appServices, timeout: timeout)
+        } else {
+            claims = try await store.claimKeys(targets, now: clock.now())
+        }
         for claimed in claims {
             result[claimed.userID, default: [:]][claimed.deviceID] = .object([claimed.key.keyID: claimed.key.value])
             if claimed.isFallback { fallbacks += 1 }
