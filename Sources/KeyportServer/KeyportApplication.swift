@@ -75,12 +75,12 @@ public enum KeyportApplication {
         let appServiceRegistry = ApplicationServiceRegistry(config.applicationServices)
         let asksAppServices = config.msc3983AppServiceOTKClaims || config.msc3984AppServiceKeyQuery
         let appServiceClient =
-            asksAppServices && !appServiceRegistry.isEmpty
-            ? AppServiceClient(serverName: config.serverName, logger: logger) : nil
-        let appServiceKeys = appServiceClient.map {
-            AppServiceKeyDelegation(
-                registry: appServiceRegistry, claims: config.msc3983AppServiceOTKClaims,
-                queries: config.msc3984AppServiceKeyQuery, client: $0)
+            appServiceRegistry.isEmpty ? nil : AppServiceClient(serverName: config.serverName, logger: logger)
+        let appServiceKeys = appServiceClient.flatMap { client in
+            asksAppServices
+                ? AppServiceKeyDelegation(
+                    registry: appServiceRegistry, claims: config.msc3983AppServiceOTKClaims,
+                    queries: config.msc3984AppServiceKeyQuery, client: client) : nil
         }
         let services = Services(
             storage: storage, identity: identity,
@@ -134,6 +134,7 @@ public enum KeyportApplication {
             rooms: RoomEventQueryService(store: storage, identity: identity), identity: identity, clock: clock
         ).register(into: &router)
         AdminFederationRoutes(admin: services.admin, sender: sender).register(into: &router)
+        AppServiceRoutes(ping: AppServicePing(client: appServiceClient)).register(into: &router)
         var responder = KeyportResponder(
             router: router, accounts: services.accounts, maxRequestSize: config.maxRequestSize, logger: logger,
             federation: FederationAuthenticator(identity: identity, keys: keyRing),
@@ -144,6 +145,7 @@ public enum KeyportApplication {
 
         responder.metrics = HTTPMetrics(factory: registry == nil ? nil : metricsFactory)
         responder.healthCheck = { [storage] in (try? await storage.checkReachable()) != nil }
+        responder.appServices = appServiceRegistry
         let queues = QueueGauges(store: storage, factory: metricsFactory)
         let metricsEndpoint = registry.map { MetricsEndpoint(registry: $0, refresh: { await queues.refresh() }) }
 

@@ -10,7 +10,7 @@ import NIOHTTP1
 /// service's `hs_token`, on a client of its own: services are usually on loopback or a private
 /// network, which the federation client refuses to reach. What a service answers is checked as
 /// another server's answer is (``RemoteKeyValidation``) before anyone sees it.
-public final class AppServiceClient: ApplicationServiceKeyQuerying {
+public final class AppServiceClient: ApplicationServiceKeyQuerying, ApplicationServicePinging {
     let http: HTTPClient
     let serverName: String
     let logger: Logger
@@ -93,12 +93,20 @@ public final class AppServiceClient: ApplicationServiceKeyQuerying {
         ]
     }
 
+    /// `POST /_matrix/app/v1/ping` with the transaction ID the service chose, if any.
+    public func ping(_ service: ApplicationService, transactionID: String?, timeout: Duration) async throws {
+        var body: JSONObject = [:]
+        if let transactionID { body["transaction_id"] = .string(transactionID) }
+        _ = try await post(service, paths: ["/_matrix/app/v1/ping"], body: body, timeout: timeout)
+    }
+
     /// POSTs `body` to the first of `paths` the service serves (the stable path, then the unstable
-    /// one Synapse uses), within `timeout` in all; the answer must be a JSON object.
+    /// one Synapse uses), within `timeout` in all; the answer must be a JSON object. Throws
+    /// ``AppServiceFailure``.
     func post(_ service: ApplicationService, paths: [String], body: JSONObject, timeout: Duration) async throws
         -> JSONObject
     {
-        guard let base = service.url else { throw AppServiceError("application service \(service.id) has no url") }
+        guard let base = service.url else { throw AppServiceFailure.noURL }
         let deadline = NIODeadline.now() + .nanoseconds(timeout.nanoseconds)
         let root = base.hasSuffix("/") ? String(base.dropLast()) : base
         for (index, path) in paths.enumerated() {
@@ -116,31 +124,30 @@ public final class AppServiceClient: ApplicationServiceKeyQuerying {
                 logger.warning(
                     "application service did not answer",
                     metadata: ["appservice": "\(service.id)", "path": "\(path)", "error": "\(error)"])
-                throw AppServiceError("application service \(service.id) did not answer: \(error)")
+                if let error = error as? HTTPClientError,
+                    error == .deadlineExceeded || error == .readTimeout
+                        || error == .connectTimeout
+                {
+                    throw AppServiceFailure.timeout
+                }
+                throw AppServiceFailure.connectionFailed("\(error)")
             }
             let status = Int(response.status.code)
             if status == 404 || status == 405, index < paths.count - 1 { continue }
-            guard status == 200,
-                let answer =
-                    (try? JSONParser(options: .init(maxDepth: 64, allowFloats: true)).parse(
-                        bytes.readableBytesView))?.objectValue
-            else {
+            guard status == 200 else {
                 logger.warning(
                     "application service refused a request",
                     metadata: ["appservice": "\(service.id)", "path": "\(path)", "status": "\(status)"])
-                throw AppServiceError("application service \(service.id) answered \(status)")
+                throw AppServiceFailure.badStatus(
+                    status, String(decoding: bytes.readableBytesView.prefix(4096), as: UTF8.self))
             }
+            guard
+                let answer =
+                    (try? JSONParser(options: .init(maxDepth: 64, allowFloats: true)).parse(
+                        bytes.readableBytesView))?.objectValue
+            else { throw AppServiceFailure.invalidAnswer }
             return answer
         }
-        throw AppServiceError("application service \(service.id) serves none of \(paths)")
-    }
-}
-
-/// An application service that could not be asked, or answered what cannot be used.
-public struct AppServiceError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-
-    init(_ description: String) {
-        self.description = description
+        throw AppServiceFailure.badStatus(404, "")
     }
 }

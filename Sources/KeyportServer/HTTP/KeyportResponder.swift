@@ -31,6 +31,8 @@ public struct KeyportResponder: HTTPResponder {
     var servesMatrix = true
     /// `GET /health`: whether the database answers. Every listener serves it, as Synapse does.
     var healthCheck: @Sendable () async -> Bool = { true }
+    /// The configured application services, whose `as_token`s application-service routes take.
+    var appServices = ApplicationServiceRegistry()
 
     public init(
         router: MatrixRouter, accounts: AccountService, maxRequestSize: Int, logger: Logger,
@@ -117,6 +119,11 @@ public struct KeyportResponder: HTTPResponder {
             guard let token = Self.accessToken(request, query: query) else { throw MatrixError.missingToken() }
             matrixRequest.session = try await accounts.authenticate(accessToken: token, remoteAddress: clientAddress)
             matrixRequest.accessToken = token
+        }
+        if route.access == .appService {
+            guard let token = Self.accessToken(request, query: query) else { throw MatrixError.missingToken() }
+            guard let service = appServices.service(asToken: token) else { throw MatrixError.unknownToken() }
+            matrixRequest.appService = service
         }
         matrixRequest.body = try await readBody(request)
         if route.access == .federation {

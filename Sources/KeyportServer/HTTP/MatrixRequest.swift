@@ -1,4 +1,5 @@
 import Foundation
+public import KeyportServices
 public import KeyportStore
 public import MatrixModel
 
@@ -17,6 +18,8 @@ public struct MatrixRequest: Sendable {
     public var session: SessionRecord?
     /// The access token an authenticated route was called with (a password change keeps it alone).
     public var accessToken: String?
+    /// For application-service routes: the service whose `as_token` the request carried.
+    public var appService: ApplicationService?
     public var remoteAddress: String?
     /// For federation routes: the authenticated origin server.
     public var origin: String?
@@ -31,6 +34,12 @@ public struct MatrixRequest: Sendable {
     public func requireAccessToken() throws(MatrixError) -> String {
         guard let accessToken else { throw .missingToken() }
         return accessToken
+    }
+
+    /// The service of an application-service route (the responder guarantees it is set).
+    public func requireAppService() throws(MatrixError) -> ApplicationService {
+        guard let appService else { throw .missingToken() }
+        return appService
     }
 
     /// The origin of a federation route (the responder guarantees it is set).

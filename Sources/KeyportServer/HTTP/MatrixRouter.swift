@@ -10,6 +10,8 @@ public struct MatrixRouter: Sendable {
         case accessToken
         /// A server-to-server request: `X-Matrix` signature checked, the origin set on the request.
         case federation
+        /// An application service's own request: its `as_token`, the service set on the request.
+        case appService
     }
 
     public typealias Handler = @Sendable (MatrixRequest) async throws -> MatrixResponse

@@ -19,6 +19,8 @@ enum FakePeer {
         var method: String
         var path: String
         var body: JSONObject?
+        /// The `Authorization` header, as sent.
+        var authorization: String? = nil
     }
 
     typealias Handler = @Sendable (Request) async -> (status: Int, body: JSONValue)
@@ -31,7 +33,9 @@ enum FakePeer {
                 let bytes = try await request.body.collect(upTo: 16 << 20)
                 let json = try? JSONParser(options: .lenient).parse(bytes.readableBytesView)
                 let answer = await handler(
-                    Request(method: method.rawValue, path: request.uri.path, body: json?.objectValue))
+                    Request(
+                        method: method.rawValue, path: request.uri.path, body: json?.objectValue,
+                        authorization: request.headers[.authorization]))
                 return Response(
                     status: .init(code: answer.status), headers: [.contentType: "application/json"],
                     body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(answer.body))))
