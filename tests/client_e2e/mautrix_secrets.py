@@ -18,28 +18,8 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "interop"))
 
-from mautrix_e2e import CryptoStore, StateStore  # noqa: E402
-from mautrix.client import Client  # noqa: E402
-from mautrix.crypto import OlmMachine  # noqa: E402
+from mautrix_device import close, device, signed_by  # noqa: E402
 from side_by_side import call, login, main, register  # noqa: E402
-
-
-async def device(base: str, account: dict) -> tuple[Client, OlmMachine]:
-    state_store = StateStore()
-    crypto_store = CryptoStore(account["user_id"], "keyport-secrets-pickle-key")
-    client = Client(account["user_id"], account["device_id"], base_url=base, token=account["access_token"],
-                    state_store=state_store, sync_store=crypto_store)
-    machine = OlmMachine(client, crypto_store, state_store)
-    await crypto_store.open()
-    await crypto_store.put_device_id(client.device_id)
-    await machine.load()
-    client.crypto = machine
-    await machine.share_keys(0)
-    return client, machine
-
-
-def signed_by(obj: dict, user_id: str, public_key: str) -> bool:
-    return obj.get("signatures", {}).get(user_id, {}).get(f"ed25519:{public_key}") is not None
 
 
 async def scenario(base: str) -> dict:
@@ -87,9 +67,7 @@ async def scenario(base: str) -> dict:
                 signed_by(devices.get(second["device_id"], {}), user_id, ssk_public),
         }
     finally:
-        await s1.api.session.close()
-        if s2 is not None:
-            await s2.api.session.close()
+        await close(s1, s2)
 
 
 if __name__ == "__main__":
