@@ -21,16 +21,9 @@ import Testing
                 let bob = try await b.register("bob")
                 let carol = try await b.register("carol")
                 let roomID = try await a.createRoom(alice, ["preset": "private_chat"])
-                let room = roomID.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? roomID
-                let invitedBob = try await a.client(
-                    .post, "/rooms/\(room)/invite", token: alice.token, body: ["user_id": .string(bob.userID)])
-                #expect(invitedBob.status == 200, "\(invitedBob.body)")
-                let bobJoined = try await b.client(.post, "/join/\(room)", token: bob.token, body: [:])
-                #expect(bobJoined.status == 200, "\(bobJoined.body)")
-
-                let invitedCarol = try await a.client(
-                    .post, "/rooms/\(room)/invite", token: alice.token, body: ["user_id": .string(carol.userID)])
-                #expect(invitedCarol.status == 200, "\(invitedCarol.body)")
+                try await a.invite(alice, roomID, bob)
+                try await b.join(bob, roomID)
+                try await a.invite(alice, roomID, carol)
                 let storeB = try SQLiteStore(path: serverB.databasePath)
                 let invite = try #require(
                     try await storeB.stateEvent(roomID: roomID, type: "m.room.member", stateKey: carol.userID))
@@ -39,8 +32,7 @@ import Testing
                 #expect(!stored.outlier, "the invite is an event of the room's graph on B, not an outlier")
                 #expect(try await storeB.forwardExtremities(roomID: roomID).contains(invite.eventID))
 
-                let carolJoined = try await b.client(.post, "/join/\(room)", token: carol.token, body: [:])
-                #expect(carolJoined.status == 200, "\(carolJoined.body)")
+                try await b.join(carol, roomID)
                 let storeA = try SQLiteStore(path: serverA.databasePath)
                 try await eventually("A takes carol's join in") {
                     try await storeA.joinedMembers(roomID: roomID).contains(carol.userID)
