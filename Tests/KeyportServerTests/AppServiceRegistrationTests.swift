@@ -202,4 +202,81 @@ import Testing
             _ = try await client.register("alice")
         }
     }
+
+    /// A service registers its users with `m.login.application_service` and its `as_token`, and
+    /// logs them in the same way; nobody else can, and only within its own namespace.
+    @Test func aServiceRegistersAndLogsInItsUsers() async throws {
+        var config = TestServer.config(dataDirectory: TestServer.temporaryDirectory())
+        func service(_ id: String) throws -> ApplicationService {
+            ApplicationService(
+                id: id, url: nil, asToken: "as-\(id)", hsToken: "hs-\(id)", sender: "@\(id)bot:test.local",
+                namespaces: [.users: [try #require(ApplicationService.Namespace(regex: "@_\(id)_.*", exclusive: true))]]
+            )
+        }
+        config.applicationServices = [try service("bridge"), try service("other")]
+        try await TestServer.run(config: config) { client in
+            func register(_ username: String, token: String?, inhibit: Bool = false) async throws -> MatrixClient.Reply
+            {
+                try await client.client(
+                    .post, "/register", token: token,
+                    body: [
+                        "type": "m.login.application_service", "username": .string(username),
+                        "inhibit_login": .bool(inhibit),
+                    ])
+            }
+            let alice = try await register("_bridge_alice", token: "as-bridge")
+            #expect(alice.status == 200, "\(alice.body)")
+            #expect(alice["user_id"] == "@_bridge_alice:test.local", "not lowercased, '_' allowed for the service")
+            let token = try #require(alice["access_token"]?.stringValue)
+            #expect(
+                try await client.client(.get, "/account/whoami", token: token)["user_id"] == "@_bridge_alice:test.local"
+            )
+            #expect(try await register("bridgebot", token: "as-bridge").status == 200, "its sender")
+            let quiet = try await register("_bridge_quiet", token: "as-bridge", inhibit: true)
+            #expect(quiet.status == 200 && quiet["access_token"] == nil)
+
+            let refusals: [(String, String?, Int, String)] = [
+                ("_bridge_bob", nil, 400, "M_MISSING_TOKEN"),
+                ("_bridge_bob", "nope", 401, "M_UNKNOWN_TOKEN"),
+                ("carol", "as-bridge", 400, "M_EXCLUSIVE"),
+                ("_other_x", "as-bridge", 400, "M_EXCLUSIVE"),
+                ("_bridge_alice", "as-bridge", 400, "M_USER_IN_USE"),
+            ]
+            for (username, token, status, errcode) in refusals {
+                let refused = try await register(username, token: token)
+                #expect(refused.status == status, "\(username) with \(token ?? "no token"): \(refused.body)")
+                #expect(refused.errcode == errcode, "\(username) with \(token ?? "no token")")
+            }
+            // An ordinary registration carries no token.
+            let withToken = try await client.client(
+                .post, "/register", token: token,
+                body: ["username": "dave", "password": "pw", "auth": ["type": "m.login.dummy"]])
+            #expect(withToken.status == 400, "\(withToken.body)")
+
+            // Logging in: the service for its users; a password does not work for them.
+            let flows = try await client.client(.get, "/login")
+            #expect(flows["flows"]?.arrayValue?.contains(["type": "m.login.application_service"]) == true)
+            func login(_ token: String?) async throws -> MatrixClient.Reply {
+                try await client.client(
+                    .post, "/login", token: token,
+                    body: [
+                        "type": "m.login.application_service",
+                        "identifier": ["type": "m.id.user", "user": "_bridge_alice"],
+                    ])
+            }
+            let loggedIn = try await login("as-bridge")
+            #expect(loggedIn.status == 200, "\(loggedIn.body)")
+            #expect(loggedIn["user_id"] == "@_bridge_alice:test.local")
+            #expect(try await login("as-other").errcode == "M_EXCLUSIVE")
+            #expect(try await login(nil).errcode == "M_MISSING_TOKEN")
+            let password = try await client.client(
+                .post, "/login",
+                body: [
+                    "type": "m.login.password",
+                    "identifier": ["type": "m.id.user", "user": "@_bridge_alice:test.local"],
+                    "password": "",
+                ])
+            #expect(password.status == 403)
+        }
+    }
 }

@@ -120,6 +120,12 @@ public struct KeyportResponder: HTTPResponder {
             matrixRequest.session = try await accounts.authenticate(accessToken: token, remoteAddress: clientAddress)
             matrixRequest.accessToken = token
         }
+        if route.access == .open, let token = Self.accessToken(request, query: query) {
+            // An open route may be called by an application service as itself (`/register` with
+            // `m.login.application_service`); the token is checked by the route that uses it.
+            matrixRequest.accessToken = token
+            matrixRequest.appService = appServices.service(asToken: token)
+        }
         if route.access == .appService {
             guard let token = Self.accessToken(request, query: query) else { throw MatrixError.missingToken() }
             guard let service = appServices.service(asToken: token) else { throw MatrixError.unknownToken() }

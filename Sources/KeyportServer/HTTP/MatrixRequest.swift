@@ -16,7 +16,8 @@ public struct MatrixRequest: Sendable {
     /// The JSON body when one was sent (an object); nil for an empty body.
     public var body: JSONObject?
     public var session: SessionRecord?
-    /// The access token an authenticated route was called with (a password change keeps it alone).
+    /// The access token an authenticated route was called with (a password change keeps it alone);
+    /// on an open route, the bearer token it carried, unchecked.
     public var accessToken: String?
     /// For application-service routes: the service whose `as_token` the request carried.
     public var appService: ApplicationService?

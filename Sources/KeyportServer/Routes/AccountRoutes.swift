@@ -13,8 +13,19 @@ struct AccountRoutes {
 
         /// # `POST /_matrix/client/v3/register`
         router.client("POST", "/register", access: .open) { request in
+            let body = request.bodyOrEmpty
+            if try body.optionalString("type") == "m.login.application_service" {
+                return MatrixResponse(
+                    try await accounts.registerForAppService(
+                        body: body, token: request.accessToken, service: request.appService))
+            }
+            guard request.accessToken == nil else {
+                throw MatrixError.badJSON(
+                    "An access token is only sent to /register by an application service (type m.login.application_service)"
+                )
+            }
             try await registrationLimiter.acquire(request.remoteAddress ?? "unknown")
-            return MatrixResponse(try await accounts.register(body: request.bodyOrEmpty, kind: request.query["kind"]))
+            return MatrixResponse(try await accounts.register(body: body, kind: request.query["kind"]))
         }
 
         /// # `GET /_matrix/client/v3/register/available`
@@ -23,14 +34,22 @@ struct AccountRoutes {
         }
 
         /// # `GET /_matrix/client/v3/login`
+        let flows: [JSONValue] =
+            accounts.policy.applicationServices.isEmpty
+            ? [["type": "m.login.password"]] : [["type": "m.login.password"], ["type": "m.login.application_service"]]
         router.client("GET", "/login", access: .open) { _ in
-            MatrixResponse(.object(["flows": [["type": "m.login.password"]]]))
+            MatrixResponse(.object(["flows": .array(flows)]))
         }
 
         /// # `POST /_matrix/client/v3/login`
         router.client("POST", "/login", access: .open) { request in
-            try await loginLimiter.acquire(request.remoteAddress ?? "unknown")
             guard let body = request.body else { throw MatrixError.notJSON("Missing JSON body") }
+            if try body.optionalString("type") == "m.login.application_service" {
+                return MatrixResponse(
+                    try await accounts.loginForAppService(
+                        body: body, token: request.accessToken, service: request.appService))
+            }
+            try await loginLimiter.acquire(request.remoteAddress ?? "unknown")
             return MatrixResponse(try await accounts.login(body: body, address: request.remoteAddress))
         }
 

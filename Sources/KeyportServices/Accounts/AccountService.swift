@@ -70,18 +70,20 @@ public struct AccountService: Sendable {
         if try await store.accountExists(userIDIgnoringCase: userID.rawValue) { throw MatrixError.userInUse() }
     }
 
-    /// Creates an account and, unless `inhibitLogin`, logs in a first device.
+    /// Creates an account and, unless `inhibitLogin`, logs in a first device. An account with no
+    /// password (an application service's user) cannot log in with one.
     public func register(
-        userID: UserID, password: String, isAdmin: Bool = false, deviceID: String?, displayName: String?,
+        userID: UserID, password: String?, isAdmin: Bool = false, deviceID: String?, displayName: String?,
         inhibitLogin: Bool
     ) async throws -> (userID: String, login: LoginResult?) {
-        try Self.validatePassword(password)
+        if let password { try Self.validatePassword(password) }
         if let deviceID { try Self.validateDeviceID(deviceID) }
+        var passwordHash: String?
+        if let password { passwordHash = try await hasher.hash(password) }
         do {
             try await store.createAccount(
                 AccountRecord(
-                    userID: userID.rawValue, passwordHash: try await hasher.hash(password), isAdmin: isAdmin,
-                    createdAt: clock.now()))
+                    userID: userID.rawValue, passwordHash: passwordHash, isAdmin: isAdmin, createdAt: clock.now()))
         } catch StoreError.conflict {
             throw MatrixError.userInUse()
         }
@@ -149,7 +151,7 @@ public struct AccountService: Sendable {
         try await notifications.deviceListChanged(of: userID)
     }
 
-    private func startSession(userID: String, deviceID: String?, displayName: String?) async throws -> LoginResult {
+    func startSession(userID: String, deviceID: String?, displayName: String?) async throws -> LoginResult {
         let deviceID = deviceID ?? SecureTokens.deviceID()
         let token = SecureTokens.accessToken()
         try await store.createSession(
