@@ -34,14 +34,7 @@ extension AccountService {
             userID: userID, password: nil, deviceID: try body.optionalString("device_id"),
             displayName: try body.optionalString("initial_device_display_name"),
             inhibitLogin: try body.optionalBool("inhibit_login") ?? false)
-        var response: JSONObject = [
-            "user_id": .string(registered), "home_server": .string(identity.serverName.rawValue),
-        ]
-        if let login {
-            response["access_token"] = .string(login.accessToken)
-            response["device_id"] = .string(login.deviceID)
-        }
-        return .object(response)
+        return registrationAnswer(userID: registered, login: login)
     }
 
     /// `POST /login` with `type: m.login.application_service`: the service logs one of its users
@@ -51,17 +44,7 @@ extension AccountService {
     {
         guard token != nil else { throw MatrixError.missingToken() }
         guard let service else { throw MatrixError.unknownToken() }
-        let user: String
-        if let identifier = try body.optionalObject("identifier") {
-            guard try identifier.optionalString("type") == "m.id.user" else {
-                throw MatrixError.invalidParam("Only m.id.user identifiers are supported")
-            }
-            user = try identifier.requiredString("user")
-        } else if let legacy = try body.optionalString("user") {
-            user = legacy
-        } else {
-            throw MatrixError.missingParam("Missing identifier")
-        }
+        let user = try Self.loginUser(body)
         // The localpart is taken as the service wrote it, as at its registration.
         let candidate = user.hasPrefix("@") ? user : "@\(user):\(identity.serverName.rawValue)"
         guard let userID = UserID(candidate), identity.isLocal(userID) else {
@@ -77,9 +60,6 @@ extension AccountService {
         let result = try await startSession(
             userID: userID.rawValue, deviceID: try body.optionalString("device_id"),
             displayName: try body.optionalString("initial_device_display_name"))
-        return .object([
-            "user_id": .string(result.userID), "access_token": .string(result.accessToken),
-            "device_id": .string(result.deviceID), "home_server": .string(identity.serverName.rawValue),
-        ])
+        return loginAnswer(result)
     }
 }

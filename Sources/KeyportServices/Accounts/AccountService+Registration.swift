@@ -25,14 +25,7 @@ extension AccountService {
         let (registered, login) = try await register(
             userID: userID, password: password, deviceID: try body.optionalString("device_id"),
             displayName: try body.optionalString("initial_device_display_name"), inhibitLogin: inhibitLogin)
-        var response: JSONObject = [
-            "user_id": .string(registered), "home_server": .string(identity.serverName.rawValue),
-        ]
-        if let login {
-            response["access_token"] = .string(login.accessToken)
-            response["device_id"] = .string(login.deviceID)
-        }
-        return .object(response)
+        return registrationAnswer(userID: registered, login: login)
     }
 
     /// `GET /register/available`.
@@ -49,25 +42,42 @@ extension AccountService {
         guard type == "m.login.password" else {
             throw MatrixError.unknown("Unknown login type \(type)").with(status: 400)
         }
-        let user: String
-        if let identifier = try body.optionalObject("identifier") {
-            guard try identifier.optionalString("type") == "m.id.user" else {
-                throw MatrixError.invalidParam("Only m.id.user identifiers are supported")
-            }
-            user = try identifier.requiredString("user")
-        } else if let legacy = try body.optionalString("user") {
-            user = legacy
-        } else {
-            throw MatrixError.missingParam("Missing identifier")
-        }
+        let user = try Self.loginUser(body)
         let password = try body.requiredString("password")
         let result = try await login(
             user: user, password: password, deviceID: try body.optionalString("device_id"),
             displayName: try body.optionalString("initial_device_display_name"), address: address)
-        return .object([
+        return loginAnswer(result)
+    }
+
+    /// The user a `/login` body names: `identifier` of type `m.id.user`, or the legacy `user`.
+    static func loginUser(_ body: JSONObject) throws(MatrixError) -> String {
+        if let identifier = try body.optionalObject("identifier") {
+            guard try identifier.optionalString("type") == "m.id.user" else {
+                throw .invalidParam("Only m.id.user identifiers are supported")
+            }
+            return try identifier.requiredString("user")
+        }
+        guard let legacy = try body.optionalString("user") else { throw .missingParam("Missing identifier") }
+        return legacy
+    }
+
+    /// What `/login` answers.
+    func loginAnswer(_ result: LoginResult) -> JSONValue {
+        .object([
             "user_id": .string(result.userID), "access_token": .string(result.accessToken),
             "device_id": .string(result.deviceID), "home_server": .string(identity.serverName.rawValue),
         ])
+    }
+
+    /// What `/register` answers: the token and device only when a device was logged in.
+    func registrationAnswer(userID: String, login: LoginResult?) -> JSONValue {
+        var response: JSONObject = ["user_id": .string(userID), "home_server": .string(identity.serverName.rawValue)]
+        if let login {
+            response["access_token"] = .string(login.accessToken)
+            response["device_id"] = .string(login.deviceID)
+        }
+        return .object(response)
     }
 }
 
