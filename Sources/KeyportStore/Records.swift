@@ -44,14 +44,27 @@ public struct DeviceRecord: Sendable, Equatable {
     }
 }
 
-/// Who an access token belongs to.
+/// Who is asking: the user and device an access token belongs to, or the user an application
+/// service acts as with its `as_token` (its sender, or `?user_id=` in its namespace), on a device
+/// it names (`?device_id=`) or on none.
 public struct SessionRecord: Sendable, Equatable {
     public var userID: String
-    public var deviceID: String
+    /// Nil only when an application service acts without naming a device.
+    public var deviceID: String?
+    /// The application service acting, if the request carried its `as_token`.
+    public var appServiceID: String?
 
-    public init(userID: String, deviceID: String) {
+    public init(userID: String, deviceID: String?, appServiceID: String? = nil) {
         self.userID = userID
         self.deviceID = deviceID
+        self.appServiceID = appServiceID
+    }
+
+    /// What a client transaction ID is scoped to: the device, or for an application service acting
+    /// without one the service (a value no device ID can take: device IDs hold no control
+    /// characters), so two services acting as one user never share transaction IDs.
+    public var transactionScope: String {
+        deviceID ?? "\u{1}appservice \(appServiceID ?? "")"
     }
 }
 

@@ -117,7 +117,16 @@ public struct KeyportResponder: HTTPResponder {
             session: nil, remoteAddress: clientAddress)
         if route.access == .accessToken {
             guard let token = Self.accessToken(request, query: query) else { throw MatrixError.missingToken() }
-            matrixRequest.session = try await accounts.authenticate(accessToken: token, remoteAddress: clientAddress)
+            if let service = appServices.service(asToken: token) {
+                // Identity assertion: the service acts as its sender or as `?user_id=`.
+                matrixRequest.session = try await accounts.authenticate(
+                    appService: service, userID: query["user_id"],
+                    deviceID: query["device_id"] ?? query["org.matrix.msc3202.device_id"])
+                matrixRequest.appService = service
+            } else {
+                matrixRequest.session = try await accounts.authenticate(
+                    accessToken: token, remoteAddress: clientAddress)
+            }
             matrixRequest.accessToken = token
         }
         if route.access == .open, let token = Self.accessToken(request, query: query) {

@@ -19,7 +19,9 @@ public struct MatrixRequest: Sendable {
     /// The access token an authenticated route was called with (a password change keeps it alone);
     /// on an open route, the bearer token it carried, unchecked.
     public var accessToken: String?
-    /// For application-service routes: the service whose `as_token` the request carried.
+    /// The application service whose `as_token` the request carried: on application-service
+    /// routes, on open routes it may call as itself, and on authenticated routes where it acts as
+    /// a user (`session` is then the identity it asserted).
     public var appService: ApplicationService?
     public var remoteAddress: String?
     /// For federation routes: the authenticated origin server.

@@ -76,8 +76,9 @@ struct AccountRoutes {
         /// # `GET /_matrix/client/v3/account/whoami`
         router.client("GET", "/account/whoami") { request in
             let session = try request.requireSession()
-            return MatrixResponse(
-                .object(["user_id": .string(session.userID), "device_id": .string(session.deviceID)]))
+            var answer: JSONObject = ["user_id": .string(session.userID)]
+            if let deviceID = session.deviceID { answer["device_id"] = .string(deviceID) }
+            return MatrixResponse(.object(answer))
         }
     }
 }

@@ -29,7 +29,8 @@ extension AccountService {
             throw MatrixError.unknownToken()
         }
         guard logoutDevices else { return }
-        let others = try await store.devices(userID: session.userID).map(\.deviceID).filter { $0 != session.deviceID }
+        let others = try await store.devices(userID: session.userID).map(\.deviceID)
+            .filter { $0 != session.deviceID }
         try await removeDevices(userID: session.userID, deviceIDs: others)
         try await store.deleteAccessTokens(userID: session.userID, keeping: SecureTokens.hash(accessToken))
     }

@@ -43,8 +43,10 @@ public struct AccountService: Sendable {
             throw MatrixError.unknownToken()
         }
         let now = clock.now()
-        if await lastSeen.shouldRecord(userID: session.userID, deviceID: session.deviceID, now: now) {
-            try await store.touchDevice(userID: session.userID, deviceID: session.deviceID, ip: remoteAddress, now: now)
+        if let deviceID = session.deviceID,
+            await lastSeen.shouldRecord(userID: session.userID, deviceID: deviceID, now: now)
+        {
+            try await store.touchDevice(userID: session.userID, deviceID: deviceID, ip: remoteAddress, now: now)
         }
         return session
     }
@@ -132,7 +134,7 @@ public struct AccountService: Sendable {
 
     /// Logs out one session: the device goes with its keys and tokens, as the spec says.
     public func logout(_ session: SessionRecord) async throws {
-        try await removeDevices(userID: session.userID, deviceIDs: [session.deviceID])
+        try await removeDevices(userID: session.userID, deviceIDs: [try session.requireDevice(to: "log out")])
     }
 
     /// Logs out every device of the user.

@@ -43,8 +43,9 @@ public struct KeyService: Sendable {
 
     /// `POST /keys/upload`: validates everything first, then stores it in one transaction.
     public func upload(session: SessionRecord, body: JSONObject) async throws -> [String: Int] {
-        let upload = try await validatedUpload(userID: session.userID, deviceID: session.deviceID, body: body)
-        let counts = try await Self.refusingKeyConflicts(deviceID: session.deviceID) {
+        let deviceID = try session.requireDevice(to: "upload keys")
+        let upload = try await validatedUpload(userID: session.userID, deviceID: deviceID, body: body)
+        let counts = try await Self.refusingKeyConflicts(deviceID: deviceID) {
             try await store.uploadKeys(upload)
         }
         if upload.deviceKeys != nil { try await notifications.deviceListChanged(of: session.userID) }

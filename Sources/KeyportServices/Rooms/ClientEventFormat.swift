@@ -14,7 +14,8 @@ public enum ClientEventFormat {
         if includeRoomID { object["room_id"] = .string(event.roomID) }
         if let stateKey = event.stateKey { object["state_key"] = .string(stateKey) }
         var unsigned: JSONObject = ["age": .int(max(0, now - event.originServerTS))]
-        if let txn = event.transaction, let viewer, txn.userID == viewer.userID, txn.deviceID == viewer.deviceID {
+        if let txn = event.transaction, let viewer, txn.userID == viewer.userID, txn.deviceID == viewer.transactionScope
+        {
             unsigned["transaction_id"] = .string(txn.transactionID)
         }
         object["unsigned"] = .object(unsigned)

@@ -23,7 +23,8 @@ extension RoomService {
         guard levels.level(of: session.userID) >= levels.required(forEvent: type, isState: false) else {
             throw MatrixError.forbidden("You do not have permission to send \(type)")
         }
-        let txn = ClientTransaction(userID: session.userID, deviceID: session.deviceID, transactionID: transactionID)
+        let txn = ClientTransaction(
+            userID: session.userID, deviceID: session.transactionScope, transactionID: transactionID)
         let stored = try await append(
             [
                 event(

@@ -52,10 +52,9 @@ public struct SyncService: Sendable {
     }
 
     public func sync(session: SessionRecord, request: Request) async throws -> JSONValue {
-        if let since = request.since, since.toDevice > 0 {
+        if let since = request.since, since.toDevice > 0, let deviceID = session.deviceID {
             // The device has seen everything up to this position: acknowledged, so deleted.
-            try await store.deleteToDeviceMessages(
-                userID: session.userID, deviceID: session.deviceID, upTo: since.toDevice)
+            try await store.deleteToDeviceMessages(userID: session.userID, deviceID: deviceID, upTo: since.toDevice)
         }
         let deadline = ContinuousClock.now + min(request.timeout, Self.maxTimeout)
         while true {
@@ -85,9 +84,14 @@ public struct SyncService: Sendable {
             accountData: try await store.currentAccountDataPosition())
         var next = head
 
-        let messages = try await store.toDeviceMessages(
-            userID: session.userID, deviceID: session.deviceID, after: since?.toDevice ?? 0, upTo: head.toDevice,
-            limit: Self.toDeviceLimit)
+        // An application service acting without a device has no inbox, no keys and no counts.
+        let deviceID = session.deviceID
+        let messages =
+            deviceID == nil
+            ? []
+            : try await store.toDeviceMessages(
+                userID: session.userID, deviceID: deviceID ?? "", after: since?.toDevice ?? 0, upTo: head.toDevice,
+                limit: Self.toDeviceLimit)
         if messages.count == Self.toDeviceLimit, let last = messages.last { next.toDevice = last.streamID }
         metrics.toDeviceDelivered.increment(by: Int64(messages.count))
         let toDevice = messages.map(\.clientEvent)
@@ -110,8 +114,12 @@ public struct SyncService: Sendable {
             since: since?.rooms, head: head.rooms, fullState: request.fullState || since == nil,
             timelineLimit: request.timelineLimit, includeLeave: request.includeLeave, accountData: roomAccountData)
 
-        let counts = try await keys.oneTimeKeyCounts(userID: session.userID, deviceID: session.deviceID)
-        let fallbackTypes = try await keys.unusedFallbackKeyTypes(userID: session.userID, deviceID: session.deviceID)
+        var counts: [String: Int] = [:]
+        var fallbackTypes: [String] = []
+        if let deviceID {
+            counts = try await keys.oneTimeKeyCounts(userID: session.userID, deviceID: deviceID)
+            fallbackTypes = try await keys.unusedFallbackKeyTypes(userID: session.userID, deviceID: deviceID)
+        }
         let response: JSONValue = [
             "next_batch": .string(next.description),
             "to_device": ["events": .array(toDevice)],

@@ -74,7 +74,7 @@ public struct ToDeviceService: Sendable {
         let batch = ToDeviceBatch(
             sender: session.userID, type: type, local: local, remote: edus,
             transaction: ClientTransaction(
-                userID: session.userID, deviceID: session.deviceID, transactionID: transactionID))
+                userID: session.userID, deviceID: session.transactionScope, transactionID: transactionID))
         if let recipients = try await store.sendToDevice(batch, now: clock.now()) {
             await notifications.wake(Array(recipients))
             if !edus.isEmpty { await notifications.outboundQueued() }
