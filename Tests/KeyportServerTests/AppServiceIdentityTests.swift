@@ -134,6 +134,43 @@ import Testing
         }
     }
 
+    /// A service registered with `rate_limited: false` is not held back by the claim limit that
+    /// holds back the same user's own device.
+    @Test func aServiceThatIsNotRateLimitedIsNotHeldBack() async throws {
+        var config = try Self.config()
+        config.keyClaimRateLimit = RateLimit(perSecond: 0.001, burst: 1)
+        let service = config.applicationServices[0]
+        config.applicationServices = [
+            ApplicationService(
+                id: service.id, url: nil, asToken: service.asToken, hsToken: service.hsToken, sender: service.sender,
+                namespaces: service.namespaces, rateLimited: false)
+        ]
+        try await TestServer.run(config: config) { client in
+            let alice = try await Self.registerBridged(client, "_bridge_alice")
+            let own = try await client.client(
+                .post, "/login", token: "as-bridge",
+                body: [
+                    "type": "m.login.application_service", "identifier": ["type": "m.id.user", "user": .string(alice)],
+                ])
+            let token = try #require(own["access_token"]?.stringValue, "\(own.body)")
+            let claim: JSONValue = ["one_time_keys": .object([alice: ["X": "signed_curve25519"]])]
+            var ownStatuses: [Int] = []
+            for _ in 0..<3 {
+                ownStatuses.append(try await client.client(.post, "/keys/claim", token: token, body: claim).status)
+            }
+            #expect(ownStatuses == [200, 429, 429], "the user's own device is limited")
+            var serviceStatuses: [Int] = []
+            for _ in 0..<3 {
+                serviceStatuses.append(
+                    try await client.client(
+                        .post, Self.acting("/keys/claim", as: alice), token: "as-bridge", body: claim
+                    )
+                    .status)
+            }
+            #expect(serviceStatuses == [200, 200, 200], "the service acting as the user is not")
+        }
+    }
+
     /// Room events the service sends as a user are that user's, and its transaction IDs are its
     /// own: the same ID from the service again is the same event, from the user's own device a
     /// different one.

@@ -26,7 +26,9 @@ struct KeyRoutes {
 
         /// # `POST /_matrix/client/v3/keys/claim`
         router.client("POST", "/keys/claim") { request in
-            try await claimLimiter.acquire(try request.requireSession().userID)
+            // An application service registered with `rate_limited: false` is not held back.
+            let session = try request.requireSession()
+            if request.appService?.rateLimited != false { try await claimLimiter.acquire(session.userID) }
             return MatrixResponse(try await keys.claim(body: request.bodyOrEmpty))
         }
 
