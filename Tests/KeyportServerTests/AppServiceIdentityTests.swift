@@ -198,6 +198,17 @@ import Testing
             let message = try #require(timeline.first { $0["event_id"]?.stringValue == first })
             #expect(message["sender"] == .string(alice))
             #expect(message["unsigned"]?["transaction_id"] == "txn1", "the sender sees its transaction ID")
+
+            // The service's sender acts in rooms once registered, as bridges register their bot.
+            _ = try await Self.registerBridged(client, "bridgebot")
+            let invited = try await client.client(
+                .post, Self.acting("/rooms/\(roomID)/invite", as: alice), token: "as-bridge",
+                body: ["user_id": "@bridgebot:test.local"])
+            #expect(invited.status == 200, "\(invited.body)")
+            let joined = try await client.client(.post, "/rooms/\(roomID)/join", token: "as-bridge", body: [:])
+            #expect(joined.status == 200, "\(joined.body)")
+            let botEvent = try await send("as-bridge", "/rooms/\(roomID)/send/m.room.message/txn1")
+            #expect(botEvent != nil && botEvent != first, "the same transaction ID from another user is another event")
         }
     }
 }
