@@ -157,6 +157,24 @@ import Testing
         }
     }
 
+    /// A service that refuses connections is down: the fallback key comes at once, not after
+    /// the claim's whole `timeout` spent reconnecting.
+    @Test func aServiceThatRefusesConnectionsGivesWayAtOnce() async throws {
+        let directory = TestServer.temporaryDirectory()
+        let (alice, _) = try await Self.bridgedUser(directory)
+        // Port 9 (discard) on loopback: nothing listens there on a test machine.
+        let config = try Self.config(directory, url: "http://127.0.0.1:9", claims: true, queries: false)
+        try await TestServer.run(config: config) { client in
+            let bob = try await client.register("bob")
+            _ = try await Self.claim(client, bob.token, alice.userID)  // the stored one-time key
+            let started = ContinuousClock.now
+            let reply = try await Self.claim(client, bob.token, alice.userID, timeout: 10_000)
+            let took = ContinuousClock.now - started
+            #expect(Self.claimedKeyID(reply, alice.userID) == "signed_curve25519:F", "\(reply.body)")
+            #expect(took < .seconds(2), "the claim spent \(took) on a service refusing connections")
+        }
+    }
+
     @Test func queriesMergeTheServicesCheckedKeys() async throws {
         let bridged = "@bridged.bob:test.local"
         let good = DeviceKeyFactory(userID: bridged, deviceID: "GOOD")

@@ -21,6 +21,9 @@ public final class AppServiceClient: ApplicationServiceKeyQuerying, ApplicationS
     public init(serverName: ServerName, logger: Logger) {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         configuration.timeout = .init(connect: .seconds(5))
+        // A service that refuses the connection is down: its users' claims get their fallback
+        // keys at once rather than after five seconds of reconnecting.
+        configuration.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.serverName = serverName.rawValue
         self.logger = logger

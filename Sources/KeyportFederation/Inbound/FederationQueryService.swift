@@ -44,11 +44,17 @@ public struct FederationQueryService: Sendable {
         return result
     }
 
+    /// How long an application service is given for a federation query or claim. The request
+    /// names no timeout and the asking server gives up after 10 s (Synapse's default), then backs
+    /// off this server; half of that leaves the answer without the service's keys (stored fallback
+    /// keys) time to arrive.
+    static let appServiceTimeout: Duration = .seconds(5)
+
     /// `POST /user/keys/query`: local users only; no user-signing keys, no `failures`.
     public func queryKeys(body: JSONObject) async throws -> JSONObject {
         let request = try KeyService.queryRequest(body).filter { identity.isLocal($0.key) }
         var answer = try await keys.queryLocal(request, requester: nil, includeDisplayNames: true)
-        _ = await keys.mergeAppServiceKeys(request, into: &answer, timeout: .seconds(10))
+        _ = await keys.mergeAppServiceKeys(request, into: &answer, timeout: Self.appServiceTimeout)
         answer["user_signing_keys"] = nil
         return answer
     }
@@ -56,7 +62,7 @@ public struct FederationQueryService: Sendable {
     /// `POST /user/keys/claim`: the client API's atomic claim, for local users only.
     public func claimKeys(body: JSONObject) async throws -> JSONObject {
         let targets = try KeyService.claimTargets(body).filter { identity.isLocal($0.userID) }
-        return ["one_time_keys": try await keys.claimLocal(targets)]
+        return ["one_time_keys": try await keys.claimLocal(targets, timeout: Self.appServiceTimeout)]
     }
 }
 
