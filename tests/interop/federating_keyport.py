@@ -1,6 +1,7 @@
 """Start and stop a federating Keyport for interop tests: an https listener (federation and client API)
 named in its server name, plus a plain-http client listener for test clients."""
 
+import json
 import os
 import socket
 import subprocess
@@ -35,7 +36,9 @@ class FederatingKeyport:
 
     def __init__(self, binary: str, workdir: str, cert: str, key: str, *, server_name: str | None = None,
                  signing_key_path: str | None = None, database: list[str] | None = None,
-                 extra_config: list[str] | None = None, metrics: bool = False, ca_path: str | None = None):
+                 extra_config: list[str] | None = None, metrics: bool = False, ca_path: str | None = None,
+                 app_service_config_files: list[str] | None = None,
+                 experimental_features: dict[str, bool] | None = None):
         self.binary = os.path.abspath(binary)
         self.workdir = workdir
         self.tls_port = free_port()
@@ -78,6 +81,10 @@ class FederatingKeyport:
                         "rc_key_claim: {per_second: 1000, burst_count: 1000}",
                         "password_config: {pbkdf2_rounds: 10000}",
                         "log_level: info",
+                        *([f"app_service_config_files: {json.dumps(app_service_config_files)}"]
+                          if app_service_config_files else []),
+                        *([f"experimental_features: {json.dumps(experimental_features)}"]
+                          if experimental_features else []),
                         *(extra_config or []),
                         "",
                     ]

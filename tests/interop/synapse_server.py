@@ -7,6 +7,7 @@ off with no trusted key servers (peer keys are fetched from the peer itself), 1-
 intervals, and rate limits raised for a test suite.
 """
 
+import json
 import os
 import secrets
 import signal
@@ -58,10 +59,15 @@ class SynapseServer:
     """A Synapse homeserver process on loopback with its own data directory (kept across restarts)."""
 
     def __init__(self, workdir: str, cert: str, key: str, *, ca_path: str | None = None,
-                 extra_config: list[str] | None = None, federation_config: list[str] | None = None):
+                 extra_config: list[str] | None = None, federation_config: list[str] | None = None,
+                 app_service_config_files: list[str] | None = None,
+                 experimental_features: dict[str, bool] | None = None):
         """`ca_path`: verify peers' certificates against this CA (federation_custom_ca_list) instead of
         not verifying them; `extra_config`: more homeserver.yaml lines (keys not set above);
-        `federation_config`: more lines of the `federation:` section (e.g. "  max_long_retries: 1")."""
+        `federation_config`: more lines of the `federation:` section (e.g. "  max_long_retries: 1");
+        `app_service_config_files`: application service registration files, read when the server
+        starts (so they may be written after this, once `server_name` is known);
+        `experimental_features`: e.g. {"msc3983_appservice_otk_claims": True}."""
         self.workdir = workdir
         self.tls_port = free_port()
         self.http_port = free_port()
@@ -128,6 +134,10 @@ class SynapseServer:
                         f"  failed_attempts: {limit}",
                         f"rc_key_requests: {limit}",
                         "rc_federation: {window_size: 1000, sleep_limit: 1000, sleep_delay: 1, reject_limit: 1000, concurrent: 100}",
+                        *([f"app_service_config_files: {json.dumps(app_service_config_files)}"]
+                          if app_service_config_files else []),
+                        *([f"experimental_features: {json.dumps(experimental_features)}"]
+                          if experimental_features else []),
                         *(extra_config or []),
                         "",
                     ]
