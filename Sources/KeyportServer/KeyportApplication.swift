@@ -45,7 +45,9 @@ public enum KeyportApplication {
         let clock = ServerClock.system
         let notifier = SyncNotifier()
         let outbound = OutboundSignal()
-        let notifications = ChangeNotifications(store: storage, notifier: notifier, outbound: outbound, bus: bus)
+        let appServiceSignal = OutboundSignal()
+        let notifications = ChangeNotifications(
+            store: storage, notifier: notifier, outbound: outbound, bus: bus, appServices: appServiceSignal)
         if case .postgres = config.database { background.append(ChangeBusListener(notifications: notifications)) }
         let leases = SenderLeases(instanceName: config.instanceName, duration: config.senderLeaseDuration)
 
@@ -96,10 +98,21 @@ public enum KeyportApplication {
                 store: storage, identity: identity, rooms: RoomFederationClient(client: client), pdus: inboundPDUs,
                 clock: clock),
             failedPasswordAttempts: config.failedLoginRateLimit, metrics: ServiceMetrics(factory: metricsFactory),
-            appServiceKeys: appServiceKeys)
+            appServiceKeys: appServiceKeys, appServiceSignal: appServiceSignal)
         background.append(
             LegacyRoomUpgradeService(
                 upgrade: LegacyRoomUpgrade(store: storage, identity: identity, logger: logger), logger: logger))
+        // Transactions go to the services that have a `url`, with what the experimental features allow.
+        let appServiceSender = appServiceClient.flatMap { client in
+            appServiceRegistry.services.contains { $0.url != nil }
+                ? AppServiceSender(
+                    services: appServiceRegistry.services, store: storage, transport: client,
+                    builder: AppServiceTransactionBuilder(
+                        store: storage, identity: identity, toDeviceEnabled: config.msc2409ToDeviceMessagesEnabled,
+                        deviceDataEnabled: config.msc3202TransactionExtensions),
+                    signal: appServiceSignal, schedule: config.federationRetry, clock: clock, logger: logger,
+                    leases: leases) : nil
+        }
         let sender = FederationSender(
             store: storage, client: client, identity: identity, keys: services.keys, signal: outbound,
             schedule: config.federationRetry, clock: clock, logger: logger, metrics: federationMetrics, leases: leases)
@@ -156,7 +169,8 @@ public enum KeyportApplication {
         let tls = try tlsConfiguration(config)
         background.append(
             FederationBackground(
-                sender: sender, deviceLists: deviceLists, client: client, appServiceClient: appServiceClient))
+                sender: sender, deviceLists: deviceLists, client: client, appServiceClient: appServiceClient,
+                appServiceSender: appServiceSender))
         for (listener, address) in endpoints.dropFirst() {
             background.append(
                 try application(
@@ -226,20 +240,22 @@ public enum KeyportApplication {
     }
 }
 
-/// The federation work that runs beside the listeners: the outbound sender and the retry loop of
-/// stale remote device lists. Stops at graceful shutdown, gives up its leases and closes outbound
+/// The federation work that runs beside the listeners: the outbound sender, the retry loop of
+/// stale remote device lists and the application-service sender. Stops at graceful shutdown, gives up its leases and closes outbound
 /// connections.
 struct FederationBackground: Service {
     let sender: FederationSender
     let deviceLists: RemoteDeviceListService
     let client: FederationClient
     let appServiceClient: AppServiceClient?
+    let appServiceSender: AppServiceSender?
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 group.addTask { await sender.run() }
                 group.addTask { await deviceLists.runRetryLoop() }
+                if let appServiceSender { group.addTask { await appServiceSender.run() } }
             }
         }
         // In a task of its own, so a cancellation of this service (a shutdown that ran out of
@@ -248,6 +264,7 @@ struct FederationBackground: Service {
         await Task {
             await sender.releaseLeases()
             await deviceLists.releaseLeases()
+            await appServiceSender?.releaseLeases()
         }.value
         await client.shutdown()
         await appServiceClient?.shutdown()

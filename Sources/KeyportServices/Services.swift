@@ -30,11 +30,13 @@ public struct Services: Sendable {
         remoteKeys: (any RemoteKeyQuerying)? = nil, remoteProfiles: (any RemoteProfileQuerying)? = nil,
         remoteRooms: (any RemoteRoomMembership)? = nil,
         failedPasswordAttempts: RateLimit = RateLimit(perSecond: 0.17, burst: 3),
-        metrics: ServiceMetrics = ServiceMetrics(), appServiceKeys: AppServiceKeyDelegation? = nil
+        metrics: ServiceMetrics = ServiceMetrics(), appServiceKeys: AppServiceKeyDelegation? = nil,
+        appServiceSignal: OutboundSignal = OutboundSignal()
     ) {
         self.identity = identity
         self.clock = clock
-        let notifications = ChangeNotifications(store: storage, notifier: notifier, outbound: outbound, bus: bus)
+        let notifications = ChangeNotifications(
+            store: storage, notifier: notifier, outbound: outbound, bus: bus, appServices: appServiceSignal)
         self.notifications = notifications
         let accounts = AccountService(
             store: storage, identity: identity, hasher: hasher, clock: clock, policy: policy,

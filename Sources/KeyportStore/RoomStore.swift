@@ -133,6 +133,10 @@ public protocol RoomStore: Sendable {
     /// Timeline events with `after < ordering <= upTo`; the newest `limit` of them, oldest first.
     func roomEvents(roomID: String, after: Int64, upTo: Int64, limit: Int) async throws -> [RoomEvent]
 
+    /// Timeline events of every room with `after < ordering <= upTo`, the oldest `limit` of them,
+    /// oldest first (what application services are sent, in stream order).
+    func timelineEvents(after: Int64, upTo: Int64, limit: Int) async throws -> [RoomEvent]
+
     /// Timeline events before `before` (exclusive), newest first, at most `limit` (`/messages`).
     func roomEventsBackwards(roomID: String, before: Int64, limit: Int) async throws -> [RoomEvent]
 

@@ -28,4 +28,4 @@ public protocol StreamStore: Sendable {
 public typealias KeyportStorage = AccountStore & DeviceStore & KeyStore & CrossSigningStore & StreamStore
     & ToDeviceStore & RoomStore & ServerKeyStore & FederationStore & OutboundPDUStore & RemoteDeviceStore
     & StoreHealth & AuthStateStore & LeaseStore & DestinationRetryStore & AccountDataStore
-    & ProfileStore & KeyBackupStore & DehydratedDeviceStore
+    & ProfileStore & KeyBackupStore & DehydratedDeviceStore & AppServiceStateStore

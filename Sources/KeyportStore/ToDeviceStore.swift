@@ -92,6 +92,9 @@ public protocol ToDeviceStore: Sendable {
     func toDeviceMessages(userID: String, deviceID: String, after: Int64, upTo: Int64, limit: Int) async throws
         -> [ToDeviceMessage]
 
+    /// Inbox messages of every device with `after < streamID <= upTo`, oldest first, at most `limit`.
+    func toDeviceMessages(after: Int64, upTo: Int64, limit: Int) async throws -> [InboxMessage]
+
     /// Deletes the device's messages with `streamID <= upTo` (the device has acknowledged them).
     func deleteToDeviceMessages(userID: String, deviceID: String, upTo: Int64) async throws
 

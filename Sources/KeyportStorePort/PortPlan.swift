@@ -60,6 +60,7 @@ public enum PortPlan {
         PortedTable("room_state_group_entries"),
         PortedTable("room_forward_extremities"),
         PortedTable("federation_pdu_outbox"),
+        PortedTable("appservice_state"),
     ]
 
     /// The SQLite tables not copied, with the reason.

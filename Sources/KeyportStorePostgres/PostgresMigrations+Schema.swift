@@ -387,5 +387,6 @@ extension PostgresMigrations {
             ]),
         v10RoomGraph,
         v11OutboundPDUs,
+        v12AppServiceState,
     ]
 }

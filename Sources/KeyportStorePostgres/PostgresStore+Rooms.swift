@@ -98,6 +98,18 @@ extension PostgresStore: RoomStore {
         }
     }
 
+    public func timelineEvents(after: Int64, upTo: Int64, limit: Int) async throws -> [RoomEvent] {
+        try await read { db in
+            try await db.rows(
+                """
+                \(unescaped: Self.eventColumns) WHERE ordering > \(after) AND ordering <= \(upTo)
+                    AND \(unescaped: Self.inTimeline)
+                ORDER BY ordering LIMIT \(Int64(limit))
+                """
+            ).map(Self.event)
+        }
+    }
+
     public func roomEventsBackwards(roomID: String, before: Int64, limit: Int) async throws -> [RoomEvent] {
         try await read { db in
             try await db.rows(

@@ -76,6 +76,24 @@ extension PostgresStore: ToDeviceStore {
         }
     }
 
+    public func toDeviceMessages(after: Int64, upTo: Int64, limit: Int) async throws -> [InboxMessage] {
+        try await read { db in
+            try await db.rows(
+                """
+                SELECT stream_id, user_id, device_id, sender, type, content_json FROM device_inbox
+                WHERE stream_id > \(after) AND stream_id <= \(upTo) ORDER BY stream_id LIMIT \(Int64(limit))
+                """
+            ).map { row in
+                let (streamID, userID, deviceID, sender, type, content) = try row.decode(
+                    (Int64, String, String, String, String, String).self)
+                return InboxMessage(
+                    userID: userID, deviceID: deviceID,
+                    message: ToDeviceMessage(
+                        streamID: streamID, sender: sender, type: type, content: try Self.decodeObject(content)))
+            }
+        }
+    }
+
     public func deleteToDeviceMessages(userID: String, deviceID: String, upTo: Int64) async throws {
         try await write { db in
             try await db.execute(

@@ -344,6 +344,7 @@ enum SQLiteMigrations {
                     """)
         }
         registerRoomMigrations(in: &migrator)
+        registerAppServiceMigrations(in: &migrator)
         return migrator
     }
 }

@@ -95,6 +95,19 @@ extension SQLiteStore: RoomStore {
         }
     }
 
+    public func timelineEvents(after: Int64, upTo: Int64, limit: Int) async throws -> [RoomEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    \(Self.eventColumns) WHERE ordering > ? AND ordering <= ? AND \(Self.inTimeline)
+                    ORDER BY ordering LIMIT ?
+                    """,
+                arguments: [after, upTo, limit]
+            ).map(Self.event)
+        }
+    }
+
     public func roomEventsBackwards(roomID: String, before: Int64, limit: Int) async throws -> [RoomEvent] {
         try await pool.read { db in
             try Row.fetchAll(

@@ -62,6 +62,25 @@ extension SQLiteStore: ToDeviceStore {
         }
     }
 
+    public func toDeviceMessages(after: Int64, upTo: Int64, limit: Int) async throws -> [InboxMessage] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT stream_id, user_id, device_id, sender, type, content_json FROM device_inbox
+                    WHERE stream_id > ? AND stream_id <= ? ORDER BY stream_id LIMIT ?
+                    """,
+                arguments: [after, upTo, limit]
+            ).map { row in
+                InboxMessage(
+                    userID: row["user_id"], deviceID: row["device_id"],
+                    message: ToDeviceMessage(
+                        streamID: row["stream_id"], sender: row["sender"], type: row["type"],
+                        content: try Self.decodeObject(row["content_json"])))
+            }
+        }
+    }
+
     public func deleteToDeviceMessages(userID: String, deviceID: String, upTo: Int64) async throws {
         try await pool.write { db in
             try db.execute(

@@ -33,7 +33,7 @@ public enum StoreConformance {
         + HealthChecks.all
         + QueueCountChecks.all + AuthStateChecks.all + LeaseChecks.all
         + DestinationRetryChecks.all + AccountDataChecks.all + ProfileChecks.all + KeyBackupChecks.all
-        + DehydratedDeviceChecks.all
+        + DehydratedDeviceChecks.all + AppServiceStateChecks.all
 }
 
 // MARK: - Fixtures shared by the checks

@@ -240,6 +240,14 @@ enum PortFixture {
             DestinationRetry(
                 destination: "stale.example", failureTS: 8_004, retryLastTS: 8_005, retryInterval: 600_000,
                 failures: 2))
+        // An application service with a transaction waiting for its acknowledgement, and one with none.
+        let start = AppServicePositions(roomEvents: 1, toDevice: 1, deviceLists: 1)
+        _ = try await store.startAppService(serviceID: "bridge", at: start)
+        _ = try await store.storePendingAppServiceTransaction(
+            serviceID: "bridge", from: start, body: #"{"events":[]}"#,
+            positions: AppServicePositions(roomEvents: 3, toDevice: 2, deviceLists: 4), deliveredToDevice: [2])
+        try await store.recordAppServiceFailure(serviceID: "bridge", failures: 1, retryAt: 9_000)
+        _ = try await store.startAppService(serviceID: "idle", at: start)
     }
 
     private static func accountDataAndProfiles(_ store: any KeyportStorage) async throws {

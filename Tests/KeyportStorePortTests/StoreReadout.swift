@@ -96,6 +96,8 @@ enum StoreReadout {
         record("auth stages", try await store.authSessionStages(id: PortFixture.authSession, notBefore: 0)?.sorted())
         record("auth stages 2", try await store.authSessionStages(id: "uia-session-2", notBefore: 0)?.sorted())
         record("destination retries", try await store.destinationRetries())
+        record("appservice bridge", try await store.appServiceState(serviceID: "bridge"))
+        record("appservice idle", try await store.appServiceState(serviceID: "idle"))
         let accountDataPosition = try await store.currentAccountDataPosition()
         record("account data position", accountDataPosition)
         for user in PortFixture.localUsers {

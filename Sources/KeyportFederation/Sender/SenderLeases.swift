@@ -26,4 +26,5 @@ public struct SenderLeases: Sendable {
 
     static func destination(_ destination: String) -> String { "federation-sender:\(destination)" }
     static let deviceListResync = "device-list-resync"
+    static func appService(_ serviceID: String) -> String { "appservice:\(serviceID)" }
 }

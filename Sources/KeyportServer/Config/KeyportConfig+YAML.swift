@@ -20,6 +20,7 @@ extension KeyportConfig {
     /// The `experimental_features` Keyport serves; Synapse has many more, which are ignored with a warning.
     static let knownExperimentalFeatures: Set<String> = [
         "msc3814_enabled", "msc3983_appservice_otk_claims", "msc3984_appservice_key_query",
+        "msc2409_to_device_messages_enabled", "msc3202_transaction_extensions",
     ]
 
     /// Reads a YAML configuration. Relative paths are kept as written (relative to the working
@@ -145,6 +146,8 @@ extension KeyportConfig {
         config.msc3814Enabled = try features.bool("msc3814_enabled") ?? false
         config.msc3983AppServiceOTKClaims = try features.bool("msc3983_appservice_otk_claims") ?? false
         config.msc3984AppServiceKeyQuery = try features.bool("msc3984_appservice_key_query") ?? false
+        config.msc2409ToDeviceMessagesEnabled = try features.bool("msc2409_to_device_messages_enabled") ?? false
+        config.msc3202TransactionExtensions = try features.bool("msc3202_transaction_extensions") ?? false
         return features.map.keys.filter { !knownExperimentalFeatures.contains($0) }.sorted().map {
             "unknown experimental feature 'experimental_features.\($0)' ignored"
         }

@@ -126,6 +126,13 @@ public struct KeyportConfig: Sendable {
     /// `experimental_features: {msc3984_appservice_key_query: true}`: the device and cross-signing
     /// keys of an application service's exclusive users are asked of the service.
     public var msc3984AppServiceKeyQuery = false
+    /// `experimental_features: {msc2409_to_device_messages_enabled: true}`: to-device messages for
+    /// the users of an application service with `receive_ephemeral` go in its transactions.
+    public var msc2409ToDeviceMessagesEnabled = false
+    /// `experimental_features: {msc3202_transaction_extensions: true}`: device-list changes,
+    /// one-time key counts and unused fallback key types go in the transactions of an application
+    /// service registered with `org.matrix.msc3202: true`.
+    public var msc3202TransactionExtensions = false
     /// `app_service_config_files`: the registration files of the application services.
     public var appServiceConfigFiles: [String] = []
     /// The services those files describe, once ``loadApplicationServices()`` has read them.

@@ -1,4 +1,4 @@
-public import KeyportStore
+import KeyportStore
 public import MatrixModel
 
 /// Keys of application services' users, asked of the services (MSC3983 for one-time keys, MSC3984

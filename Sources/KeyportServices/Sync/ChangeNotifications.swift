@@ -9,15 +9,19 @@ public struct ChangeNotifications: Sendable {
     public let outbound: OutboundSignal
     /// Carries the same wake-ups to the other processes.
     public let bus: any ChangeBus
+    /// Wakes the application-service sender: any room event, to-device message or device-list
+    /// change may be of interest to a service, whoever it was for.
+    public let appServices: OutboundSignal
 
     public init(
         store: any StreamStore, notifier: SyncNotifier, outbound: OutboundSignal = OutboundSignal(),
-        bus: any ChangeBus = SingleProcessChangeBus()
+        bus: any ChangeBus = SingleProcessChangeBus(), appServices: OutboundSignal = OutboundSignal()
     ) {
         self.store = store
         self.notifier = notifier
         self.outbound = outbound
         self.bus = bus
+        self.appServices = appServices
     }
 
     /// A user's devices, keys or cross-signing changed: they and everyone sharing a room hear of it.
@@ -26,18 +30,21 @@ public struct ChangeNotifications: Sendable {
         users.insert(userID)
         await notifier.notify(users)
         await outbound.signal()
+        await appServices.signal()
         await bus.publish(ChangeAnnouncement(users: users.sorted(), outbound: true))
     }
 
     /// Something arrived for these users (to-device messages, room events, invites).
     public func wake(_ userIDs: [String]) async {
         await notifier.notify(userIDs)
+        await appServices.signal()
         await bus.publish(ChangeAnnouncement(users: userIDs, outbound: false))
     }
 
     /// EDUs were queued or memberships changed: every process's federation sender looks again.
     public func outboundQueued() async {
         await outbound.signal()
+        await appServices.signal()
         await bus.publish(ChangeAnnouncement(users: [], outbound: true))
     }
 
@@ -47,9 +54,11 @@ public struct ChangeNotifications: Sendable {
         case .change(let announcement):
             if !announcement.users.isEmpty { await notifier.notify(announcement.users) }
             if announcement.outbound { await outbound.signal() }
+            await appServices.signal()
         case .resumed:
             await notifier.notifyEveryone()
             await outbound.signal()
+            await appServices.signal()
         }
     }
 }

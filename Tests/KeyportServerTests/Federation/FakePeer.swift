@@ -21,6 +21,8 @@ enum FakePeer {
         var body: JSONObject?
         /// The `Authorization` header, as sent.
         var authorization: String? = nil
+        /// The body's bytes exactly as sent.
+        var bytes: [UInt8] = []
     }
 
     typealias Handler = @Sendable (Request) async -> (status: Int, body: JSONValue)
@@ -35,7 +37,7 @@ enum FakePeer {
                 let answer = await handler(
                     Request(
                         method: method.rawValue, path: request.uri.path, body: json?.objectValue,
-                        authorization: request.headers[.authorization]))
+                        authorization: request.headers[.authorization], bytes: Array(bytes.readableBytesView)))
                 return Response(
                     status: .init(code: answer.status), headers: [.contentType: "application/json"],
                     body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter.bytes(answer.body))))
