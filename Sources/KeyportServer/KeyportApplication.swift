@@ -110,7 +110,7 @@ public enum KeyportApplication {
                     builder: AppServiceTransactionBuilder(
                         store: storage, identity: identity, toDeviceEnabled: config.msc2409ToDeviceMessagesEnabled,
                         deviceDataEnabled: config.msc3202TransactionExtensions),
-                    signal: appServiceSignal, schedule: config.federationRetry, clock: clock, logger: logger,
+                    signal: appServiceSignal, schedule: config.appServiceRetry, clock: clock, logger: logger,
                     leases: leases) : nil
         }
         let sender = FederationSender(

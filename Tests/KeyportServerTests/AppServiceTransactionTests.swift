@@ -18,7 +18,7 @@ import Testing
         _ directory: String, url: String, ephemeral: Bool = false, deviceData: Bool = false
     ) throws -> KeyportConfig {
         var config = TestServer.config(dataDirectory: directory)
-        config.federationRetry = RetrySchedule(minimum: .milliseconds(200), multiplier: 1, maximum: .milliseconds(200))
+        config.appServiceRetry = RetrySchedule(minimum: .milliseconds(200), multiplier: 1, maximum: .milliseconds(200))
         config.msc2409ToDeviceMessagesEnabled = ephemeral
         config.msc3202TransactionExtensions = deviceData
         config.applicationServices = [
@@ -29,6 +29,16 @@ import Testing
                 ], receivesEphemeral: ephemeral, receivesDeviceData: deviceData)
         ]
         return config
+    }
+
+    /// A service that fails is tried again on Synapse's schedule: 2 s, doubling, at most 512 s,
+    /// not the federation's ten minutes.
+    @Test func aFailingServiceIsRetriedOnSynapsesSchedule() {
+        let schedule = KeyportConfig.development(dataDirectory: "/tmp").appServiceRetry
+        #expect(schedule == .appServices)
+        #expect(
+            (1...11).map { schedule.delay(afterFailures: $0) }
+                == [2, 4, 8, 16, 32, 64, 128, 256, 512, 512, 512].map { .seconds($0) })
     }
 
     /// The service registers one of its users.

@@ -13,6 +13,11 @@ public struct RetrySchedule: Sendable, Equatable {
         self.maximum = maximum
     }
 
+    /// Application services' backoff, Synapse's: 2 s after the first failure, doubling up to
+    /// 512 s. A bridge is usually one restart away from answering, so it is tried far sooner than
+    /// a federation destination (whose first wait is ten minutes).
+    public static let appServices = RetrySchedule(minimum: .seconds(2), multiplier: 2, maximum: .seconds(512))
+
     /// The wait after `failures` consecutive failures (1 = the first).
     public func delay(afterFailures failures: Int) -> Duration {
         var delay = minimum

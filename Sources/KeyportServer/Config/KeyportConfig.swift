@@ -133,6 +133,9 @@ public struct KeyportConfig: Sendable {
     /// one-time key counts and unused fallback key types go in the transactions of an application
     /// service registered with `org.matrix.msc3202: true`.
     public var msc3202TransactionExtensions = false
+    /// The backoff between failed transactions to an application service: Synapse's, and like
+    /// Synapse not configurable in the file (tests shorten it).
+    public var appServiceRetry = RetrySchedule.appServices
     /// `app_service_config_files`: the registration files of the application services.
     public var appServiceConfigFiles: [String] = []
     /// The services those files describe, once ``loadApplicationServices()`` has read them.

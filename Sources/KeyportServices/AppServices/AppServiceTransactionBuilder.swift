@@ -2,8 +2,8 @@ public import KeyportStore
 public import MatrixModel
 
 /// What one transaction to an application service carries, read from the streams between the
-/// positions the service was sent up to and the streams' heads, at most ``maxEvents`` room events
-/// and ``maxToDevice`` to-device messages at a time.
+/// positions the service was sent up to and the streams' heads, at most ``maxEvents`` room events,
+/// ``maxToDevice`` to-device messages and ``maxDeviceListSpan`` device-list positions at a time.
 ///
 /// The body is what Synapse 1.163 sends (`ApplicationServiceApi.push_bulk`): `events` in the client
 /// format with `room_id`; with MSC2409 (the service's `receive_ephemeral` and
@@ -25,6 +25,9 @@ public struct AppServiceTransactionBuilder: Sendable {
 
     public static let maxEvents = 100
     public static let maxToDevice = 100
+    /// Device-list stream positions read per transaction, so a service that was down for long
+    /// catches up in bounded steps.
+    public static let maxDeviceListSpan: Int64 = 1000
 
     let store: any KeyportStorage
     let identity: ServerIdentity
@@ -82,7 +85,9 @@ public struct AppServiceTransactionBuilder: Sendable {
         }
 
         if deviceDataEnabled && service.receivesDeviceData {
-            let lists = try await deviceLists(for: service, from: from.deviceLists, to: heads.deviceLists, &rooms)
+            positions.deviceLists = min(heads.deviceLists, from.deviceLists + Self.maxDeviceListSpan)
+            let lists = try await deviceLists(
+                for: service, from: from.deviceLists, to: positions.deviceLists, &rooms)
             if !lists.changed.isEmpty || !lists.left.isEmpty {
                 body["org.matrix.msc3202.device_lists"] = [
                     "changed": .array(lists.changed.sorted().map(JSONValue.string)),
