@@ -28,14 +28,11 @@ checking that the stub recorded the request (path, `Authorization: Bearer <hs_to
     stub answering 500, hanging (taking the request and never answering) or refusing connections,
     a claim by a Keyport user and one made through Synapse over federation get the stored fallback
     key, and the stub saw the request wherever it could (500, hanging). Times: locally within the
-    claim's `timeout` (2000 ms hanging, 5000 ms refusing; plus 1 s for the round trip); through
-    Synapse, within the timeout given to Synapse (which reads it from the query string only):
-    5 s for 500s, 15 s while hanging (Keyport gives the service 10 s on a federation claim, which
-    carries no timeout) and 8 s while refusing (Keyport's HTTP client takes its 5 s connect
-    timeout to give up on a refused connection, so Synapse's 5 s would lose the race).
-    Two Keyport gaps these times allow for (reported with issue 12): a refused connection costs a
-    claim min(timeout, 5 s) instead of failing at once, and a hanging service makes a Synapse
-    claim with Synapse's default 10 s time out (Keyport also answers after 10 s).
+    claim's `timeout` (2000 ms hanging; plus 1 s for the round trip), and at once (within 1 s)
+    for 500s and refused connections; through Synapse with its default 10 s claim timeout: at
+    once for 500s and refused connections, and while hanging within Keyport's 5 s for a service
+    on a federation claim (which carries no timeout) plus the round trip, well before Synapse
+    gives up and backs off Keyport.
 
 Usage: run.py PATH_TO_KEYPORT_BINARY   (with a Python that has matrix-synapse, matrix-nio[e2e]
 (vodozemac, aiohttp) installed; scripts/appservice_interop.sh sets that up)
@@ -338,8 +335,8 @@ async def keyport_appservice_down_falls_back(env: "Environment") -> None:
     for via, where, who in [("stub answering 500, keyport local claim", api, george),
                             ("stub answering 500, synapse -> keyport claim", env.synapse_api, hanna)]:
         since = len(stub.requests)
-        answer, took = await claim(where, who, user_id, "BRIDGEFB", 5000, query_timeout_ms=5000)
-        assert_fallback(answer, user_id, "BRIDGEFB", fallback, took, 5.0, via)
+        answer, took = await claim(where, who, user_id, "BRIDGEFB", 5000)
+        assert_fallback(answer, user_id, "BRIDGEFB", fallback, took, 2 * SLACK, via)
         asked_once(since, 500, via)
     assert_opens_olm_session(device, *fallback, "fallback key")
 
@@ -349,23 +346,22 @@ async def keyport_appservice_down_falls_back(env: "Environment") -> None:
     answer, took = await claim(api, george, user_id, "BRIDGEFB", 2000)
     assert_fallback(answer, user_id, "BRIDGEFB", fallback, took, 2.0 + SLACK, "stub hanging, keyport local claim")
     asked_once(since, 0, "stub hanging, keyport local claim")
-    # Over federation no timeout reaches Keyport, which gives the service 10 s: Synapse is told to
-    # wait 15 s (with its default, also 10 s, it gives up first and the claim fails).
+    # Over federation no timeout reaches Keyport, which gives the service 5 s: Synapse, with its
+    # default 10 s, gets the fallback key in time.
     since = len(stub.requests)
-    answer, took = await claim(env.synapse_api, hanna, user_id, "BRIDGEFB", 15000, query_timeout_ms=15000)
-    assert_fallback(answer, user_id, "BRIDGEFB", fallback, took, 15.0, "stub hanging, synapse -> keyport claim")
+    answer, took = await claim(env.synapse_api, hanna, user_id, "BRIDGEFB", 10000)
+    assert_fallback(answer, user_id, "BRIDGEFB", fallback, took, 5.0 + 2 * SLACK, "stub hanging, synapse -> keyport claim")
     asked_once(since, 0, "stub hanging, synapse -> keyport claim")
 
-    # Down: connections refused. Keyport's HTTP client retries a refused connection until its 5 s
-    # connect timeout or the claim's deadline, so the fallback key comes at min(timeout, 5 s), and
-    # Synapse must wait longer than 5 s for it.
+    # Down: connections refused. A refused connection is a failure at once: the fallback key
+    # comes without waiting for the claim's timeout, locally and through Synapse.
     await stub.set_mode("refuse")
     await assert_port_refuses(stub.port)
     since = len(stub.requests)
     answer, took = await claim(api, george, user_id, "BRIDGEFB", 5000)
-    assert_fallback(answer, user_id, "BRIDGEFB", fallback, took, 5.0 + SLACK, "stub refusing, keyport local claim")
-    answer, took = await claim(env.synapse_api, hanna, user_id, "BRIDGEFB", 5000, query_timeout_ms=8000)
-    assert_fallback(answer, user_id, "BRIDGEFB", fallback, took, 8.0, "stub refusing, synapse -> keyport claim")
+    assert_fallback(answer, user_id, "BRIDGEFB", fallback, took, SLACK, "stub refusing, keyport local claim")
+    answer, took = await claim(env.synapse_api, hanna, user_id, "BRIDGEFB", 10000)
+    assert_fallback(answer, user_id, "BRIDGEFB", fallback, took, 2 * SLACK, "stub refusing, synapse -> keyport claim")
     assert len(stub.requests) == since, f"the closed stub still received {stub.requests[since:]}"
     await stub.set_mode("up")
 
