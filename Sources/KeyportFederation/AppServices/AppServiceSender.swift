@@ -12,7 +12,7 @@ import MatrixModel
 /// (``AppServiceTransactionBuilder``) and stored as pending, with its ID and exact body, before
 /// it is sent; every attempt sends that same transaction until the service answers 200, which
 /// moves the positions and clears it in one store transaction. A failure keeps it pending and
-/// backs off by the federation sender's ``RetrySchedule``, recorded in the store so a restart or
+/// backs off by its ``RetrySchedule`` (``RetrySchedule/appServices``), recorded in the store so a restart or
 /// another process keeps the wait. A range holding nothing of interest moves the positions with
 /// nothing sent.
 ///
