@@ -240,9 +240,9 @@ public enum KeyportApplication {
     }
 }
 
-/// The federation work that runs beside the listeners: the outbound sender, the retry loop of
-/// stale remote device lists and the application-service sender. Stops at graceful shutdown, gives up its leases and closes outbound
-/// connections.
+/// The outbound work that runs beside the listeners: the federation sender, the retry loop of
+/// stale remote device lists and the application-service sender. Stops at graceful shutdown, gives
+/// up its leases and closes outbound connections.
 struct FederationBackground: Service {
     let sender: FederationSender
     let deviceLists: RemoteDeviceListService
