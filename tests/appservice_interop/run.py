@@ -179,25 +179,29 @@ def assert_no_key_requests(stub: StubAppService, since: int, via: str) -> None:
     assert not got, f"{via}: {stub.service_id} should not have been asked, got {[r.path for r in got]}"
 
 
+async def claim_from_stub(api: Api, asker: User, stub: StubAppService, device: BridgedDevice, path: str,
+                          via: str) -> dict:
+    """A claim of the bridged device's key through `api`: the stub is asked once at `path`, and its
+    key is what comes back."""
+    since, handed = len(stub.requests), len(stub.handed_out)
+    answer, _ = await claim(api, asker, device.user.user_id, device.device_id, 10000)
+    assert_claim_requests(stub, since, [path], device.user.user_id, device.device_id, via)
+    assert_stub_claimed(answer, stub, handed, device, via)
+    return answer
+
+
 async def synapse_claims_from_keyport(env: "Environment") -> None:
     stub = env.keyport_stub
     device = stub.add_device(stub.user_id("a"), "BRIDGEA")
-    user_id = device.user.user_id
     alice = await register(env.synapse_api, "s_alice")
 
-    since, handed = len(stub.requests), len(stub.handed_out)
     others = len(env.synapse_stub.requests)
-    answer, _ = await claim(env.synapse_api, alice, user_id, "BRIDGEA", 10000)
-    assert_claim_requests(stub, since, [STABLE_CLAIM], user_id, "BRIDGEA", "synapse -> keyport claim")
-    assert_stub_claimed(answer, stub, handed, device, "synapse -> keyport claim")
+    await claim_from_stub(env.synapse_api, alice, stub, device, STABLE_CLAIM, "synapse -> keyport claim")
     assert_no_key_requests(env.synapse_stub, others, "synapse -> keyport claim")
 
     # The same device claimed by a Keyport user: Keyport's own client API asks the stub again.
     bob = await register(env.keyport_api, "k_bob")
-    since, handed = len(stub.requests), len(stub.handed_out)
-    answer, _ = await claim(env.keyport_api, bob, user_id, "BRIDGEA", 10000)
-    assert_claim_requests(stub, since, [STABLE_CLAIM], user_id, "BRIDGEA", "keyport local claim")
-    assert_stub_claimed(answer, stub, handed, device, "keyport local claim")
+    await claim_from_stub(env.keyport_api, bob, stub, device, STABLE_CLAIM, "keyport local claim")
 
 
 def assert_stub_queried(answer: dict, user_id: str, devices: list[BridgedDevice], via: str,
@@ -258,14 +262,10 @@ async def synapse_queries_keyport(env: "Environment") -> None:
 async def keyport_claims_from_synapse(env: "Environment") -> None:
     stub = env.synapse_stub
     device = stub.add_device(stub.user_id("c"), "BRIDGEC")
-    user_id = device.user.user_id
     erin = await register(env.keyport_api, "k_erin")
 
-    since, handed = len(stub.requests), len(stub.handed_out)
     others = len(env.keyport_stub.requests)
-    answer, _ = await claim(env.keyport_api, erin, user_id, "BRIDGEC", 10000)
-    assert_claim_requests(stub, since, [UNSTABLE_CLAIM], user_id, "BRIDGEC", "keyport -> synapse claim")
-    assert_stub_claimed(answer, stub, handed, device, "keyport -> synapse claim")
+    await claim_from_stub(env.keyport_api, erin, stub, device, UNSTABLE_CLAIM, "keyport -> synapse claim")
     assert_no_key_requests(env.keyport_stub, others, "keyport -> synapse claim")
 
 
