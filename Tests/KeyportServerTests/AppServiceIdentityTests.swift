@@ -12,11 +12,7 @@ import Testing
     static func config() throws -> KeyportConfig {
         var config = TestServer.config(dataDirectory: TestServer.temporaryDirectory())
         config.applicationServices = [
-            ApplicationService(
-                id: "bridge", url: nil, asToken: "as-bridge", hsToken: "hs-bridge", sender: "@bridgebot:test.local",
-                namespaces: [
-                    .users: [try #require(ApplicationService.Namespace(regex: "@_bridge_.*", exclusive: true))]
-                ])
+            try .exclusive("bridge", users: "@_bridge_.*")
         ]
         return config
     }
@@ -139,12 +135,7 @@ import Testing
     @Test func aServiceThatIsNotRateLimitedIsNotHeldBack() async throws {
         var config = try Self.config()
         config.keyClaimRateLimit = RateLimit(perSecond: 0.001, burst: 1)
-        let service = config.applicationServices[0]
-        config.applicationServices = [
-            ApplicationService(
-                id: service.id, url: nil, asToken: service.asToken, hsToken: service.hsToken, sender: service.sender,
-                namespaces: service.namespaces, rateLimited: false)
-        ]
+        config.applicationServices = [try .exclusive("bridge", users: "@_bridge_.*", rateLimited: false)]
         try await TestServer.run(config: config) { client in
             let alice = try await Self.registerBridged(client, "_bridge_alice")
             let own = try await client.client(

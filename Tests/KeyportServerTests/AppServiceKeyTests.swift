@@ -37,11 +37,7 @@ import Testing
         config.msc3983AppServiceOTKClaims = claims
         config.msc3984AppServiceKeyQuery = queries
         config.applicationServices = [
-            ApplicationService(
-                id: "bridge", url: url, asToken: "as-token", hsToken: "hs-token", sender: "@bridgebot:test.local",
-                namespaces: [
-                    .users: [try #require(ApplicationService.Namespace(regex: "@bridged\\..*", exclusive: true))]
-                ])
+            try .exclusive("bridge", users: "@bridged\\..*", url: url, asToken: "as-token", hsToken: "hs-token")
         ]
         return config
     }

@@ -9,9 +9,7 @@ import Testing
 /// `POST /_matrix/client/v1/appservice/{appserviceId}/ping`: a service asks the server to ping it.
 @Suite struct AppServicePingTests {
     static func service(_ id: String, url: String?, token: String) throws -> ApplicationService {
-        ApplicationService(
-            id: id, url: url, asToken: token, hsToken: "hs-\(id)", sender: "@\(id)bot:test.local",
-            namespaces: [.users: [try #require(ApplicationService.Namespace(regex: "@\(id)_.*", exclusive: true))]])
+        try .exclusive(id, users: "@\(id)_.*", url: url, asToken: token)
     }
 
     static func ping(_ client: MatrixClient, _ id: String, token: String?, body: JSONValue = [:]) async throws

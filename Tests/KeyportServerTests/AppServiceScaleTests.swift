@@ -39,14 +39,7 @@ import Testing
         config.msc3983AppServiceOTKClaims = true
         config.msc3984AppServiceKeyQuery = true
         config.applicationServices = [
-            ApplicationService(
-                id: "huge", url: url, asToken: "as-huge", hsToken: "hs-huge", sender: "@hugebot:test.local",
-                namespaces: [
-                    .users: [
-                        try #require(
-                            ApplicationService.Namespace(regex: "@_huge_[0-9]{6}:test\\.local$", exclusive: true))
-                    ]
-                ])
+            try .exclusive("huge", users: "@_huge_[0-9]{6}:test\\.local$", url: url)
         ]
         return config
     }

@@ -22,11 +22,9 @@ import Testing
         config.msc2409ToDeviceMessagesEnabled = ephemeral
         config.msc3202TransactionExtensions = deviceData
         config.applicationServices = [
-            ApplicationService(
-                id: "bridge", url: url, asToken: "as-token", hsToken: "hs-token", sender: "@bridgebot:test.local",
-                namespaces: [
-                    .users: [try #require(ApplicationService.Namespace(regex: "@bridged\\..*", exclusive: true))]
-                ], receivesEphemeral: ephemeral, receivesDeviceData: deviceData)
+            try .exclusive(
+                "bridge", users: "@bridged\\..*", url: url, asToken: "as-token", hsToken: "hs-token",
+                receivesEphemeral: ephemeral, receivesDeviceData: deviceData)
         ]
         return config
     }
