@@ -58,6 +58,16 @@ import Testing
             let first = try #require(timeline["chunk"]?.arrayValue?.first)
             let createID = try #require(first["event_id"]?.stringValue)
             #expect(first["type"] == "m.room.create")
+            // `format=event` gives the whole event, as Synapse does (bridges read the create event so).
+            let createEvent = try await client.client(
+                .get, "/rooms/\(room)/state/m.room.create/?format=event", token: alice.token)
+            #expect(createEvent["event_id"] == .string(createID), "\(createEvent.body)")
+            #expect(createEvent["type"] == "m.room.create" && createEvent["state_key"] == "")
+            #expect(createEvent["room_id"] == .string(room) && createEvent["sender"] == .string(alice.userID))
+            #expect(createEvent["content"]?["room_version"] == "12")
+            let badFormat = try await client.client(
+                .get, "/rooms/\(room)/state/m.room.create?format=xml", token: alice.token)
+            #expect(badFormat.status == 400 && badFormat.errcode == "M_INVALID_PARAM")
             #expect(room == "!" + createID.dropFirst(), "the room ID is the create event's ID with ! for $")
             let power = try await client.client(.get, "/rooms/\(room)/state/m.room.power_levels", token: alice.token)
             #expect(power["users"]?[alice.userID] == nil)

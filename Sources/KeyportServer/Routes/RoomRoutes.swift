@@ -92,11 +92,19 @@ struct RoomRoutes {
 
         for path in ["/rooms/{roomId}/state/{eventType}", "/rooms/{roomId}/state/{eventType}/{stateKey}"] {
             /// # `GET /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`
+            /// The content, or with `format=event` the whole event (as Synapse serves it; bridges
+            /// read the create event so).
             router.client("GET", path) { request in
-                let content = try await rooms.stateContent(
-                    session: try request.requireSession(), roomID: request.parameter("roomId"),
-                    type: request.parameter("eventType"), stateKey: request.parameters["stateKey"] ?? "")
-                return MatrixResponse(.object(content))
+                let format = request.query["format"] ?? "content"
+                guard format == "content" || format == "event" else {
+                    throw MatrixError.invalidParam("format must be 'content' or 'event'")
+                }
+                let session = try request.requireSession()
+                let event = try await rooms.stateEvent(
+                    session: session, roomID: request.parameter("roomId"), type: request.parameter("eventType"),
+                    stateKey: request.parameters["stateKey"] ?? "")
+                guard format == "event" else { return MatrixResponse(.object(event.content)) }
+                return MatrixResponse(ClientEventFormat.json(event, viewer: session, now: clock.now()))
             }
 
             /// # `PUT /_matrix/client/v3/rooms/{roomId}/state/{eventType}/{stateKey}`

@@ -64,15 +64,15 @@ extension RoomService {
         return try await store.currentState(roomID: roomID)
     }
 
-    /// `GET /rooms/{roomId}/state/{eventType}/{stateKey}`: the content.
-    public func stateContent(session: SessionRecord, roomID: String, type: String, stateKey: String) async throws
-        -> JSONObject
+    /// `GET /rooms/{roomId}/state/{eventType}/{stateKey}`: the current state event.
+    public func stateEvent(session: SessionRecord, roomID: String, type: String, stateKey: String) async throws
+        -> RoomEvent
     {
         try await requireJoined(session.userID, roomID)
         guard let event = try await store.stateEvent(roomID: roomID, type: type, stateKey: stateKey) else {
             throw MatrixError.notFound("No \(type) state with key '\(stateKey)'")
         }
-        return event.content
+        return event
     }
 
     /// Member events of a room (`GET /rooms/{roomId}/members`).
