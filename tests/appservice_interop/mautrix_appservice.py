@@ -38,7 +38,13 @@ What passing proves:
     `to_device` first, then that key, when made with `encryption_events=True`) and reaches
     mautrix's `to_device_handler` with its sender, type, recipient user and device, and content;
     having been acknowledged, it is no longer in the device's `/sync`;
-(6) each_transaction_delivered_once, over every request the run recorded: every transaction came
+(6) state_event_format_event: a bridged user joins a room through the IntentAPI and sends into it
+    with `intent.send_text` while mautrix's state store lacks the room's create event, as a bridge
+    does in a room a Matrix user made; the intent reads the create event with
+    `GET /rooms/{roomId}/state/m.room.create/?format=event` (the spec's `format` parameter, which
+    Synapse 1.163 serves), which must answer with the whole event (type, state_key, sender,
+    room_id, event_id, content), and the message reaches the room and comes back to mautrix;
+(7) each_transaction_delivered_once, over every request the run recorded: every transaction came
     to `/_matrix/app/v1/transactions/` with the hs_token; a transaction ID seen more than once
     came with the same bytes each time; no event ID and no to-device message was carried by two
     transaction IDs; every event carried reached mautrix's handler exactly once.
@@ -69,6 +75,7 @@ from mautrix.appservice import AppService
 from mautrix.appservice.state_store import ASStateStore
 from mautrix.client import Client
 from mautrix.client.state_store import MemoryStateStore
+from mautrix.errors import MatrixResponseError
 from mautrix.types import ASToDeviceEvent, Event, EventType, LoginType, Membership
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
@@ -276,15 +283,17 @@ async def send_text(env: Environment, user: User, body: str) -> str:
     return answer["event_id"]
 
 
-def assert_handled_message(env: Environment, event_id: str, sender: str, body: str) -> None:
+def assert_handled_message(env: Environment, event_id: str, sender: str, body: str,
+                           room_id: str | None = None) -> None:
+    room_id = room_id or env.room_id
     handled = env.handled(event_id)
     assert len(handled) == 1, f"mautrix's handler saw {event_id} {len(handled)} times"
     event = handled[0]
     assert event.type == EventType.ROOM_MESSAGE, f"{event_id} reached mautrix as {event.type}"
     assert (event.sender, event.room_id, event.content.body, str(event.content.msgtype)) == (
-        sender, env.room_id, body, "m.text"), (
+        sender, room_id, body, "m.text"), (
         f"{event_id} reached mautrix as sender {event.sender} room {event.room_id} body {event.content.body!r} "
-        f"msgtype {event.content.msgtype}, expected {sender} {env.room_id} {body!r} m.text")
+        f"msgtype {event.content.msgtype}, expected {sender} {room_id} {body!r} m.text")
 
 
 async def transactions_reach_mautrix(env: Environment) -> None:
@@ -488,6 +497,38 @@ async def to_device_msc2409(env: Environment) -> None:
         await asyncio.sleep(0.2)
 
 
+async def state_event_format_event(env: Environment) -> None:
+    """A bridged user sends into a room whose state mautrix has not loaded, as a bridge does."""
+    alice = env.alice
+    bridged_id = f"@bridge_y:{env.server_name}"
+    created = await env.api.ok("POST", "/_matrix/client/v3/createRoom", alice.token,
+                               {"preset": "private_chat", "name": "not loaded by mautrix", "invite": [bridged_id]})
+    room_id = created["room_id"]
+    path = f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.create/?format=event"
+    whole = {"type": "m.room.create", "state_key": "", "sender": alice.user_id, "room_id": room_id}
+
+    bridged = env.appservice.intent.user(bridged_id)
+    assert await bridged.ensure_joined(room_id), "mautrix's ensure_joined said bridge_y was already in"
+    body = "first words in a room mautrix has not loaded"
+    try:
+        event_id = await bridged.send_text(room_id, body)
+    except MatrixResponseError as error:
+        answer = await env.api.ok("GET", path, alice.token)
+        raise AssertionError(
+            f"mautrix's send_text as {bridged_id} failed ({error}): before sending it reads the create event "
+            f"with GET {path}, which Keyport answered {answer}; expected the whole event "
+            f"({whole}, event_id, content), as Synapse answers format=event") from error
+    await wait_until(f"{event_id} coming back to mautrix", lambda: env.handled(event_id), 5)
+    assert_handled_message(env, event_id, bridged_id, body, room_id)
+
+    answer = await env.api.ok("GET", path, alice.token)
+    assert {key: answer.get(key) for key in whole} == whole and str(answer.get("event_id")).startswith("$") \
+        and isinstance(answer.get("content"), dict), (
+            f"GET {path} answered {answer}, expected the whole create event ({whole}, event_id, content)")
+    content = await env.api.ok("GET", path.removesuffix("?format=event"), alice.token)
+    assert content == answer["content"], f"without format the create event's content is {content}, not {answer}"
+
+
 async def each_transaction_delivered_once(env: Environment) -> None:
     transactions = env.recorder.transactions()
     assert transactions, "no transactions were recorded"
@@ -522,6 +563,7 @@ SCENARIOS = [
     ("redelivery_after_downtime", redelivery_after_downtime),
     ("lost_acknowledgement_resent_unchanged", lost_acknowledgement_resent_unchanged),
     ("to_device_msc2409", to_device_msc2409),
+    ("state_event_format_event", state_event_format_event),
     ("each_transaction_delivered_once", each_transaction_delivered_once),
 ]
 
