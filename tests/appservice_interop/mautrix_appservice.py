@@ -31,6 +31,11 @@ What passing proves:
     same bytes again after its first backoff (2 s), mautrix answers it from its own record of
     handled transaction IDs, its handler sees the event once, and the next message comes in a
     transaction with a new ID;
+(4b) keyport_killed_while_pending: with mautrix stopped, 2 messages are sent and Keyport stores
+    the transaction carrying them and is refused; Keyport is then killed (SIGKILL) and started
+    again, mautrix comes back, and both messages reach the handler once, in order: the pending
+    transaction survives `kill -9` in the store (the restarted process waits out the dead one's
+    30 s lease first);
 (5) to_device_msc2409: mautrix's `Client.get_login_flows` lists `m.login.application_service`;
     a mautrix `Client` holding the `as_token` logs the bridged user in on a device of its choosing
     (as mautrix bridges log in their bot for encryption); a to-device message the Keyport user sends
@@ -417,6 +422,30 @@ async def redelivery_after_downtime(env: Environment) -> None:
     assert carried == event_ids, f"the transactions after the restart carried {carried}, expected {event_ids}"
 
 
+async def keyport_killed_while_pending(env: Environment) -> None:
+    """Keyport is killed (SIGKILL) while a transaction for the stopped bridge is pending: the
+    restarted Keyport sends it from the store, and the bridge gets every message once, in order."""
+    await env.stop_appservice()
+    await assert_port_refuses(env.port)
+    bodies = [f"sent before keyport was killed, {n}" for n in (1, 2)]
+    event_ids = [await send_text(env, env.alice, body) for body in bodies]
+    await asyncio.sleep(1.0)  # Keyport stores the transaction, is refused and backs off
+    env.keyport.kill()
+    await asyncio.to_thread(env.keyport.start)
+    restarted = time.monotonic()
+    await env.start_appservice()
+    took = await wait_until("the 2 messages sent before the kill reaching mautrix",
+                            lambda: all(env.handled(event_id) for event_id in event_ids), 60)
+    print(f"  2 messages in mautrix {took:.2f} s after keyport and the bridge came back")
+    await asyncio.sleep(0.5)  # a duplicate would come now
+    for event_id, body in zip(event_ids, bodies):
+        assert_handled_message(env, event_id, env.alice.user_id, body)
+    order = [event.event_id for event in env.events if event.event_id in event_ids]
+    assert order == event_ids, f"mautrix's handler saw them in the order {order}, sent as {event_ids}"
+    after = [request for request in env.recorder.transactions() if request.at >= restarted]
+    assert after, "no transaction reached the bridge after the restart"
+
+
 async def lost_acknowledgement_resent_unchanged(env: Environment) -> None:
     body = "its acknowledgement is lost"
     env.recorder.lose_ack_for_body = body
@@ -562,6 +591,7 @@ SCENARIOS = [
     ("identity_assertion_from_mautrix", identity_assertion_from_mautrix),
     ("redelivery_after_downtime", redelivery_after_downtime),
     ("lost_acknowledgement_resent_unchanged", lost_acknowledgement_resent_unchanged),
+    ("keyport_killed_while_pending", keyport_killed_while_pending),
     ("to_device_msc2409", to_device_msc2409),
     ("state_event_format_event", state_event_format_event),
     ("each_transaction_delivered_once", each_transaction_delivered_once),
