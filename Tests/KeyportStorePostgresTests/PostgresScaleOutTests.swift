@@ -9,7 +9,8 @@ import Testing
 @testable import KeyportStorePostgres
 
 /// What several processes on one database rely on besides positions and claims: a fan-out range
-/// queued once, one holder per lease, and wake-ups carried between processes by LISTEN/NOTIFY.
+/// queued once, one application-service transaction per range, one holder per lease, and
+/// wake-ups carried between processes by LISTEN/NOTIFY.
 /// Each store has its own pool, as separate processes would.
 @Suite(
     "PostgresStore across processes",
@@ -33,6 +34,46 @@ struct PostgresScaleOutTests {
             #expect(won == 1, "exactly one process claims the range")
             #expect(try await pools[0].queuedEDUs(destination: "d.example", limit: 10).count == 1)
             #expect(try await pools[1].deviceListFanOutPosition() == 10)
+        }
+    }
+
+    /// Processes that built the same application-service transaction from the same positions
+    /// store one of them, and one acknowledgement completes it: a service is never sent two
+    /// transactions for one range.
+    @Test(arguments: PostgresStore.Settings.WriteIsolation.allCases)
+    func oneApplicationServiceTransactionPerRange(isolation: PostgresStore.Settings.WriteIsolation) async throws {
+        try await TestPostgres.withStores { stores in
+            var pools: [PostgresStore] = []
+            for _ in 0..<4 { pools.append(try await stores.open(maximumConnections: 3, isolation: isolation)) }
+            let start = AppServicePositions(roomEvents: 0, toDevice: 0, deviceLists: 0)
+            let next = AppServicePositions(roomEvents: 5, toDevice: 0, deviceLists: 0)
+            _ = try await pools[0].startAppService(serviceID: "bridge", at: start)
+            let stored = try await withThrowingTaskGroup(of: AppServiceTransaction?.self) { group in
+                for (index, pool) in pools.enumerated() {
+                    group.addTask {
+                        try await pool.storePendingAppServiceTransaction(
+                            serviceID: "bridge", from: start, body: "{\"process\":\(index)}", positions: next,
+                            deliveredToDevice: [])
+                    }
+                }
+                return try await group.reduce(into: [AppServiceTransaction]()) { all, one in
+                    if let one { all.append(one) }
+                }
+            }
+            #expect(stored.count == 1, "exactly one process stores the range's transaction")
+            let pending = try #require(try await pools[1].appServiceState(serviceID: "bridge")?.pending)
+            #expect(pending == stored.first, "every process reads the one stored")
+            let completed = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for pool in pools {
+                    group.addTask {
+                        try await pool.completeAppServiceTransaction(serviceID: "bridge", transactionID: pending.id)
+                    }
+                }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(completed == 1, "one acknowledgement moves the positions")
+            let state = try #require(try await pools[2].appServiceState(serviceID: "bridge"))
+            #expect(state.positions == next && state.pending == nil && state.lastTransactionID == pending.id)
         }
     }
 
