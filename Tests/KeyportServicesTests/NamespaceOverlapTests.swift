@@ -85,4 +85,40 @@ import Testing
         // About half a million pairs of states: (i scalars read, j of the second's last 1,000).
         #expect(NamespaceOverlap.verdict("@[ab]{0,1000}x", "@[ab]*[ab]{1000}y") == .undecided)
     }
+
+    static func service(_ id: String, _ regexes: [String]) throws -> ApplicationService {
+        ApplicationService(
+            id: id, url: nil, asToken: "as-\(id)", hsToken: "hs-\(id)", sender: "@\(id)bot:example.org",
+            namespaces: [
+                .users: try regexes.map { try #require(ApplicationService.Namespace(regex: $0, exclusive: true)) }
+            ])
+    }
+
+    @Test func theRegistryRefusesOverlappingExclusiveNamespacesNamingBoth() throws {
+        let irc = try Self.service("irc", ["@ircbot:example\\.org", "@irc_.*"])
+        let irc2 = try Self.service("irc2", ["@irc_foo.*"])
+        #expect(
+            ApplicationServiceRegistry.conflict(irc, irc2)
+                == "'irc' and 'irc2' both claim users matching '@irc_.*' and '@irc_foo.*' exclusively "
+                + "(for example @irc_foo)")
+        #expect(ApplicationServiceRegistry.conflict(irc, try Self.service("slack", ["@slack_.*"])) == nil)
+        #expect(
+            ApplicationServiceRegistry.conflict(irc, try Self.service("a", ["@irc_[0-9]+$"]))?.hasSuffix(
+                "(for example @irc_0)") == true)
+        // A non-exclusive namespace overlaps without conflict.
+        let watcher = ApplicationService(
+            id: "watcher", url: nil, asToken: "as-w", hsToken: "hs-w", sender: "@watcher:example.org",
+            namespaces: [.users: [try #require(ApplicationService.Namespace(regex: "@irc_.*", exclusive: false))]])
+        #expect(ApplicationServiceRegistry.conflict(irc, watcher) == nil)
+    }
+
+    /// Outside the subset only identical expressions are refused: an operator is not stopped by
+    /// syntax the check cannot read.
+    @Test func unsupportedSyntaxFallsBackToIdenticalExpressions() throws {
+        let first = try Self.service("first", ["@(?i)irc_.*"])
+        #expect(ApplicationServiceRegistry.conflict(first, try Self.service("second", ["@irc_foo.*"])) == nil)
+        #expect(
+            ApplicationServiceRegistry.conflict(first, try Self.service("second", ["@(?i)irc_.*"]))
+                == "both claim the users matching '@(?i)irc_.*' exclusively")
+    }
 }
