@@ -151,6 +151,14 @@ import Testing
         #expect(
             try conflict(other.replacingOccurrences(of: "\"@telegram_.*\"", with: "\"@whatsapp_.*:example\\\\.org\""))?
                 .hasSuffix("both claim the users matching '@whatsapp_.*:example\\.org' exclusively") == true)
+        // Different expressions are refused when some user ID matches both, and only then.
+        #expect(
+            try conflict(
+                other.replacingOccurrences(of: "\"@telegram_.*\"", with: "\"@whatsapp_[0-9]+:example\\\\.org$\""))
+                == "app_service_config_files: \(first) and \(directory)/second.yaml: 'whatsapp' and 'telegram' both "
+                + "claim users matching '@whatsapp_.*:example\\.org' and '@whatsapp_[0-9]+:example\\.org$' "
+                + "exclusively (for example @whatsapp_0:example.org)")
+        #expect(try conflict(other.replacingOccurrences(of: "\"@telegram_.*\"", with: "\"@whatsapp_[0-9]+$\"")) == nil)
         #expect(
             try conflict(other.replacingOccurrences(of: "telegrambot", with: "whatsapp_bot"))?.hasSuffix(
                 "'whatsapp' claims 'telegram''s sender @whatsapp_bot:example.org exclusively") == true)

@@ -29,9 +29,11 @@ public struct ApplicationServiceRegistry: Sendable {
     }
 
     /// Why two services cannot be configured together, or nil: the same ID, the same `as_token`,
-    /// the same exclusive user expression, or one's sender inside the other's exclusive users.
-    /// Two different expressions that happen to overlap are not caught: deciding that in general
-    /// would mean intersecting regular expressions.
+    /// exclusive user namespaces that can both match some user ID (named with an example ID), or
+    /// one's sender inside the other's exclusive users. Overlap is decided by comparing the
+    /// expressions' languages (``NamespaceOverlap``) for the syntax registrations use; for a pair
+    /// in which either uses more (backreferences, lookaround, inline flags, `\b`, Unicode
+    /// properties...), only identical expressions are refused.
     public static func conflict(_ first: ApplicationService, _ second: ApplicationService) -> String? {
         if first.id == second.id { return "both have the id '\(first.id)'" }
         if first.asToken == second.asToken { return "both use the same as_token" }
@@ -39,6 +41,11 @@ public struct ApplicationServiceRegistry: Sendable {
         let secondExclusive = Set(second.namespaces[.users, default: []].filter(\.exclusive).map(\.regex))
         if let shared = firstExclusive.intersection(secondExclusive).sorted().first {
             return "both claim the users matching '\(shared)' exclusively"
+        }
+        if let overlap = exclusiveUserOverlap(first, second) {
+            let example = overlap.example.unicodeScalars.map { $0.escaped(asASCII: false) }.joined()
+            return "'\(first.id)' and '\(second.id)' both claim users matching '\(overlap.first.regex)' and "
+                + "'\(overlap.second.regex)' exclusively (for example \(example))"
         }
         if second.ownsExclusively(user: first.sender) {
             return "'\(second.id)' claims '\(first.id)''s sender \(first.sender) exclusively"
