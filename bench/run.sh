@@ -87,7 +87,7 @@ trap cleanup EXIT
 echo "== installing Synapse and matplotlib into .venv-bench (in the background) and building Keyport (release)"
 (
   [ -x .venv-bench/bin/python ] || python3 -m venv .venv-bench
-  .venv-bench/bin/pip install -q --disable-pip-version-check matrix-synapse psycopg2-binary matplotlib==3.11.2
+  .venv-bench/bin/pip install -q --disable-pip-version-check matrix-synapse==1.163.2 psycopg2-binary matplotlib==3.11.2
 ) > "$work/pip.log" 2>&1 &
 pip_pid=$!
 build_started=$(date +%s)

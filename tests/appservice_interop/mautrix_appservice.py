@@ -64,11 +64,9 @@ import logging
 import os
 import re
 import secrets
-import shutil
 import sys
 import tempfile
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -87,7 +85,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from federating_keyport import FederatingKeyport, free_port  # noqa: E402
 from run import Api, User, register  # noqa: E402
-from scenario_run import run_scenario  # noqa: E402
+from scenario_run import run_scenarios  # noqa: E402
 from synapse_server import make_certificate  # noqa: E402
 
 SERVICE_ID = "mautrix-interop"
@@ -600,36 +598,17 @@ SCENARIOS = [
 
 async def main(binary: str) -> int:
     root = tempfile.mkdtemp(prefix="keyport-mautrix-as-")
-    began = time.monotonic()
-    passed = failed = 0
     async with aiohttp.ClientSession() as session:
         env = Environment(binary, root, session)
-        try:
-            await env.start()
-        except Exception:
-            traceback.print_exc()
-            await env.stop()
-            env.dump_logs()
-            print("mautrix appservice interop: 0 passed, 1 failed (keyport or mautrix did not start)")
-            return 1
-        print(f"keyport {env.server_name} with mautrix's AppService on {env.port} up in "
-              f"{time.monotonic() - began:.1f} s (workdir {root})")
-        try:
-            for name, scenario in SCENARIOS:
-                if await run_scenario(name, scenario(env), timeout=90):
-                    passed += 1
-                else:
-                    failed += 1
-                    if not env.appservice_up:
-                        await env.start_appservice()
-        finally:
-            await env.stop()
-        if failed:
-            env.dump_logs()
-        else:
-            shutil.rmtree(root, ignore_errors=True)
-    print(f"mautrix appservice interop: {passed} passed, {failed} failed ({time.monotonic() - began:.1f} s)")
-    return 1 if failed else 0
+
+        async def after_failure() -> None:
+            if not env.appservice_up:
+                await env.start_appservice()
+
+        return await run_scenarios(
+            "mautrix appservice interop", root, env,
+            lambda: f"keyport {env.server_name} with mautrix's AppService on {env.port}",
+            SCENARIOS, 90, after_failure)
 
 
 if __name__ == "__main__":

@@ -40,11 +40,9 @@ Usage: run.py PATH_TO_KEYPORT_BINARY   (with a Python that has matrix-synapse, m
 
 import asyncio
 import os
-import shutil
 import sys
 import tempfile
 import time
-import traceback
 
 import aiohttp
 import vodozemac
@@ -52,7 +50,7 @@ import vodozemac
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
 
 from federating_keyport import FederatingKeyport, free_port  # noqa: E402
-from scenario_run import run_scenario  # noqa: E402
+from scenario_run import run_scenarios  # noqa: E402
 from stub_appservice import CLAIM_PATHS, QUERY_PATHS, BridgedDevice, StubAppService, verify  # noqa: E402
 from synapse_server import SynapseServer, make_certificate  # noqa: E402
 
@@ -418,37 +416,18 @@ SCENARIOS = [
 
 async def main(binary: str) -> int:
     root = tempfile.mkdtemp(prefix="keyport-appservice-")
-    began = time.monotonic()
-    passed = failed = 0
     async with aiohttp.ClientSession() as session:
         env = Environment(binary, root, session)
-        try:
-            await env.start()
-        except Exception:
-            traceback.print_exc()
-            await env.stop()
-            env.dump_logs()
-            print("appservice interop: 0 passed, 1 failed (the servers did not start)")
-            return 1
-        print(f"keyport {env.keyport.server_name} (stub on {env.keyport_stub.port}) and synapse "
-              f"{env.synapse.server_name} (stub on {env.synapse_stub.port}) up in {time.monotonic() - began:.1f} s "
-              f"(workdir {root})")
-        try:
-            for name, scenario in SCENARIOS:
-                if await run_scenario(name, scenario(env), timeout=120):
-                    passed += 1
-                else:
-                    failed += 1
-                    for stub in (env.keyport_stub, env.synapse_stub):
-                        await stub.set_mode("up")
-        finally:
-            await env.stop()
-        if failed:
-            env.dump_logs()
-        else:
-            shutil.rmtree(root, ignore_errors=True)
-    print(f"appservice interop: {passed} passed, {failed} failed ({time.monotonic() - began:.1f} s)")
-    return 1 if failed else 0
+
+        async def after_failure() -> None:
+            for stub in (env.keyport_stub, env.synapse_stub):
+                await stub.set_mode("up")
+
+        return await run_scenarios(
+            "appservice interop", root, env,
+            lambda: (f"keyport {env.keyport.server_name} (stub on {env.keyport_stub.port}) and synapse "
+                     f"{env.synapse.server_name} (stub on {env.synapse_stub.port})"),
+            SCENARIOS, 120, after_failure)
 
 
 if __name__ == "__main__":
