@@ -97,8 +97,9 @@ extension PostgresStore: AccountStore {
         }
     }
 
+    /// Looked up on every authenticated request: one statement, one round trip.
     public func session(tokenHash: String) async throws -> SessionRecord? {
-        try await read { db in
+        try await single(.read) { db in
             try await db.rows("SELECT user_id, device_id FROM access_tokens WHERE token_hash = \(tokenHash)").first.map
             {
                 let (userID, deviceID) = try $0.decode((String, String).self)

@@ -8,7 +8,7 @@ extension PostgresStore: CrossSigningStore {
 
     public func crossSigningKeys(userIDs: [String]) async throws -> [String: [CrossSigningUsage: CrossSigningKeyRecord]]
     {
-        try await read { db in
+        try await single(.read) { db in
             var result: [String: [CrossSigningUsage: CrossSigningKeyRecord]] = [:]
             for row in try await db.rows(
                 """
@@ -101,7 +101,7 @@ extension PostgresStore: CrossSigningStore {
     }
 
     public func signatures(targetUserIDs: [String]) async throws -> [KeySignature] {
-        try await read { db in
+        try await single(.read) { db in
             try await db.rows(
                 """
                 SELECT target_user_id, target_key_id, signer_user_id, signer_key_id, signature

@@ -104,36 +104,61 @@ extension PostgresStore: KeyStore {
         }
     }
 
+    /// One statement for every user asked about, whether for all their devices or some.
     public func queryDevices(_ request: [String: [String]]) async throws -> [String: [StoredDeviceKeys]] {
-        try await read { db in
-            var result: [String: [StoredDeviceKeys]] = [:]
-            for (userID, deviceIDs) in request {
-                // An empty list asks for every device; NULL makes the device filter pass.
-                let only: [String]? = deviceIDs.isEmpty ? nil : Array(Set(deviceIDs))
-                result[userID] = try await db.rows(
-                    """
-                    SELECT d.device_id, d.display_name, k.key_json FROM devices d
-                    LEFT JOIN device_keys k ON k.user_id = d.user_id AND k.device_id = d.device_id
-                    WHERE d.user_id = \(userID) AND (\(only)::text[] IS NULL OR d.device_id = ANY(\(only)))
-                    """
-                ).map { row in
-                    let (deviceID, displayName, keysJSON) = try row.decode((String, String?, String?).self)
-                    return StoredDeviceKeys(deviceID: deviceID, keysJSON: keysJSON, displayName: displayName)
+        var everyDevice: [String] = []
+        var pairUsers: [String] = []
+        var pairDevices: [String] = []
+        for (userID, deviceIDs) in request {
+            if deviceIDs.isEmpty {
+                everyDevice.append(userID)
+            } else {
+                for deviceID in Set(deviceIDs) {
+                    pairUsers.append(userID)
+                    pairDevices.append(deviceID)
                 }
             }
-            return result
         }
+        let rows = try await single(.read) { [everyDevice, pairUsers, pairDevices] db in
+            try await db.rows(
+                """
+                SELECT d.user_id, d.device_id, d.display_name, k.key_json FROM devices d
+                LEFT JOIN device_keys k ON k.user_id = d.user_id AND k.device_id = d.device_id
+                WHERE d.user_id = ANY(\(everyDevice)::text[])
+                    OR (d.user_id, d.device_id) IN (
+                        SELECT u, v FROM unnest(\(pairUsers)::text[], \(pairDevices)::text[]) AS p(u, v))
+                """
+            ).map { row in
+                let (userID, deviceID, displayName, keysJSON) = try row.decode((String, String, String?, String?).self)
+                return (userID, StoredDeviceKeys(deviceID: deviceID, keysJSON: keysJSON, displayName: displayName))
+            }
+        }
+        var result: [String: [StoredDeviceKeys]] = [:]
+        for userID in request.keys { result[userID] = [] }
+        for (userID, device) in rows { result[userID, default: []].append(device) }
+        return result
     }
 
     /// Claims exactly once under any isolation level: the oldest unclaimed key not locked by
     /// another claim is locked (`FOR UPDATE SKIP LOCKED`), then marked claimed only if it still is
     /// unclaimed. Two claims can never both lock one row, and a row a committed claim took fails
     /// the recheck. Under REPEATABLE READ or SERIALIZABLE a conflict is a serialization failure,
-    /// and the transaction runs again. A key another claim holds is skipped, not waited for.
+    /// and the transaction runs again. A key another claim holds is skipped, not waited for. A
+    /// claim of one key runs as a statement of its own, at READ COMMITTED, where the same lock and
+    /// recheck keep it to one claimer.
     public func claimKeys(_ targets: [ClaimTarget], now: Int64, from source: ClaimSource) async throws
         -> [ClaimedKey]
     {
-        try await write { db in
+        // One key for one device, the usual claim: its one statement alone, in one round trip. Only
+        // when no one-time key is left does the claim take the transaction below for the fallback.
+        if targets.count == 1, source.oneTimeKeys, let target = targets.first,
+            let row = try await single(.write, { db in try await Self.claimOneTimeKey(db, target, now: now) })
+        {
+            let (keyID, json) = try row.decode((String, String).self)
+            let key = OneTimeKey(keyID: keyID, algorithm: target.algorithm, value: try Self.decode(json))
+            return [ClaimedKey(userID: target.userID, deviceID: target.deviceID, key: key, isFallback: false)]
+        }
+        return try await write { db in
             var claimed: [ClaimedKey] = []
             for target in targets {
                 let (userID, deviceID, algorithm) = (target.userID, target.deviceID, target.algorithm)

@@ -138,6 +138,21 @@ public final class PostgresStore: Sendable {
         }
     }
 
+    /// Runs `body`, which must send exactly one statement, on a pooled connection without BEGIN
+    /// and COMMIT: PostgreSQL runs a lone statement as a transaction of its own (at READ COMMITTED,
+    /// on one snapshot), so one round trip does what BEGIN, the statement and COMMIT do in three.
+    /// For the hot paths whose work is one statement: the token lookup, one claim, a key query.
+    func single<T: Sendable>(
+        _ kind: TransactionObserver.Kind, _ body: @Sendable (PostgresTransaction) async throws -> T
+    ) async throws -> T {
+        try await prepare()
+        return try await observer.observe(kind) {
+            try await client.withConnection { connection in
+                try await body(PostgresTransaction(connection: connection, logger: logger))
+            }
+        }
+    }
+
     /// Runs `body` as one read-only transaction on one snapshot.
     func read<T: Sendable>(_ body: @Sendable (PostgresTransaction) async throws -> T) async throws -> T {
         try await prepare()
