@@ -37,6 +37,7 @@ let package = Package(
     products: [
         .executable(name: "keyport", targets: ["keyport"]),
         .executable(name: "keyport-bench", targets: ["keyport-bench"]),
+        .executable(name: "keyport-bench-hello", targets: ["keyport-bench-hello"]),
         .executable(name: "keyport-client", targets: ["keyport-client"]),
         // For the libFuzzer executables of the Fuzz/ package, which depends on this one by path.
         .library(name: "KeyportFuzzing", targets: ["KeyportFuzzing"]),
@@ -245,6 +246,12 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // A bare Hummingbird hello-world: the ceiling bench/run.sh compares the no-op scenarios with.
+        .executableTarget(
+            name: "keyport-bench-hello",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: strictSettings
         ),
         // The fuzz targets' checks: each parser of outside input with the properties it must keep.

@@ -1,5 +1,5 @@
-"""Reads a bench/run.sh results file: RUN lines (how the run was made), keyport-bench's RESULT
-lines and the script's MEMORY lines. report.py and chart.py both read it through this."""
+"""Reads a bench/run.sh results file: RUN lines (how the run was made), keyport-bench's RESULT and
+DETAIL lines and the script's MEMORY lines. report.py and chart.py both read it through this."""
 
 # Display names of the server configurations, in the order tables and charts show them.
 CONFIGURATIONS = {
@@ -9,6 +9,7 @@ CONFIGURATIONS = {
     "keyport-pg3": "Keyport PostgreSQL ×3",
     "synapse-sqlite": "Synapse SQLite",
     "synapse-pg": "Synapse PostgreSQL",
+    "hello": "Hummingbird hello-world",
 }
 
 
@@ -17,6 +18,7 @@ class Results:
         self.run = {}  # RUN key -> the rest of its line
         self.scenarios = {}  # scenario -> {label: result}, in the order the run measured them
         self.memory = {}  # label -> (resident KiB, anonymous KiB)
+        self.details = {}  # (label, scenario) -> {name: count}
         for line in open(path):
             parts = line.split()
             if not parts:
@@ -29,6 +31,8 @@ class Results:
                 self.scenarios.setdefault(scenario, {})[label] = dict(
                     throughput=float(throughput), unit=unit, p50=float(p50), p99=float(p99), max=float(peak),
                     count=int(count), errors=int(errors))
+            elif parts[0] == "DETAIL":
+                self.details[(parts[1], parts[2])] = {k: int(v) for k, v in (p.split("=") for p in parts[3:])}
             elif parts[0] == "MEMORY":
                 self.memory[parts[1]] = (int(parts[2]), int(parts[3]))
 
@@ -36,6 +40,10 @@ class Results:
         """The configurations this run measured, known ones first in their usual order."""
         measured = {label for by_label in self.scenarios.values() for label in by_label} | set(self.memory)
         return [label for label in CONFIGURATIONS if label in measured] + sorted(measured - set(CONFIGURATIONS))
+
+    def result(self, label, scenario):
+        """The figures of one scenario on one configuration, or None."""
+        return self.scenarios.get(scenario, {}).get(label)
 
     def unit(self, scenario):
         return next(iter(self.scenarios[scenario].values()))["unit"]

@@ -5,13 +5,19 @@
 # prints one table headed by this command line and the Keyport commit, draws it as a chart, and
 # stops what it started.
 #
-#   bench/run.sh [--duration SECONDS] [--concurrency N] [--scenarios claim,query,upload,todevice]
+#   bench/run.sh [--duration SECONDS] [--concurrency N] [--scenarios claim,query,upload,todevice,noop]
+#                [--scenario-concurrency NAME=N,…] [--claim-rate-bound PER_SECOND]
 #                [--keyport sqlite,sqlite-logged,postgres1,postgres3] [--synapse sqlite,postgres]
-#                [--no-postgres] [--chart docs/benchmarks.png]
+#                [--no-hello] [--no-postgres] [--chart docs/benchmarks.png]
 #
-# --keyport and --synapse pick the server configurations (default: all of them; `none` for none).
-# `sqlite-logged` is Keyport on SQLite with `log_level: info`, a log line per request: beside
-# `sqlite` it shows what the request log costs.
+# Before the servers, a bare Hummingbird hello-world (keyport-bench-hello) is loaded the same way
+# (--no-hello leaves it out): the ceiling the `noop` scenarios are compared with.
+# --scenario-concurrency gives some scenarios other concurrency than --concurrency (keyport-bench's
+# option of the same name); --claim-rate-bound sizes the claim scenario's pool of one-time keys.
+#
+# --keyport and --synapse pick the server configurations (default: Keyport sqlite,postgres1 and
+# both Synapses; `none` for none). `sqlite-logged` is Keyport on SQLite with `log_level: info`, a log
+# line per request: beside `sqlite` it shows what the request log costs.
 # postgres1 and postgres3 are one and three `keyport serve` processes on a fresh PostgreSQL database;
 # the generator sends its requests to the three in turn. --no-postgres drops every PostgreSQL
 # configuration. The PostgreSQL configurations are skipped when the machine has no PostgreSQL.
@@ -25,8 +31,11 @@ export PATH="$PATH:/opt/swift/usr/bin"
 
 duration=10
 concurrency=16
-scenarios=claim,query,upload,todevice
-keyport_configs=sqlite,sqlite-logged,postgres1,postgres3
+scenarios=claim,query,upload,todevice,noop
+scenario_concurrency=""
+claim_rate_bound=25000
+hello=yes
+keyport_configs=sqlite,postgres1
 synapse_configs=sqlite,postgres
 postgres=auto
 chart=docs/benchmarks.png
@@ -35,6 +44,9 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift 2 ;;
     --concurrency) concurrency=$2; shift 2 ;;
     --scenarios) scenarios=$2; shift 2 ;;
+    --scenario-concurrency) scenario_concurrency=$2; shift 2 ;;
+    --claim-rate-bound) claim_rate_bound=$2; shift 2 ;;
+    --no-hello) hello=no; shift ;;
     --keyport) keyport_configs=$2; shift 2 ;;
     --synapse) synapse_configs=$2; shift 2 ;;
     --no-postgres) postgres=no; shift ;;
@@ -92,8 +104,10 @@ echo "== installing Synapse and matplotlib into .venv-bench (in the background) 
 pip_pid=$!
 build_started=$(date +%s)
 # No debug information: the clean release build is ~7% quicker here (540 s against 582 s), and profiles
-# still get function names from the symbol table.
-build=(swift build -c release -debug-info-format none)
+# still get function names from the symbol table. The Swift runtime and Foundation are linked into
+# the executables (--static-swift-stdlib): only the pages a process touches are loaded, where
+# shared libraries are mapped and relocated whole.
+build=(swift build -c release -debug-info-format none --static-swift-stdlib)
 # Both products in one invocation, so one core compiles the keyport side while the other is
 # on a long serial step of the generator's (NIOHTTP2, AsyncHTTPClient).
 "${build[@]}" 2>&1 | tail -1
@@ -116,11 +130,12 @@ rss_kib() { awk "/^$2:/ {print \$2}" "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # Runs the scenarios against the processes of one server configuration, samples their memory and
 # stops them. The generator sends its requests to the processes in turn.
-run_bench() { # label "url…" "pid…"
+run_bench() { # label "url…" "pid…" [scenarios]
   local urls=() rss=0 anonymous=0 url pid status=0
   for url in $2; do urls+=(--url "$url"); done
   "$bin/keyport-bench" "${urls[@]}" --label "$1" --duration "$duration" --concurrency "$concurrency" \
-    --scenario "$scenarios" | tee -a "$results" || status=$?
+    --scenario "${4:-$scenarios}" --scenario-concurrency "$scenario_concurrency" \
+    --claim-rate-bound "$claim_rate_bound" | tee -a "$results" || status=$?
   # Every server is sampled the same way: 6 s after its last request, once the run's bursts are over.
   # With several processes the figure is their sum.
   sleep 6
@@ -143,6 +158,16 @@ if [[ "$keyport_configs,$synapse_configs" == *postgres* ]]; then
     -o "-c listen_addresses=127.0.0.1 -p $pgport -k $pgroot/sock -c fsync=on" start >/dev/null
   export BENCH_PGPORT=$pgport
   echo "== PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on :$pgport"
+fi
+
+# --- The ceiling: a bare Hummingbird hello-world under the same load -----------------------------------
+if [ "$hello" = yes ]; then
+  port=$(free_port)
+  "$bin/keyport-bench-hello" "$port" > "$work/hello.log" 2>&1 &
+  pids+=($!); hello_pid=$!
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/hello" >/dev/null 2>&1 && break; sleep 0.1; done
+  echo "== Hummingbird hello-world on :$port"
+  run_bench hello "http://127.0.0.1:$port" "$hello_pid" hello || echo "!! hello-world failed"
 fi
 
 # --- Keyport ---------------------------------------------------------------------------------------

@@ -58,7 +58,15 @@ struct BenchClient: Sendable {
     func callRaw(_ method: Method, _ path: String, token: String? = nil, body: JSONValue? = nil) async throws
         -> ByteBuffer
     {
-        var request = HTTPClientRequest(url: nextBaseURL() + "/_matrix/client/v3" + path)
+        try await send(method, "/_matrix/client/v3" + path, token: token, body: body)
+    }
+
+    /// Sends a request to a path of its own (not under `/_matrix/client/v3`) and returns the raw
+    /// body; throws ``Failure`` for non-2xx answers.
+    func send(_ method: Method, _ fullPath: String, token: String? = nil, body: JSONValue? = nil) async throws
+        -> ByteBuffer
+    {
+        var request = HTTPClientRequest(url: nextBaseURL() + fullPath)
         request.method = method.http
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let body {

@@ -15,14 +15,24 @@ struct KeyportBench: AsyncParsableCommand {
             """)
     var url: [String] = []
 
-    @Option(help: "claim, query, upload, todevice or all.")
+    @Option(
+        help: """
+            Comma-separated: claim, query, upload, todevice, noop (GET /account/whoami and /versions), \
+            hello (a keyport-bench-hello server), or all (every one but hello).
+            """)
     var scenario: String = "all"
 
     @Option(help: "Concurrent clients.")
     var concurrency: Int = 16
 
+    @Option(help: "Concurrent clients for some scenarios, e.g. claim=32,query=8 (the rest take --concurrency).")
+    var scenarioConcurrency: String = ""
+
     @Option(help: "Seconds each measurement runs.")
     var duration: Int = 10
+
+    @Option(help: "Claims per second the claim scenario's pool of one-time keys is sized for.")
+    var claimRateBound: Int = 25_000
 
     @Option(help: "Prefix for the users this run creates (must be new on the server).")
     var prefix: String = "b\(Int(Date().timeIntervalSince1970) % 1_000_000)_"
@@ -30,38 +40,75 @@ struct KeyportBench: AsyncParsableCommand {
     @Option(help: "Name printed with each result line.")
     var label: String = "server"
 
+    static let allScenarios = ["claim", "query", "upload", "todevice", "noop"]
+
     func validate() throws {
         guard !url.isEmpty else { throw ValidationError("give at least one --url") }
+        for name in scenarioNames where !(Self.allScenarios + ["hello"]).contains(name) {
+            throw ValidationError("unknown scenario \(name)")
+        }
+        _ = try concurrencies()
     }
 
+    var scenarioNames: [String] {
+        scenario == "all" ? Self.allScenarios : scenario.split(separator: ",").map(String.init)
+    }
+
+    func concurrencies() throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for item in scenarioConcurrency.split(separator: ",") {
+            let parts = item.split(separator: "=")
+            guard parts.count == 2, let value = Int(parts[1]), value > 0 else {
+                throw ValidationError("--scenario-concurrency takes NAME=N,…; not \(item)")
+            }
+            result[String(parts[0])] = value
+        }
+        return result
+    }
+
+    /// Prints a `RESULT` line (and a `DETAIL` line where the scenario counted more) per measurement;
+    /// exits with 1 if any measurement had errors, after all of them ran.
     func run() async throws {
         let client = BenchClient(baseURLs: url, connections: concurrency * 2)
         let users = BenchUsers(client: client, prefix: prefix)
         let time = Duration.seconds(duration)
-        let names =
-            scenario == "all"
-            ? ["claim", "query", "upload", "todevice"] : scenario.split(separator: ",").map(String.init)
+        let widths = try concurrencies()
+        var failed = false
         do {
-            for name in names {
+            for name in scenarioNames {
+                let width = widths[name] ?? concurrency
                 let results: [(String, ScenarioResult)]
                 switch name {
                 case "claim":
-                    results = try await ClaimScenario(users: users, concurrency: concurrency, duration: time).run()
+                    results = try await ClaimScenario(
+                        users: users, concurrency: width, duration: time, rateBound: claimRateBound
+                    ).run()
                 case "query":
-                    results = try await QueryScenario(users: users, concurrency: concurrency, duration: time).run()
+                    results = try await QueryScenario(users: users, concurrency: width, duration: time).run()
                 case "upload":
-                    results = try await UploadScenario(users: users, concurrency: concurrency, duration: time).run()
+                    results = try await UploadScenario(users: users, concurrency: width, duration: time).run()
                 case "todevice":
-                    results = try await ToDeviceScenario(users: users, concurrency: concurrency, duration: time).run()
-                default: throw ValidationError("unknown scenario \(name)")
+                    results = try await ToDeviceScenario(users: users, concurrency: width, duration: time).run()
+                case "noop":
+                    results = try await CeilingScenario(users: users, concurrency: width, duration: time).runNoOps()
+                default:
+                    results = await CeilingScenario(users: users, concurrency: width, duration: time).runHello()
                 }
-                for (scenarioName, result) in results { print(Self.line(label: label, scenario: scenarioName, result)) }
+                for (scenarioName, result) in results {
+                    print(Self.line(label: label, scenario: scenarioName, result))
+                    if !result.details.isEmpty {
+                        let details = result.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                        print("DETAIL \(label) \(scenarioName) " + details.joined(separator: " "))
+                    }
+                    failed = failed || result.errors > 0 || result.count == 0
+                }
             }
         } catch {
             try await client.shutdown()
             throw error
         }
         try await client.shutdown()
+        if failed { throw ExitCode(1) }
     }
 
     /// `RESULT label scenario throughput unit p50 p99 max count errors` plus the first error.

@@ -37,6 +37,8 @@ struct ScenarioResult: Sendable {
     var p99: Double
     var max: Double
     var firstError: String?
+    /// Counts a scenario reports besides its latencies (printed as a `DETAIL` line).
+    var details: [String: Int] = [:]
 }
 
 /// Runs `workers` loops of `body` until `duration` has passed, timing each call.

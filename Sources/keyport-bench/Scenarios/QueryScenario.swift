@@ -1,6 +1,7 @@
 import MatrixModel
 
-/// `query`: `/keys/query` for one user with 1,000 devices, and for 100 users × 5 devices.
+/// `query`: `/keys/query` for one user with 1,000 devices (by all clients, then by one alone), and
+/// for 100 users × 5 devices.
 struct QueryScenario {
     let users: BenchUsers
     let concurrency: Int
@@ -27,6 +28,14 @@ struct QueryScenario {
                 throw BenchClient.Failure(status: 200, body: "expected 1000 devices, got \(devices)")
             }
         }
+        // The same query from one client alone: the latency of the request itself, without queueing.
+        let single = await runTimed(workers: 1, duration: duration, recorder: LatencyRecorder()) { _, _ in
+            let reply = try await client.callRaw(.post, "/keys/query", token: asker.token, body: bigBody)
+            let devices = reply.occurrences(of: #""device_id":"#)
+            guard devices == 1000 else {
+                throw BenchClient.Failure(status: 200, body: "expected 1000 devices, got \(devices)")
+            }
+        }
         var request: JSONObject = [:]
         for user in many { request[user.userID] = [] }
         let manyBody: JSONValue = ["device_keys": .object(request)]
@@ -37,7 +46,7 @@ struct QueryScenario {
                 throw BenchClient.Failure(status: 200, body: "expected 500 devices, got \(devices)")
             }
         }
-        return [("query-1000-devices", oneUser), ("query-100x5", manyUsers)]
+        return [("query-1000-devices", oneUser), ("query-1000-devices-1client", single), ("query-100x5", manyUsers)]
     }
 
     private func collect(_ count: Int, _ make: @escaping @Sendable (Int) async throws -> BenchDevice) async throws

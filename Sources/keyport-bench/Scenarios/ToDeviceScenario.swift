@@ -25,6 +25,8 @@ struct ToDeviceScenario {
         let sends = LatencyRecorder()
         let sentCount = Counter()
         let stop = Flag()
+        let seen = SeenSet()
+        let senderID = sender.userID
         let listeners = Array(zip(recipients, positions))
         let receivers = Task { @Sendable in
             await withTaskGroup(of: Void.self) { group in
@@ -39,9 +41,21 @@ struct ToDeviceScenario {
                                 since = reply["next_batch"]?.stringValue ?? since
                                 let now = Self.nowMilliseconds()
                                 for event in reply["to_device"]?["events"]?.arrayValue ?? [] {
-                                    if case .int(let sent) = event["content"]?["sent_ms"] {
-                                        await delivery.record(milliseconds: now - Double(sent))
+                                    // Each message counts once, and only as it was sent.
+                                    guard event["type"] == "m.bench", event["sender"]?.stringValue == senderID,
+                                        case .int(let sent) = event["content"]?["sent_ms"],
+                                        let id = event["content"]?["id"]?.stringValue
+                                    else {
+                                        await delivery.recordError(
+                                            BenchClient.Failure(status: 200, body: "unexpected event \(event)"))
+                                        continue
                                     }
+                                    guard await seen.insert(id) else {
+                                        await delivery.recordError(
+                                            BenchClient.Failure(status: 200, body: "message \(id) delivered twice"))
+                                        continue
+                                    }
+                                    await delivery.record(milliseconds: now - Double(sent))
                                 }
                             } catch {
                                 await delivery.recordError(error)
@@ -57,10 +71,14 @@ struct ToDeviceScenario {
         let sendResult = await runTimed(workers: concurrency, duration: duration, recorder: sends) {
             worker, iteration in
             let recipient = targets[(worker + iteration) % targets.count]
-            let content: JSONValue = ["sent_ms": .int(Int64(Self.nowMilliseconds())), "n": .int(Int64(iteration))]
-            try await client.call(
-                .put, "/sendToDevice/m.bench/\(sender.deviceID)-\(worker)-\(iteration)", token: sender.token,
+            let id = "\(worker)-\(iteration)"
+            let content: JSONValue = ["sent_ms": .int(Int64(Self.nowMilliseconds())), "id": .string(id)]
+            let reply = try await client.call(
+                .put, "/sendToDevice/m.bench/\(sender.deviceID)-\(id)", token: sender.token,
                 body: ["messages": .object([recipient.userID: .object([recipient.deviceID: content])])])
+            guard reply == .object([:]) else {
+                throw BenchClient.Failure(status: 200, body: "unexpected answer \(reply)")
+            }
             await sentCount.increment()
         }
         // Let the last messages arrive, then stop the receivers.
@@ -85,6 +103,13 @@ struct ToDeviceScenario {
 actor Counter {
     private(set) var value = 0
     func increment() { value += 1 }
+}
+
+/// The IDs of the messages received so far.
+actor SeenSet {
+    private var ids: Set<String> = []
+    /// False if `id` was there already.
+    func insert(_ id: String) -> Bool { ids.insert(id).inserted }
 }
 
 actor Flag {

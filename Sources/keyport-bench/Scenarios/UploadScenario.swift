@@ -32,8 +32,13 @@ struct UploadScenario {
             let index = worker * perClient + slot
             var keys: JSONObject = [:]
             for (number, key) in batches[index].enumerated() { keys["signed_curve25519:i\(iteration)k\(number)"] = key }
-            try await client.call(
+            let reply = try await client.call(
                 .post, "/keys/upload", token: devices[index].token, body: ["one_time_keys": .object(keys)])
+            // The device holds every batch uploaded to it so far: nothing claims them.
+            let count = reply["one_time_key_counts"]?["signed_curve25519"]?.intValue
+            guard count == Int64((iteration % perDevice + 1) * 50) else {
+                throw BenchClient.Failure(status: 200, body: "upload counted \(String(describing: count)) keys")
+            }
         }
         return [("upload-50", result)]
     }
