@@ -45,21 +45,12 @@ public final class DatabasePool: Sendable {
     }
 
     /// Runs `body` in a transaction on the writer, after the writes before it: commits if `body`
-    /// returns, rolls back if it throws. Writes waiting at the same time share one transaction,
-    /// each in a savepoint of its own (group commit, SerializedDatabase+GroupCommit.swift): a
-    /// caller resumes only once its writes are committed, and a body that throws keeps none of
-    /// its writes, as with a transaction of its own.
+    /// returns, rolls back if it throws.
     public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let start = ContinuousClock.now
         started(true)
         defer { ended(true, ContinuousClock.now - start) }
-        return try await writer.runGrouped(body)
-    }
-
-    /// How many write transactions have committed since the pool opened; with group commit, fewer
-    /// than the writes that returned.
-    public func committedWriteTransactions() async throws -> Int {
-        try await writer.run { _ in self.writer.committedWriteTransactions }
+        return try await writer.run { db in try db.inTransaction(.immediate) { try body(db) } }
     }
 
     /// Runs `body` on the writer outside any transaction, blocking the calling thread: for setting

@@ -6,14 +6,8 @@ import Dispatch
 /// whose few threads must not wait on disk or on locks; async callers are resumed when the work ends.
 final class SerializedDatabase: @unchecked Sendable {
     // Touched only on `queue`, which makes the class safe to share.
-    let database: Database
-    let queue: DispatchQueue
-    /// Writes waiting for the next group commit, and whether one is scheduled; touched only on
-    /// `queue` (SerializedDatabase+GroupCommit.swift).
-    var waitingWrites: [GroupedWrite] = []
-    var groupCommitScheduled = false
-    /// How many write transactions have committed on this connection.
-    var committedWriteTransactions = 0
+    private let database: Database
+    private let queue: DispatchQueue
 
     init(path: String, readOnly: Bool, configuration: Configuration, label: String) throws {
         queue = DispatchQueue(label: label)
