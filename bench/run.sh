@@ -29,7 +29,7 @@ done
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
 
-duration=10
+duration=5
 concurrency=16
 scenarios=claim,query,upload,todevice,noop
 scenario_concurrency=""
