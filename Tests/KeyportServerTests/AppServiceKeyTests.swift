@@ -167,7 +167,8 @@ import Testing
             let reply = try await Self.claim(client, bob.token, alice.userID, timeout: 10_000)
             let took = ContinuousClock.now - started
             #expect(Self.claimedKeyID(reply, alice.userID) == "signed_curve25519:F", "\(reply.body)")
-            #expect(took < .seconds(2), "the claim spent \(took) on a service refusing connections")
+            // Refused connections retried cost min(timeout, 5 s); at once is well under that, even under load.
+            #expect(took < .seconds(4), "the claim spent \(took) on a service refusing connections")
         }
     }
 

@@ -155,7 +155,9 @@ import Testing
             running.cancel()
             await running.value
 
-            #expect(latency < .seconds(3), "the sender was woken, not found by its next look (\(latency))")
+            // Its next look would come 5 s after the first, 4.7 s after the enqueue; the rest of the
+            // margin is for a machine running the whole suite at once.
+            #expect(latency < .seconds(4), "the sender was woken, not found by its next look (\(latency))")
             #expect(log.all.count == 1)
             let received = try #require(log.all.first)
             #expect(received.edus.isEmpty)
