@@ -24,12 +24,10 @@ and matrix-synapse installed; scripts/federation_interop.sh sets that up)
 
 import asyncio
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 from nio import (
     AsyncClient,
@@ -44,7 +42,7 @@ from nio import (
 )
 
 from federating_keyport import FederatingKeyport
-from scenario_run import run_scenario
+from scenario_run import run_scenarios
 from synapse_server import SynapseServer, make_certificate
 
 PASSWORD = "interop-password"
@@ -216,10 +214,10 @@ class Environment:
         self.synapse_hs = Homeserver("synapse", self.synapse.url, self.synapse.server_name)
         self.clients = Clients(root)
 
-    def start(self) -> None:
-        self.keyport.start()
-        self.keyport2.start()
-        self.synapse.start()
+    async def start(self) -> None:
+        await asyncio.to_thread(self.keyport.start)
+        await asyncio.to_thread(self.keyport2.start)
+        await asyncio.to_thread(self.synapse.start)
 
     def dump_logs(self) -> None:
         for keyport in (self.keyport, self.keyport2):
@@ -228,51 +226,34 @@ class Environment:
         print(f"--- synapse log ({self.synapse.workdir}) ---")
         print(self.synapse.log_tail())
 
-    def stop(self) -> None:
-        self.synapse.stop()
+    def describe(self) -> str:
+        return (f"keyport {self.keyport.server_name}, keyport {self.keyport2.server_name} and synapse "
+                f"{self.synapse.server_name}")
+
+    async def restart_stopped(self) -> None:
+        """After a failed scenario: every server up again for the next one."""
+        for server in (self.keyport, self.keyport2, self.synapse):
+            if server.process is None or server.process.poll() is not None:
+                await asyncio.to_thread(server.start)
+
+    async def stop(self) -> None:
+        await self.clients.close()
+        await asyncio.to_thread(self.synapse.stop)
         for keyport in (self.keyport, self.keyport2):
             started = time.monotonic()
-            if not keyport.stop():
+            if not await asyncio.to_thread(keyport.stop):
                 print(f"note: keyport did not exit within {time.monotonic() - started:.0f} s of SIGTERM and was killed")
 
 
 async def main(binary: str) -> int:
     root = tempfile.mkdtemp(prefix="keyport-federation-")
-    began = time.monotonic()
     env = Environment(binary, root)
-    try:
-        env.start()
-    except Exception:
-        traceback.print_exc()
-        env.stop()
-        env.dump_logs()
-        return 1
-    print(f"keyport {env.keyport.server_name}, keyport {env.keyport2.server_name} and synapse "
-          f"{env.synapse.server_name} up "
-          f"in {time.monotonic() - began:.1f} s (workdir {root})")
-    passed = failed = 0
-    try:
-        for name, scenario in [("synapse_to_keyport", synapse_to_keyport), ("keyport_to_synapse", keyport_to_synapse),
-                               ("synapse_down_and_up", synapse_down_and_up),
-                               ("keyport_killed_while_queued", keyport_killed_while_queued),
-                               ("keyport_to_keyport", keyport_to_keyport),
-                               ("keyport2_to_keyport", keyport2_to_keyport)]:
-            if await run_scenario(name, scenario(env), timeout=150):
-                passed += 1
-            else:
-                failed += 1
-                for server in (env.keyport, env.keyport2, env.synapse):  # leave all up for the next scenario
-                    if server.process is None or server.process.poll() is not None:
-                        await asyncio.to_thread(server.start)
-    finally:
-        await env.clients.close()
-        env.stop()
-    if failed:
-        env.dump_logs()
-    else:
-        shutil.rmtree(root, ignore_errors=True)
-    print(f"federation interop: {passed} passed, {failed} failed ({time.monotonic() - began:.1f} s)")
-    return 1 if failed else 0
+    return await run_scenarios(
+        "federation interop", root, env, env.describe,
+        [("synapse_to_keyport", synapse_to_keyport), ("keyport_to_synapse", keyport_to_synapse),
+         ("synapse_down_and_up", synapse_down_and_up), ("keyport_killed_while_queued", keyport_killed_while_queued),
+         ("keyport_to_keyport", keyport_to_keyport), ("keyport2_to_keyport", keyport2_to_keyport)],
+        timeout=150, after_failure=env.restart_stopped)
 
 
 if __name__ == "__main__":
