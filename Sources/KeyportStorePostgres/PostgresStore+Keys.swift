@@ -106,6 +106,8 @@ extension PostgresStore: KeyStore {
 
     /// One statement for every user asked about, whether for all their devices or some.
     public func queryDevices(_ request: [String: [String]]) async throws -> [String: [StoredDeviceKeys]] {
+        // A query for remote users only asks nothing here.
+        guard !request.isEmpty else { return [:] }
         var everyDevice: [String] = []
         var pairUsers: [String] = []
         var pairDevices: [String] = []
