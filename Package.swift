@@ -234,17 +234,23 @@ let package = Package(
             dependencies: ["KeyportClientCrypto", "MatrixModel"],
             swiftSettings: strictSettings
         ),
-        // The load generator: speaks only the client-server API, so it drives any homeserver.
+        // The load generator: speaks only the client-server API, so it drives any homeserver. The one
+        // exception is the federation fan-out scenario, which is Keyport's alone: it plays a thousand
+        // servers on loopback over TLS and writes their room memberships into Keyport's SQLite file.
         .executableTarget(
             name: "keyport-bench",
             dependencies: [
-                "MatrixModel", "MatrixSigning",
+                "MatrixModel", "MatrixSigning", "KeyportStore", "KeyportStoreSQLite",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: strictSettings
         ),
@@ -358,6 +364,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -17,6 +17,13 @@ if kind.startswith("keyport-"):
     # `keyport-sqlite-logged` logs a line per request (to the log file run.sh gives it); the others
     # log warnings only.
     log_level = "info" if kind.endswith("-logged") else "warning"
+    # `keyport-fanout` sends federation to keyport-bench's stub servers on 127.0.0.0/8 (refused
+    # by default, as private addresses are), over TLS checked against the CA keyport-bench made.
+    federation = ""
+    if kind == "keyport-fanout":
+        federation = f"""ip_range_whitelist: ['127.0.0.0/8']
+federation_custom_ca_list: [{directory}/fanout-ca/ca.pem]
+"""
     print(f"""server_name: "localhost"
 listeners: [{{port: {port}, bind_addresses: ['127.0.0.1'], type: http}}]
 database: {database}
@@ -28,7 +35,7 @@ rc_registration: {high}
 rc_key_claim: {high}
 password_config: {{pbkdf2_rounds: 1000}}
 log_level: {log_level}
-""")
+{federation}""")
 elif kind.startswith("synapse-") and kind != "synapse-log":
     if kind == "synapse-postgres":
         database = f"""database:

@@ -86,6 +86,24 @@ if ceiling_labels or hello:
           + ["whoami ÷ versions", "versions ÷ hello-world"], rows)
 
 
+# --- Federation fan-out -------------------------------------------------------------------------------
+if results.fanout:
+    print("Federation fan-out: a device rename by a user who shares a room with a user on each of N stub "
+          "servers (TLS on loopback); time from the request to each server's first receipt of the new name, "
+          "over every round. EDUs/s: receipts over the rounds' time.")
+    print()
+    rows = []
+    for count, result in sorted(results.fanout.items()):
+        d = results.details.get((result["label"], result["scenario"]), {})
+        rounds = ", ".join(f"{d[key] / 1000:.2f} s" for key in sorted(k for k in d if k.startswith("round")))
+        errors = f"; **{result['errors']} missing**" if result["errors"] else ""
+        rows.append([f"{count:,}", rounds or "—", f"{result['p50']:.0f} / {result['p99']:.0f} ms",
+                     f"{result['throughput']:,.0f}{errors}", f"{d.get('warmup_ms', 0) / 1000:.1f} s",
+                     f"{d.get('rss_before_kib', 0) / 1024:.0f} → {d.get('rss_after_kib', 0) / 1024:.0f} MiB"])
+    table(["destinations", "last receipt, each round", "receipt p50 / p99", "EDUs/s", "warm-up (seeding → all told)",
+           "Keyport resident memory before → after"], rows)
+
+
 # --- Goals ---------------------------------------------------------------------------------------
 def mark(met, known=True):
     if not known:
@@ -127,6 +145,10 @@ for label in ceiling_labels:
         share = versions["throughput"] / hello["throughput"]
         goals.append([f"unauthenticated no-op ≥ 2/3 of the hello-world ({name(label)})", f"{share:.0%}",
                       mark(share >= 2 / 3)])
+fanout = results.fanout.get(1000)
+goals.append(["a device change reaches 1,000 destination servers in < 5 s (every round)",
+              f"slowest round {fanout['max'] / 1000:.2f} s" + (f"; {fanout['errors']} missing" if fanout["errors"] else "")
+              if fanout else "—", mark(fanout and fanout["max"] < 5000 and fanout["errors"] == 0, bool(fanout))])
 if goals:
     print("Goals (issue 16), from this run alone:")
     print()

@@ -19,6 +19,7 @@ class Results:
         self.scenarios = {}  # scenario -> {label: result}, in the order the run measured them
         self.memory = {}  # label -> (resident KiB, anonymous KiB)
         self.details = {}  # (label, scenario) -> {name: count}
+        self.fanout = {}  # destination count -> result of the fan-out scenario (Keyport only)
         for line in open(path):
             parts = line.split()
             if not parts:
@@ -28,9 +29,12 @@ class Results:
             elif parts[0] == "RESULT":
                 label, scenario = parts[1], parts[2]
                 throughput, unit, p50, p99, peak, count, errors = parts[3:10]
-                self.scenarios.setdefault(scenario, {})[label] = dict(
-                    throughput=float(throughput), unit=unit, p50=float(p50), p99=float(p99), max=float(peak),
-                    count=int(count), errors=int(errors))
+                result = dict(throughput=float(throughput), unit=unit, p50=float(p50), p99=float(p99),
+                              max=float(peak), count=int(count), errors=int(errors))
+                if scenario.startswith("fanout-"):  # a table of its own, not a column beside Synapse
+                    self.fanout[int(scenario.split("-")[1])] = dict(result, label=label, scenario=scenario)
+                else:
+                    self.scenarios.setdefault(scenario, {})[label] = result
             elif parts[0] == "DETAIL":
                 self.details[(parts[1], parts[2])] = {k: int(v) for k, v in (p.split("=") for p in parts[3:])}
             elif parts[0] == "MEMORY":
@@ -38,7 +42,8 @@ class Results:
 
     def labels(self):
         """The configurations this run measured, known ones first in their usual order."""
-        measured = {label for by_label in self.scenarios.values() for label in by_label} | set(self.memory)
+        measured = {label for by_label in self.scenarios.values() for label in by_label}
+        measured |= set(self.memory) - {result["label"] for result in self.fanout.values()}
         return [label for label in CONFIGURATIONS if label in measured] + sorted(measured - set(CONFIGURATIONS))
 
     def result(self, label, scenario):

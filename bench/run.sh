@@ -8,12 +8,16 @@
 #   bench/run.sh [--duration SECONDS] [--concurrency N] [--scenarios claim,query,upload,todevice,noop]
 #                [--scenario-concurrency NAME=N,…] [--claim-rate-bound PER_SECOND]
 #                [--keyport sqlite,sqlite-logged,postgres1,postgres3] [--synapse sqlite,postgres]
-#                [--no-hello] [--no-postgres] [--chart docs/benchmarks.png]
+#                [--no-hello] [--no-postgres] [--fanout 1000,10000|none] [--chart docs/benchmarks.png]
 #
 # Before the servers, a bare Hummingbird hello-world (keyport-bench-hello) is loaded the same way
 # (--no-hello leaves it out): the ceiling the `noop` scenarios are compared with.
 # --scenario-concurrency gives some scenarios other concurrency than --concurrency (keyport-bench's
 # option of the same name); --claim-rate-bound sizes the claim scenario's pool of one-time keys.
+#
+# --fanout gives the destination counts of the federation fan-out (Keyport on SQLite only, after
+# the other Keyport configurations): keyport-bench plays that many servers over TLS on loopback and
+# times a device change reaching them all (see Sources/keyport-bench/FanOut/FanOutScenario.swift).
 #
 # --keyport and --synapse pick the server configurations (default: Keyport sqlite,postgres1 and
 # both Synapses; `none` for none). `sqlite-logged` is Keyport on SQLite with `log_level: info`, a log
@@ -38,6 +42,7 @@ hello=yes
 keyport_configs=sqlite,postgres1
 synapse_configs=sqlite,postgres
 postgres=auto
+fanout=1000,10000
 chart=docs/benchmarks.png
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -50,6 +55,7 @@ while [ $# -gt 0 ]; do
     --keyport) keyport_configs=$2; shift 2 ;;
     --synapse) synapse_configs=$2; shift 2 ;;
     --no-postgres) postgres=no; shift ;;
+    --fanout) fanout=$2; shift 2 ;;
     --chart) chart=$2; shift 2 ;;
     *) echo "unknown option $1"; exit 2 ;;
   esac
@@ -72,6 +78,8 @@ if [ "$postgres" = no ]; then
   synapse_configs=$(echo ",$synapse_configs," | sed 's/,postgres//g; s/^,//; s/,$//')
 fi
 
+# The fan-out holds a connection per destination server at each end.
+ulimit -n "$(ulimit -Hn)"
 started=$(date +%s)
 commit=$(git rev-parse --short HEAD)
 [ -z "$(git status --porcelain --untracked-files=no)" ] || commit="$commit (with uncommitted changes)"
@@ -201,6 +209,26 @@ if selected "$keyport_configs" sqlite-logged; then
 fi
 if selected "$keyport_configs" postgres1; then start_keyport keyport-pg1 postgres 1 || echo "!! keyport-pg1 failed"; fi
 if selected "$keyport_configs" postgres3; then start_keyport keyport-pg3 postgres 3 || echo "!! keyport-pg3 failed"; fi
+
+# --- Federation fan-out: Keyport on SQLite telling many servers of a device change --------------------
+if [ "$fanout" != none ]; then
+  dir="$work/keyport-fanout"
+  mkdir -p "$dir"
+  "$bin/keyport-bench" --make-fanout-ca "$dir/fanout-ca"
+  port=$(free_port)
+  python3 bench/configs.py keyport-fanout "$dir" "$port" > "$dir/keyport.yaml"
+  "$bin/keyport" serve --config "$dir/keyport.yaml" > "$dir/log" 2>&1 &
+  pids+=($!); fanout_pid=$!
+  if wait_up "http://127.0.0.1:$port" "$dir/log"; then
+    echo "== Keyport (sqlite) fan-out to $fanout stub servers, open files up to $(ulimit -n)"
+    "$bin/keyport-bench" --url "http://127.0.0.1:$port" --label keyport-fanout --scenario fanout \
+      --fanout-database "$dir/keyport.db" --fanout-certificates "$dir/fanout-ca" --fanout-destinations "$fanout" \
+      --server-pid "$fanout_pid" | tee -a "$results" || echo "!! keyport-fanout failed"
+  else
+    echo "!! keyport-fanout failed"
+  fi
+  kill "$fanout_pid" 2>/dev/null || true; wait "$fanout_pid" 2>/dev/null || true
+fi
 
 # --- Synapse ---------------------------------------------------------------------------------------
 start_synapse() { # label dir db-kind

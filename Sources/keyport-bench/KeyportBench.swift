@@ -18,7 +18,8 @@ struct KeyportBench: AsyncParsableCommand {
     @Option(
         help: """
             Comma-separated: claim, query, upload, todevice, noop (GET /account/whoami and /versions), \
-            hello (a keyport-bench-hello server), or all (every one but hello).
+            hello (a keyport-bench-hello server), fanout (Keyport only: a device change to many federation \
+            servers), or all (every one but hello and fanout).
             """)
     var scenario: String = "all"
 
@@ -40,15 +41,44 @@ struct KeyportBench: AsyncParsableCommand {
     @Option(help: "Name printed with each result line.")
     var label: String = "server"
 
+    @Option(help: "fanout: the Keyport server's SQLite file, where the stub servers' memberships are written.")
+    var fanoutDatabase: String?
+
+    @Option(help: "fanout: the folder of the CA made by --make-fanout-ca (Keyport's federation_custom_ca_list).")
+    var fanoutCertificates: String?
+
+    @Option(help: "fanout: comma-separated destination counts, measured in turn.")
+    var fanoutDestinations: String = "1000,10000"
+
+    @Option(help: "fanout: device renames timed per destination count.")
+    var fanoutRounds: Int = 3
+
+    @Option(help: "The server's process ID, for its resident memory in the fanout scenario's DETAIL line.")
+    var serverPID: Int?
+
+    @Option(help: "Write the fan-out scenario's CA into this folder and exit (before the server starts).")
+    var makeFanoutCA: String?
+
     static let allScenarios = ["claim", "query", "upload", "todevice", "noop"]
 
     func validate() throws {
+        if makeFanoutCA != nil { return }
+        if scenarioNames.contains("fanout") {
+            guard fanoutDatabase != nil, fanoutCertificates != nil else {
+                throw ValidationError("fanout needs --fanout-database and --fanout-certificates")
+            }
+            guard !fanoutCounts.isEmpty, fanoutCounts.allSatisfy({ $0 > 0 && $0 <= 250 * 250 }), fanoutRounds > 0 else {
+                throw ValidationError("--fanout-destinations takes counts from 1 to 62,500; --fanout-rounds at least 1")
+            }
+        }
         guard !url.isEmpty else { throw ValidationError("give at least one --url") }
-        for name in scenarioNames where !(Self.allScenarios + ["hello"]).contains(name) {
+        for name in scenarioNames where !(Self.allScenarios + ["hello", "fanout"]).contains(name) {
             throw ValidationError("unknown scenario \(name)")
         }
         _ = try concurrencies()
     }
+
+    var fanoutCounts: [Int] { fanoutDestinations.split(separator: ",").compactMap { Int($0) } }
 
     var scenarioNames: [String] {
         scenario == "all" ? Self.allScenarios : scenario.split(separator: ",").map(String.init)
@@ -69,6 +99,10 @@ struct KeyportBench: AsyncParsableCommand {
     /// Prints a `RESULT` line (and a `DETAIL` line where the scenario counted more) per measurement;
     /// exits with 1 if any measurement had errors, after all of them ran.
     func run() async throws {
+        if let makeFanoutCA {
+            try FanOutCertificates.makeAuthority(in: makeFanoutCA)
+            return
+        }
         let client = BenchClient(baseURLs: url, connections: concurrency * 2)
         let users = BenchUsers(client: client, prefix: prefix)
         let time = Duration.seconds(duration)
@@ -89,6 +123,12 @@ struct KeyportBench: AsyncParsableCommand {
                     results = try await UploadScenario(users: users, concurrency: width, duration: time).run()
                 case "todevice":
                     results = try await ToDeviceScenario(users: users, concurrency: width, duration: time).run()
+                case "fanout":
+                    results = try await FanOutScenario(
+                        users: users, databasePath: fanoutDatabase ?? "",
+                        certificateDirectory: fanoutCertificates ?? "",
+                        destinationCounts: fanoutCounts, rounds: fanoutRounds, serverPID: serverPID
+                    ).run()
                 case "noop":
                     results = try await CeilingScenario(users: users, concurrency: width, duration: time).runNoOps()
                 default:
