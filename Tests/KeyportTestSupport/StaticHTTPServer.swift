@@ -1,13 +1,15 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 
-/// Runs `body` with a ``StaticHTTPServer`` serving `routes` and stops the server afterwards, also
-/// when `body` throws.
+/// Runs `body` with a ``StaticHTTPServer`` serving `routes` (over TLS with `tls`) and stops the
+/// server afterwards, also when `body` throws.
 public func withStaticHTTPServer<Result>(
-    routes: [String: StaticHTTPServer.Response],
+    routes: [String: StaticHTTPServer.Response], tls: TLSConfiguration? = nil,
     _ body: (StaticHTTPServer) async throws -> Result
 ) async throws -> Result {
-    let server = try await StaticHTTPServer.start(routes: routes)
+    let server = try await StaticHTTPServer.start(
+        routes: routes, tls: try tls.map { try NIOSSLContext(configuration: $0) })
     return try await withOwned(server, release: { await $0.stop() }, body)
 }
 
@@ -34,10 +36,11 @@ public final class StaticHTTPServer: Sendable {
         self.channel = channel
     }
 
-    static func start(routes: [String: Response]) async throws -> StaticHTTPServer {
+    static func start(routes: [String: Response], tls: NIOSSLContext?) async throws -> StaticHTTPServer {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(StaticHTTPHandler(routes: routes))
                 }
             }

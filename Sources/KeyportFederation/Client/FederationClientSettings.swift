@@ -31,11 +31,16 @@ public struct FederationClientSettings: Sendable {
 }
 
 extension FederationClientSettings {
-    /// The client TLS settings: system roots plus `federation_custom_ca_list`, or no verification.
+    /// The client TLS settings: system roots plus `federation_custom_ca_list`, parsed once (see
+    /// ``TrustRoots``), or no verification.
     public var tlsConfiguration: TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
         if verifyCertificates {
-            tls.additionalTrustRoots = customCAFiles.map { .file($0) }
+            if let roots = TrustRoots.load(customCAFiles: customCAFiles) {
+                tls.trustRoots = .certificates(roots)
+            } else {
+                tls.additionalTrustRoots = customCAFiles.map { .file($0) }
+            }
         } else {
             tls.certificateVerification = .none
         }
