@@ -107,6 +107,21 @@ import Testing
         #expect(FederationResponseLimit.transaction <= 1 << 20)
     }
 
+    @Test func aSmallAnswerTakesOnlyItsOwnBytesOfTheBudget() async throws {
+        try await withStaticHTTPServer(routes: ["/small": .init(body: #"{"pdus": {}}"#)]) { server in
+            try await Self.withClient(try Self.open(maxBytesInFlight: 1 << 20)) { client, connections in
+                // Other answers hold all but 1 KiB: a 12-byte answer still fits (thousands of
+                // destinations answering `PUT /send` at once must not run the budget out).
+                #expect(await connections.budget.reserve((1 << 20) - 1024))
+                let answer = try await client.request(
+                    "127.0.0.1:\(server.port)", method: "GET", path: "/small", maxResponseBytes: 1 << 20)
+                #expect(answer["pdus"] != nil)
+                #expect(await connections.budget.inUse == (1 << 20) - 1024)
+                await connections.budget.release((1 << 20) - 1024)
+            }
+        }
+    }
+
     @Test func bytesInFlightAcrossRequestsAreCapped() async throws {
         try await withStaticHTTPServer(routes: ["/mid": .init(body: Self.padded(200_000))]) { server in
             try await Self.withClient(try Self.open(maxBytesInFlight: 1 << 20)) { client, connections in
