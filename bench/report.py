@@ -99,9 +99,10 @@ if results.fanout:
         errors = f"; **{result['errors']} missing**" if result["errors"] else ""
         rows.append([f"{count:,}", rounds or "—", f"{result['p50']:.0f} / {result['p99']:.0f} ms",
                      f"{result['throughput']:,.0f}{errors}", f"{d.get('warmup_ms', 0) / 1000:.1f} s",
-                     f"{d.get('rss_before_kib', 0) / 1024:.0f} → {d.get('rss_after_kib', 0) / 1024:.0f} MiB"])
+                     f"{d.get('rss_before_kib', 0) / 1024:.0f} → {d.get('rss_after_kib', 0) / 1024:.0f} MiB"
+                     + (f" → {d['rss_idle_kib'] / 1024:.0f} MiB" if "rss_idle_kib" in d else "")])
     table(["destinations", "last receipt, each round", "receipt p50 / p99", "EDUs/s", "warm-up (seeding → all told)",
-           "Keyport resident memory before → after"], rows)
+           "Keyport resident memory: before → after the rounds"], rows)
 
 
 # --- Goals ---------------------------------------------------------------------------------------

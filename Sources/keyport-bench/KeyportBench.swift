@@ -53,6 +53,9 @@ struct KeyportBench: AsyncParsableCommand {
     @Option(help: "fanout: device renames timed per destination count.")
     var fanoutRounds: Int = 3
 
+    @Option(help: "fanout: seconds to wait after the largest count before sampling the memory again (0: none).")
+    var fanoutIdleWait: Int = 0
+
     @Option(help: "The server's process ID, for its resident memory in the fanout scenario's DETAIL line.")
     var serverPID: Int?
 
@@ -127,7 +130,8 @@ struct KeyportBench: AsyncParsableCommand {
                     results = try await FanOutScenario(
                         users: users, databasePath: fanoutDatabase ?? "",
                         certificateDirectory: fanoutCertificates ?? "",
-                        destinationCounts: fanoutCounts, rounds: fanoutRounds, serverPID: serverPID
+                        destinationCounts: fanoutCounts, rounds: fanoutRounds, serverPID: serverPID,
+                        idleWait: fanoutIdleWait
                     ).run()
                 case "noop":
                     results = try await CeilingScenario(users: users, concurrency: width, duration: time).runNoOps()

@@ -43,4 +43,15 @@ import Testing
             #expect(await cache.entries["held.test|127.0.0.1"]?.client === held)
         }
     }
+
+    @Test func theLeastRecentlyUsedIdleClientGoesFirst() async throws {
+        try await withCache(capacity: 3) { cache in
+            for name in ["a", "b", "c", "a"] {
+                _ = await cache.lease(serverName: "\(name).test", address: "127.0.0.1")
+                await cache.release(serverName: "\(name).test", address: "127.0.0.1")
+            }
+            _ = await cache.lease(serverName: "d.test", address: "127.0.0.1")
+            #expect(Set(await cache.entries.keys) == ["a.test|127.0.0.1", "c.test|127.0.0.1", "d.test|127.0.0.1"])
+        }
+    }
 }

@@ -15,7 +15,8 @@ import MatrixModel
 /// Result per count: latencies of every arrival of every round, EDUs per second (arrivals over
 /// the rounds' time), max = the slowest round's last arrival; an arrival missing after the
 /// round's timeout is an error. DETAIL: each round's last arrival, the warm-up and seeding times,
-/// and the server's resident memory (`--server-pid`) after the rounds.
+/// and the server's resident memory (`--server-pid`) before and after the rounds, and, with
+/// `--fanout-idle-wait`, that long after the largest count (once idle connections have closed).
 struct FanOutScenario {
     let users: BenchUsers
     let databasePath: String
@@ -23,6 +24,8 @@ struct FanOutScenario {
     let destinationCounts: [Int]
     let rounds: Int
     let serverPID: Int?
+    /// Seconds to wait after the largest count before sampling the memory again (0: no sample).
+    let idleWait: Int
 
     func run() async throws -> [(String, ScenarioResult)] {
         let device = try await users.register("fanout")
@@ -85,6 +88,11 @@ struct FanOutScenario {
                 try await Task.sleep(for: .milliseconds(500))
             }
             details["rss_after_kib"] = Self.residentKiB(serverPID)
+            if count == destinationCounts.max(), idleWait > 0 {
+                // AsyncHTTPClient closes a connection idle for 60 s: what stays after that.
+                try await Task.sleep(for: .seconds(idleWait))
+                details["rss_idle_kib"] = Self.residentKiB(serverPID)
+            }
             let totals = receiver.receipts.totals
             details["transactions_total"] = totals.transactions
             details["edus_total"] = totals.edus
