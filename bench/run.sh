@@ -8,7 +8,8 @@
 #   bench/run.sh [--duration SECONDS] [--concurrency N] [--scenarios claim,query,upload,todevice,noop]
 #                [--scenario-concurrency NAME=N,…] [--claim-rate-bound PER_SECOND]
 #                [--keyport sqlite,sqlite-logged,postgres1,postgres3] [--synapse sqlite,postgres]
-#                [--no-hello] [--no-postgres] [--fanout 1000,10000|none] [--chart docs/benchmarks.png]
+#                [--no-hello] [--no-postgres] [--fanout 1000,10000|none] [--fanout-idle-wait SECONDS]
+#                [--chart docs/benchmarks.png]
 #
 # Before the servers, a bare Hummingbird hello-world (keyport-bench-hello) is loaded the same way
 # (--no-hello leaves it out): the ceiling the `noop` scenarios are compared with.
@@ -18,6 +19,7 @@
 # --fanout gives the destination counts of the federation fan-out (Keyport on SQLite only, after
 # the other Keyport configurations): keyport-bench plays that many servers over TLS on loopback and
 # times a device change reaching them all (see Sources/keyport-bench/FanOut/FanOutScenario.swift).
+# --fanout-idle-wait samples Keyport's memory again that many seconds after the largest count.
 #
 # --keyport and --synapse pick the server configurations (default: Keyport sqlite,postgres1 and
 # both Synapses; `none` for none). `sqlite-logged` is Keyport on SQLite with `log_level: info`, a log
@@ -43,6 +45,7 @@ keyport_configs=sqlite,postgres1
 synapse_configs=sqlite,postgres
 postgres=auto
 fanout=1000,10000
+fanout_idle_wait=0
 chart=docs/benchmarks.png
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -56,6 +59,7 @@ while [ $# -gt 0 ]; do
     --synapse) synapse_configs=$2; shift 2 ;;
     --no-postgres) postgres=no; shift ;;
     --fanout) fanout=$2; shift 2 ;;
+    --fanout-idle-wait) fanout_idle_wait=$2; shift 2 ;;
     --chart) chart=$2; shift 2 ;;
     *) echo "unknown option $1"; exit 2 ;;
   esac
@@ -223,7 +227,7 @@ if [ "$fanout" != none ]; then
     echo "== Keyport (sqlite) fan-out to $fanout stub servers, open files up to $(ulimit -n)"
     "$bin/keyport-bench" --url "http://127.0.0.1:$port" --label keyport-fanout --scenario fanout \
       --fanout-database "$dir/keyport.db" --fanout-certificates "$dir/fanout-ca" --fanout-destinations "$fanout" \
-      --server-pid "$fanout_pid" | tee -a "$results" || echo "!! keyport-fanout failed"
+      --fanout-idle-wait "$fanout_idle_wait" --server-pid "$fanout_pid" | tee -a "$results" || echo "!! keyport-fanout failed"
   else
     echo "!! keyport-fanout failed"
   fi
@@ -251,6 +255,11 @@ if selected "$synapse_configs" postgres; then start_synapse synapse-pg "$work/sy
 echo "RUN load-after $(cut -d' ' -f1-3 /proc/loadavg)" >> "$results"
 echo
 python3 bench/report.py "$results"
-mkdir -p "$(dirname "$chart")"
-.venv-bench/bin/python bench/chart.py "$results" "$chart"
+# The chart draws the scenarios run against every server; a run of the fan-out alone has none.
+if grep -v ' fanout-' "$results" | grep -q '^RESULT'; then
+  mkdir -p "$(dirname "$chart")"
+  .venv-bench/bin/python bench/chart.py "$results" "$chart"
+else
+  chart="none drawn"
+fi
 echo "(chart: $chart; raw results: $results; wall time $(( $(date +%s) - started )) s)"
