@@ -95,13 +95,14 @@ if results.fanout:
     rows = []
     for count, result in sorted(results.fanout.items()):
         d = results.details.get((result["label"], result["scenario"]), {})
-        rounds = ", ".join(f"{d[key] / 1000:.2f} s" for key in sorted(k for k in d if k.startswith("round")))
+        rounds = ", ".join(f"{d[f'round{n}_last_ms'] / 1000:.2f} s (first {d.get(f'round{n}_first_ms', 0)} ms)"
+                           for n in range(1, 100) if f"round{n}_last_ms" in d)
         errors = f"; **{result['errors']} missing**" if result["errors"] else ""
         rows.append([f"{count:,}", rounds or "—", f"{result['p50']:.0f} / {result['p99']:.0f} ms",
                      f"{result['throughput']:,.0f}{errors}", f"{d.get('warmup_ms', 0) / 1000:.1f} s",
                      f"{d.get('rss_before_kib', 0) / 1024:.0f} → {d.get('rss_after_kib', 0) / 1024:.0f} MiB"
                      + (f" → {d['rss_idle_kib'] / 1024:.0f} MiB" if "rss_idle_kib" in d else "")])
-    table(["destinations", "last receipt, each round", "receipt p50 / p99", "EDUs/s", "warm-up (seeding → all told)",
+    table(["destinations", "last receipt, each round (first receipt)", "receipt p50 / p99", "EDUs/s", "warm-up (seeding → all told)",
            "Keyport resident memory: before → after the rounds"], rows)
 
 

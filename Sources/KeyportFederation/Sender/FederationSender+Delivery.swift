@@ -5,17 +5,40 @@ import MatrixModel
 
 /// Sending one destination's queues: read, send, split on refusal, delete after a 200.
 extension FederationSender {
+    /// Starts sending to `destination` unless it is being sent to or backing off; past
+    /// ``maxConcurrentDestinations`` it waits for a drain to end.
     func startDrain(_ destination: String) {
         guard !inFlight.contains(destination) else { return }
         if let retry = retries[destination], retry.retryAt > clock.now() { return }
+        guard inFlight.count < maxConcurrentDestinations else {
+            if waitingNames.insert(destination).inserted { waiting.append(destination) }
+            return
+        }
         inFlight.insert(destination)
         Task { await self.drain(destination) }
+    }
+
+    /// A drain ended: the destinations waiting for a turn take the free places, oldest first.
+    private func startWaiting() {
+        while inFlight.count < maxConcurrentDestinations, waitingHead < waiting.count {
+            let next = waiting[waitingHead]
+            waitingHead += 1
+            waitingNames.remove(next)
+            startDrain(next)
+        }
+        if waitingHead == waiting.count || waitingHead > 4096 {
+            waiting.removeFirst(waitingHead)
+            waitingHead = 0
+        }
     }
 
     /// Sends transactions to one destination, under its lease, until its queues are empty or a
     /// send fails. Each transaction takes the oldest queued PDUs and EDUs of the destination.
     private func drain(_ destination: String) async {
-        defer { inFlight.remove(destination) }
+        defer {
+            inFlight.remove(destination)
+            startWaiting()
+        }
         while !Task.isCancelled {
             guard let lease = await lease(for: destination) else { return }
             let pdus: [QueuedPDU]

@@ -37,6 +37,17 @@ public actor FederationSender {
     /// The leases this process holds, by destination.
     var held: [String: Lease] = [:]
     var inFlight: Set<String> = []
+    /// At most this many destinations are sent to at once; the rest wait their turn in
+    /// ``waiting``. Each destination being sent to holds an HTTP client, a TLS connection and a
+    /// file descriptor: a device change shared with 10,000 servers held 1.6 GB when all were sent
+    /// to at once (docs/benchmarks.md, fan-out), and a process with the common limit of 1,024
+    /// open files could not have opened them.
+    let maxConcurrentDestinations: Int
+    /// Destinations with something to send, in the order they were found, while the limit is
+    /// reached; `waitingNames` holds the same names for lookups.
+    var waiting: [String] = []
+    var waitingHead = 0
+    var waitingNames: Set<String> = []
     /// The destinations in backoff as the store had them at the start of this round, plus this
     /// process's own failures and successes since (the store is the truth; this saves a read
     /// per transaction).
@@ -46,8 +57,10 @@ public actor FederationSender {
     public init(
         store: any KeyportStorage, client: FederationClient, identity: ServerIdentity, keys: KeyService,
         signal: OutboundSignal, schedule: RetrySchedule, clock: ServerClock, logger: Logger,
-        metrics: FederationMetrics = FederationMetrics(), leases: SenderLeases = SenderLeases()
+        metrics: FederationMetrics = FederationMetrics(), leases: SenderLeases = SenderLeases(),
+        maxConcurrentDestinations: Int = 512
     ) {
+        self.maxConcurrentDestinations = maxConcurrentDestinations
         self.metrics = metrics
         self.leases = leases
         self.store = store

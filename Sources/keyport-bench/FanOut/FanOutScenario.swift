@@ -85,6 +85,8 @@ struct FanOutScenario {
                 measured += .milliseconds(last)
                 missing += count - arrivals.count
                 details["round\(round)_last_ms"] = Int(last)
+                // The first arrival: the fan-out itself (stream read, room lookup, queueing) is before it.
+                details["round\(round)_first_ms"] = Int(latencies.min() ?? 0)
                 try await Task.sleep(for: .milliseconds(500))
             }
             details["rss_after_kib"] = Self.residentKiB(serverPID)
