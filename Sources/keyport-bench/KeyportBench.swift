@@ -51,7 +51,7 @@ struct KeyportBench: AsyncParsableCommand {
     var fanoutDestinations: String = "1000,10000"
 
     @Option(help: "fanout: device renames timed per destination count.")
-    var fanoutRounds: Int = 3
+    var fanoutRounds: Int = 2
 
     @Option(help: "fanout: seconds to wait after the largest count before sampling the memory again (0: none).")
     var fanoutIdleWait: Int = 0
