@@ -10,6 +10,8 @@ public final class Database {
     /// The database file.
     public let path: String
     private var statements: [String: Statement] = [:]
+    /// Kept alive for SQLite's WAL hook while it is installed (Database+WALHook.swift).
+    var walCommitHook: WALCommitHook?
 
     /// Opens a connection with extended result codes, the busy timeout and foreign keys as
     /// configured, then runs `configuration.prepareDatabase`.

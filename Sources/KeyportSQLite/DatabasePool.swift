@@ -1,6 +1,7 @@
 import Foundation
 
-/// An SQLite database in WAL mode, with one writer connection and a few reader connections.
+/// An SQLite database in WAL mode, with one writer connection, a few reader connections and one
+/// that checkpoints the WAL (``BackgroundCheckpointer``).
 ///
 /// Writes are serialized on the writer; reads run beside them and beside each other, each in a
 /// transaction that sees one snapshot of the database from its first read to its end, whatever
@@ -11,6 +12,7 @@ public final class DatabasePool: Sendable {
     public let path: String
     private let writer: SerializedDatabase
     private let readers: ReaderPool
+    private let checkpointer: BackgroundCheckpointer
     private let started: @Sendable (Bool) -> Void
     private let ended: @Sendable (Bool, Duration) -> Void
 
@@ -22,6 +24,9 @@ public final class DatabasePool: Sendable {
         writer = try SerializedDatabase(
             path: path, readOnly: false, configuration: configuration, label: "keyport.sqlite.writer")
         try writer.sync { db in try Self.setUpWAL(db) }
+        let checkpointer = try BackgroundCheckpointer(path: path, configuration: configuration)
+        self.checkpointer = checkpointer
+        writer.sync { db in db.setWALCommitHook { frames in checkpointer.walGrew(to: frames) } }
         readers = ReaderPool(maximumCount: configuration.maximumReaderCount) { number in
             try SerializedDatabase(
                 path: path, readOnly: true, configuration: configuration, label: "keyport.sqlite.reader\(number)")
@@ -52,6 +57,9 @@ public final class DatabasePool: Sendable {
         defer { ended(true, ContinuousClock.now - start) }
         return try await writer.run { db in try db.inTransaction(.immediate) { try body(db) } }
     }
+
+    /// How many WAL checkpoints the pool's checkpointer has run; the writer runs none.
+    public var backgroundCheckpoints: Int { checkpointer.completed }
 
     /// Runs `body` on the writer outside any transaction, blocking the calling thread: for setting
     /// up, such as migrating, before the pool is shared.

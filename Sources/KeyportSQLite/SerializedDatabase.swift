@@ -21,6 +21,11 @@ final class SerializedDatabase: @unchecked Sendable {
         return try queue.sync { try body(database) }
     }
 
+    /// Runs `body` on the connection's queue later; the caller does not wait.
+    func schedule(_ body: @escaping @Sendable (Database) -> Void) {
+        queue.async { body(self.database) }
+    }
+
     /// Runs `body` on the connection's queue and resumes the caller with its result.
     func run<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
