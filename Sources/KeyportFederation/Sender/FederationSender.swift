@@ -5,10 +5,11 @@ public import Logging
 import MatrixModel
 
 /// The outbound side (guarantees 2 and 3): durable queues per destination in the store, one of EDUs
-/// and one of PDUs (room events, named by ID), at most one transaction in flight per destination,
-/// each carrying ≤50 PDUs oldest first and ≤100 EDUs with to-device EDUs first, everything deleted
-/// only after the destination answered 200, backoff between failures, and an immediate retry when
-/// the destination is heard from again. Local device-list changes are fanned out to every server
+/// and one of PDUs (room events, named by ID), at most one transaction in flight per destination
+/// and at most ``maxConcurrentDestinations`` destinations at once, each transaction carrying ≤50
+/// PDUs oldest first and ≤100 EDUs with to-device EDUs first, everything deleted only after the
+/// destination answered 200, backoff between failures, and an immediate retry when the
+/// destination is heard from again. Local device-list changes are fanned out to every server
 /// sharing a room with the user before each round. Sending is in `FederationSender+Delivery`.
 ///
 /// With several processes on one database, a destination is sent to by the one process holding
