@@ -55,16 +55,8 @@ import Testing
                 peers.enumerated().map {
                     QueuedEDU(destination: $0.element, type: "m.test", content: ["n": .int(Int64($0.offset))])
                 }, now: 1)
-            let identity = ServerIdentity(serverName: ServerName("origin.test")!, signingKey: SigningKey.generate())
-            let notifications = ChangeNotifications(store: store, notifier: SyncNotifier())
-            var logger = Logger(label: "sender")
-            logger.logLevel = .critical
-            try await FakePeer.withClient(identity) { client in
-                let sender = FederationSender(
-                    store: store, client: client, identity: identity,
-                    keys: KeyService(store: store, identity: identity, clock: .system, notifications: notifications),
-                    signal: OutboundSignal(), schedule: RetrySchedule(minimum: .seconds(3600)), clock: .system,
-                    logger: logger, maxConcurrentDestinations: 2)
+            try await FakePeer.withClient(FederationSenderPDUTests.identity) { client in
+                let sender = FederationSenderPDUTests.sender(store, client, maxConcurrentDestinations: 2)
                 let running = Task { await sender.run() }
                 let deadline = ContinuousClock.now + .seconds(20)
                 while log.delivered.withLock({ $0.count }) < peers.count, ContinuousClock.now < deadline {

@@ -91,7 +91,8 @@ import Testing
 
     static func sender(
         _ store: SQLiteStore, _ client: FederationClient, signal: OutboundSignal = OutboundSignal(),
-        retry: RetrySchedule = RetrySchedule(minimum: .seconds(3600)), leases: SenderLeases = SenderLeases()
+        retry: RetrySchedule = RetrySchedule(minimum: .seconds(3600)), leases: SenderLeases = SenderLeases(),
+        maxConcurrentDestinations: Int = 512
     ) -> FederationSender {
         let notifications = ChangeNotifications(store: store, notifier: SyncNotifier(), outbound: signal)
         var logger = Logger(label: "sender")
@@ -99,7 +100,8 @@ import Testing
         return FederationSender(
             store: store, client: client, identity: identity,
             keys: KeyService(store: store, identity: identity, clock: .system, notifications: notifications),
-            signal: signal, schedule: retry, clock: .system, logger: logger, leases: leases)
+            signal: signal, schedule: retry, clock: .system, logger: logger, leases: leases,
+            maxConcurrentDestinations: maxConcurrentDestinations)
     }
 
     /// Waits until `done` holds or 20 s pass.

@@ -45,16 +45,8 @@ import Testing
             }
             try await store.enqueueEDUs(queued, now: 1)
 
-            let identity = ServerIdentity(serverName: ServerName("origin.test")!, signingKey: SigningKey.generate())
-            let notifications = ChangeNotifications(store: store, notifier: SyncNotifier())
-            var logger = Logger(label: "sender")
-            logger.logLevel = .critical
-            try await FakePeer.withClient(identity) { client in
-                let sender = FederationSender(
-                    store: store, client: client, identity: identity,
-                    keys: KeyService(store: store, identity: identity, clock: .system, notifications: notifications),
-                    signal: OutboundSignal(), schedule: RetrySchedule(minimum: .seconds(3600)), clock: .system,
-                    logger: logger)
+            try await FakePeer.withClient(FederationSenderPDUTests.identity) { client in
+                let sender = FederationSenderPDUTests.sender(store, client)
                 let running = Task { await sender.run() }
                 let deadline = ContinuousClock.now + .seconds(20)
                 while try await !store.queuedEDUs(destination: peer, limit: 100).isEmpty,
