@@ -42,10 +42,14 @@ import Testing
         try await withStaticHTTPServer(routes: ["/probe": .init(status: 200, body: "{}")], tls: tls) { http throws in
             let status = try await probe(port: http.port, customCAFiles: [server.authorityPath])
             #expect(status == 200)
+            // Refused by the certificate check itself, not by a timeout or anything else on the way.
             for untrusted in [[stranger.authorityPath], []] {
-                await #expect(throws: FederationError.self) {
+                let error = await #expect(throws: FederationError.self) {
                     try await probe(port: http.port, customCAFiles: untrusted, timeout: .seconds(2))
                 }
+                #expect(
+                    "\(String(describing: error))".contains("CERTIFICATE_VERIFY_FAILED"), "\(String(describing: error))"
+                )
             }
         }
     }

@@ -33,6 +33,12 @@ final class FanOutReceipts: Sendable {
     /// Destinations that have received any device-list update.
     var updatedCount: Int { state.withLockedValue { $0.updated.count } }
 
+    /// How many destinations have received an update naming `displayName`: what a round polls,
+    /// without copying the arrivals each time.
+    func arrivalCount(of displayName: String) -> Int {
+        state.withLockedValue { $0.firstSeen[displayName]?.count ?? 0 }
+    }
+
     /// When each destination first received an update naming `displayName`.
     func arrivals(of displayName: String) -> [String: ContinuousClock.Instant] {
         state.withLockedValue { $0.firstSeen[displayName] ?? [:] }
@@ -61,7 +67,7 @@ final class FanOutReceiver: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let octets = channel.localAddress?.ipAddress?.split(separator: ".").compactMap { UInt8($0) } ?? []
                     guard octets.count == 4, let context = byOctet[octets[2]] else {
-                        throw ChannelError.connectPending
+                        throw FanOutUnknownAddress(address: channel.localAddress)
                     }
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
@@ -75,6 +81,11 @@ final class FanOutReceiver: Sendable {
     func close() async {
         try? await channel.close()
     }
+}
+
+/// A connection to an address the receiver has no certificate for (outside `127.0.<subnet>.0/24`).
+struct FanOutUnknownAddress: Error {
+    let address: SocketAddress?
 }
 
 /// One connection's requests: the body is read whole, its device-list updates recorded, and the

@@ -74,11 +74,10 @@ struct FanOutScenario {
                 try await users.client.call(
                     .put, "/devices/\(device.deviceID)", token: device.token, body: ["display_name": .string(name)])
                 let deadline = start + .seconds(max(60, count / 50))
-                var arrivals = receiver.receipts.arrivals(of: name)
-                while arrivals.count < count, clock.now < deadline {
+                while receiver.receipts.arrivalCount(of: name) < count, clock.now < deadline {
                     try await Task.sleep(for: .milliseconds(5))
-                    arrivals = receiver.receipts.arrivals(of: name)
                 }
+                let arrivals = receiver.receipts.arrivals(of: name)
                 let latencies = arrivals.values.map { ($0 - start).milliseconds }
                 for latency in latencies { await recorder.record(milliseconds: latency) }
                 let last = latencies.max() ?? 0
