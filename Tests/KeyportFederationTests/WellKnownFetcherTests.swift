@@ -111,11 +111,13 @@ import Testing
         // A port that was just listened on and is closed again.
         let closedPort = try await withStaticHTTPServer(routes: [:]) { $0.port }
         try await withHTTPClient { client in
-            // AsyncHTTPClient retries refused connections until the 10-second deadline.
+            // AsyncHTTPClient retries refused connections until the 10-second deadline. The bound
+            // leaves room for a machine running the whole suite (13.9 s seen in CI on two cores)
+            // and still tells a fetch that gives up at its deadline from one left to retry.
             let started = ContinuousClock.now
             let refused = await HTTPWellKnownFetcher(client: client, port: closedPort, scheme: "http")
                 .fetch(hostname: "127.0.0.1")
-            #expect(ContinuousClock.now - started < .seconds(12))
+            #expect(ContinuousClock.now - started < .seconds(20))
             #expect(refused.result == .none && refused.cacheFor == Self.hour)
         }
     }
