@@ -66,7 +66,9 @@ import Testing
                 await running.value
             }
             #expect(log.delivered.withLock { $0 } == Set(0..<Int64(peers.count)), "every destination is reached")
-            #expect(log.most.withLock { $0 } == 2, "two at once, never more")
+            // Never more than the limit. (Two at once is what an idle machine shows; under the whole
+            // suite the two drains' requests need not overlap, as a CI run found.)
+            #expect((1...2).contains(log.most.withLock { $0 }), "at most two at once")
         }
     }
 }
