@@ -11,12 +11,17 @@ enum TrustRoots {
     /// Where Linux distributions keep their CA bundle (the files swift-nio-ssl looks for).
     static let systemBundlePaths = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]
 
+    /// The system bundle, parsed the first time it is asked for and then kept: every set of
+    /// connections (one per server, and one per test server in the test suite) shares it, where
+    /// parsing it again took a thread for a noticeable time each (most of it in debug builds).
+    static let systemBundle: [NIOSSLCertificate]? = systemBundlePaths.lazy.compactMap {
+        try? NIOSSLCertificate.fromPEMFile($0)
+    }.first
+
     /// The system bundle and the PEM files of `customCAFiles`, parsed; nil when there is no system
     /// bundle or a file cannot be read (the TLS library then reads them itself, and reports).
     static func load(customCAFiles: [String]) -> [NIOSSLCertificate]? {
-        guard let system = systemBundlePaths.lazy.compactMap({ try? NIOSSLCertificate.fromPEMFile($0) }).first else {
-            return nil
-        }
+        guard let system = systemBundle else { return nil }
         do {
             return try customCAFiles.reduce(into: system) { roots, file in
                 roots += try NIOSSLCertificate.fromPEMFile(file)
