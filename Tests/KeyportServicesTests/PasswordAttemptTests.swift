@@ -98,12 +98,9 @@ import Testing
             started.signal()
             gate.wait()
         }
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                started.wait()
-                continuation.resume()
-            }
-        }
+        // Not on a thread of Dispatch's global queue: those are the Swift concurrency pool's, and
+        // the `async let` above needs one to start.
+        await wait(for: started)
         let refused = await #expect(throws: MatrixError.self) { try await pool.run {} }
         #expect(refused?.status == 429)
         gate.signal()
