@@ -37,6 +37,9 @@ public actor FederationSender {
     let leases: SenderLeases
     /// The leases this process holds, by destination.
     var held: [String: Lease] = [:]
+    /// Set when the leases are given up at shutdown: a drain still running (drains are tasks of
+    /// their own) takes no new lease after that, or the next process would wait for it to expire.
+    var stopping = false
     var inFlight: Set<String> = []
     /// At most this many destinations are sent to at once; the rest wait their turn in
     /// ``waiting``. Each destination being sent to holds an HTTP client, a TLS connection and a
@@ -107,6 +110,7 @@ public actor FederationSender {
 
     /// The destination's lease, taken or renewed when needed; nil when another process holds it.
     func lease(for destination: String) async -> Lease? {
+        guard !stopping else { return nil }
         let now = clock.now()
         if let lease = held[destination], !leases.needsRenewal(expiresAt: lease.expiresAt, now: now) { return lease }
         do {
@@ -129,6 +133,7 @@ public actor FederationSender {
     /// Gives up every lease this process holds, at shutdown, so a process started in its place (or
     /// another one) takes the destinations at once rather than after they expire.
     public func releaseLeases() async {
+        stopping = true
         for destination in held.keys.sorted() { await giveUpLease(destination) }
     }
 

@@ -116,6 +116,28 @@ import Testing
         }
     }
 
+    /// At shutdown the leases are given up so that the next process sends at once; a drain still
+    /// running then (a task of its own, delayed on a busy machine) must not take one again, or the
+    /// destination waits 30 s for it to expire (seen as a to-device message not delivered after a
+    /// restart, in `FederationKeysTests.toDeviceSurvivesASenderRestart` under load).
+    @Test func aSenderThatGaveUpItsLeasesTakesNoNewOne() async throws {
+        let store = try SQLiteStore(path: TestServer.temporaryDirectory() + "/stopping.db")
+        let identity = ServerIdentity(serverName: ServerName("origin.test")!, signingKey: SigningKey.generate())
+        try await FakePeer.withClient(identity) { client in
+            let sender = Self.sender(store, client, identity, SenderLeases(instanceName: "stopping"))
+            #expect(await sender.lease(for: "a.test") != nil)
+            await sender.releaseLeases()
+            #expect(await sender.lease(for: "a.test") == nil, "no lease taken again after giving them up")
+            #expect(await sender.lease(for: "b.test") == nil, "nor a new one")
+            for destination in ["a.test", "b.test"] {
+                let next = try await store.acquireLease(
+                    SenderLeases.destination(destination), holder: "next/1", now: ServerClock.system.now(),
+                    duration: 30_000)
+                #expect(next != nil, "\(destination) is free for the next process at once")
+            }
+        }
+    }
+
     /// A destination's backoff is in the store: the process that did not fail sees it and can
     /// reset it (the admin API may be answered by any process).
     @Test func backoffIsSharedBetweenProcesses() async throws {
