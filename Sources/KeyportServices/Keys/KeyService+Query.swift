@@ -29,8 +29,11 @@ extension KeyService {
     /// `failures` while every other answer still comes back.
     public func query(requester: String, body: JSONObject) async throws -> JSONValue {
         let request = try Self.queryRequest(body)
-        let local = request.filter { identity.isLocal($0.key) }
-        let remoteRequest = request.filter { !identity.isLocal($0.key) }
+        var local: [String: [String]] = [:]
+        var remoteRequest: [String: [String]] = [:]
+        for (userID, devices) in request {
+            if identity.isLocal(userID) { local[userID] = devices } else { remoteRequest[userID] = devices }
+        }
         let timeout = Self.remoteTimeout(body)
         async let remoteAnswer = queryRemote(remoteRequest, timeout: timeout)
         var result = try await queryLocal(local, requester: requester, includeDisplayNames: true)

@@ -11,17 +11,23 @@ public struct UserID: Sendable, Hashable, CustomStringConvertible, Comparable {
     public static let maxLength = 255
 
     public init?(_ rawValue: String) {
-        guard rawValue.utf8.count <= UserID.maxLength, rawValue.hasPrefix("@"),
-            let colon = rawValue.firstIndex(of: ":")
-        else { return nil }
-        let localpart = rawValue[rawValue.index(after: rawValue.startIndex)..<colon]
-        guard !localpart.isEmpty,
-            localpart.unicodeScalars.allSatisfy({ $0.value >= 0x21 && $0.value <= 0x7E && $0 != ":" }),
-            let server = ServerName(String(rawValue[rawValue.index(after: colon)...]))
-        else { return nil }
+        guard let colon = IdentifierBytes.withBytes(rawValue, UserID.colonOffset) else { return nil }
+        let bytes = rawValue.utf8
+        let colonIndex = bytes.index(bytes.startIndex, offsetBy: colon)
+        guard let server = ServerName(String(rawValue[bytes.index(after: colonIndex)...])) else { return nil }
         self.rawValue = rawValue
-        self.localpart = String(localpart)
+        self.localpart = String(rawValue[bytes.index(after: bytes.startIndex)..<colonIndex])
         self.serverName = server
+    }
+
+    /// The offset of the first `:` when the ID starts `@localpart:` with a localpart of printable
+    /// ASCII, and is no longer than ``maxLength``.
+    static func colonOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard bytes.count <= maxLength, bytes.first == UInt8(ascii: "@"),
+            let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 1,
+            bytes[1..<colon].allSatisfy({ (0x21...0x7E).contains($0) })
+        else { return nil }
+        return colon
     }
 
     public init?(localpart: String, serverName: ServerName) {

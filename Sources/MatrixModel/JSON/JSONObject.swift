@@ -95,9 +95,21 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     /// The members ordered by the UTF-8 bytes of their names (canonical JSON order).
     public func sortedMembers() -> [(key: String, value: JSONValue)] {
-        storage.map { (key: $0.key.text, value: $0.value) }.sorted { lhs, rhs in
-            lhs.key.utf8.lexicographicallyPrecedes(rhs.key.utf8)
+        storage.map { (key: $0.key.text, value: $0.value) }.sorted { Self.precedes($0.key, $1.key) }
+    }
+
+    /// Whether `lhs` sorts before `rhs` by UTF-8 bytes: `memcmp` where both are contiguous (a
+    /// comparison through `UTF8View` went byte by byte, 3% of a 100-user `/keys/query`).
+    static func precedes(_ lhs: String, _ rhs: String) -> Bool {
+        let fast = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right in
+                let shared = Swift.min(left.count, right.count)
+                let order = shared == 0 ? 0 : memcmp(left.baseAddress!, right.baseAddress!, shared)
+                return order != 0 ? order < 0 : left.count < right.count
+            }
         }
+        if let fast, let result = fast { return result }
+        return lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
     }
 
     public func makeIterator() -> AnyIterator<(key: String, value: JSONValue)> {
