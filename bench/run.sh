@@ -7,19 +7,28 @@
 #
 #   bench/run.sh [--duration SECONDS] [--concurrency N] [--scenarios claim,query,upload,todevice,noop]
 #                [--scenario-concurrency NAME=N,…] [--claim-rate-bound PER_SECOND]
+#                [--synapse-claim-rate-bound PER_SECOND]
 #                [--keyport sqlite,sqlite-logged,postgres1,postgres3] [--synapse sqlite,postgres]
-#                [--no-hello] [--no-postgres] [--fanout 1000,10000|none] [--fanout-idle-wait SECONDS]
+#                [--no-hello] [--no-postgres] [--fanout 1000,10000|none] [--fanout-rounds 2,1]
+#                [--fanout-idle-wait SECONDS]
 #                [--chart docs/benchmarks.png]
 #
 # Before the servers, a bare Hummingbird hello-world (keyport-bench-hello) is loaded the same way
 # (--no-hello leaves it out): the ceiling the `noop` scenarios are compared with.
 # --scenario-concurrency gives some scenarios other concurrency than --concurrency (keyport-bench's
-# option of the same name); --claim-rate-bound sizes the claim scenario's pool of one-time keys.
+# option of the same name); --claim-rate-bound sizes the claim scenario's pool of one-time keys
+# for Keyport (25,000 claims/s by default, about 5× what it reaches here), --synapse-claim-rate-bound
+# for Synapse (5,000/s, about 9× its best): uploading Keyport's 125,000 keys to Synapse took it
+# about 15 s per configuration, for a pool it used 3% of. A pool run dry shows as fallback answers,
+# each an error, so a bound too low fails the run rather than flattering anyone.
 #
 # --fanout gives the destination counts of the federation fan-out (Keyport on SQLite only, after
 # the other Keyport configurations): keyport-bench plays that many servers over TLS on loopback and
 # times a device change reaching them all (see Sources/keyport-bench/FanOut/FanOutScenario.swift).
-# --fanout-idle-wait samples Keyport's memory again that many seconds after the largest count.
+# --fanout-rounds gives the device changes timed at each count (one number for all): two at
+# 1,000 servers, whose goal holds for every round, and one at 10,000 by default (a second one there
+# took another 17 s of a run that must fit in 15 minutes). --fanout-idle-wait samples Keyport's
+# memory again that many seconds after the largest count.
 #
 # --keyport and --synapse pick the server configurations (default: Keyport sqlite and
 # both Synapses; `none` for none). `sqlite-logged` is Keyport on SQLite with `log_level: info`, a log
@@ -40,6 +49,7 @@ concurrency=16
 scenarios=claim,query,upload,todevice,noop
 scenario_concurrency=""
 claim_rate_bound=25000
+synapse_claim_rate_bound=5000
 hello=yes
 # Keyport's default engine against both Synapses; Keyport on PostgreSQL (postgres1) is on demand:
 # with it and the fan-out, a clean-clone run took 993 s, past the 15 minutes the run must fit in.
@@ -47,6 +57,7 @@ keyport_configs=sqlite
 synapse_configs=sqlite,postgres
 postgres=auto
 fanout=1000,10000
+fanout_rounds=2,1
 fanout_idle_wait=0
 chart=docs/benchmarks.png
 while [ $# -gt 0 ]; do
@@ -56,11 +67,13 @@ while [ $# -gt 0 ]; do
     --scenarios) scenarios=$2; shift 2 ;;
     --scenario-concurrency) scenario_concurrency=$2; shift 2 ;;
     --claim-rate-bound) claim_rate_bound=$2; shift 2 ;;
+    --synapse-claim-rate-bound) synapse_claim_rate_bound=$2; shift 2 ;;
     --no-hello) hello=no; shift ;;
     --keyport) keyport_configs=$2; shift 2 ;;
     --synapse) synapse_configs=$2; shift 2 ;;
     --no-postgres) postgres=no; shift ;;
     --fanout) fanout=$2; shift 2 ;;
+    --fanout-rounds) fanout_rounds=$2; shift 2 ;;
     --fanout-idle-wait) fanout_idle_wait=$2; shift 2 ;;
     --chart) chart=$2; shift 2 ;;
     *) echo "unknown option $1"; exit 2 ;;
@@ -155,12 +168,12 @@ rss_kib() { awk "/^$2:/ {print \$2}" "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # Runs the scenarios against the processes of one server configuration, samples their memory and
 # stops them. The generator sends its requests to the processes in turn.
-run_bench() { # label "url…" "pid…" [scenarios]
+run_bench() { # label "url…" "pid…" [scenarios] [claim-rate-bound]
   local urls=() rss=0 anonymous=0 url pid status=0
   for url in $2; do urls+=(--url "$url"); done
   "$bin/keyport-bench" "${urls[@]}" --label "$1" --duration "$duration" --concurrency "$concurrency" \
     --scenario "${4:-$scenarios}" --scenario-concurrency "$scenario_concurrency" \
-    --claim-rate-bound "$claim_rate_bound" | tee -a "$results" || status=$?
+    --claim-rate-bound "${5:-$claim_rate_bound}" | tee -a "$results" || status=$?
   # Every server is sampled the same way: 6 s after its last request, once the run's bursts are over.
   # With several processes the figure is their sum.
   sleep 6
@@ -237,7 +250,7 @@ if [ "$fanout" != none ]; then
     echo "== Keyport (sqlite) fan-out to $fanout stub servers, open files up to $(ulimit -n)"
     "$bin/keyport-bench" --url "http://127.0.0.1:$port" --label keyport-fanout --scenario fanout \
       --fanout-database "$dir/keyport.db" --fanout-certificates "$dir/fanout-ca" --fanout-destinations "$fanout" \
-      --fanout-idle-wait "$fanout_idle_wait" --server-pid "$fanout_pid" | tee -a "$results" || echo "!! keyport-fanout failed"
+      --fanout-rounds "$fanout_rounds" --fanout-idle-wait "$fanout_idle_wait" --server-pid "$fanout_pid" | tee -a "$results" || echo "!! keyport-fanout failed"
   else
     echo "!! keyport-fanout failed"
   fi
@@ -257,7 +270,7 @@ start_synapse() { # label dir db-kind
   pids+=($!); spid=$!
   wait_up "http://127.0.0.1:$port" "$2/stdout" || return 1
   echo "== Synapse $synapse_version ($3) on :$port"
-  run_bench "$1" "http://127.0.0.1:$port" "$spid"
+  run_bench "$1" "http://127.0.0.1:$port" "$spid" "$scenarios" "$synapse_claim_rate_bound"
 }
 if selected "$synapse_configs" sqlite; then start_synapse synapse-sqlite "$work/synapse" sqlite || echo "!! synapse-sqlite failed"; fi
 if selected "$synapse_configs" postgres; then start_synapse synapse-pg "$work/synapse-pg" postgres || echo "!! synapse-pg failed"; fi

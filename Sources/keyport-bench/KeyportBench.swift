@@ -50,8 +50,8 @@ struct KeyportBench: AsyncParsableCommand {
     @Option(help: "fanout: comma-separated destination counts, measured in turn.")
     var fanoutDestinations: String = "1000,10000"
 
-    @Option(help: "fanout: device renames timed per destination count.")
-    var fanoutRounds: Int = 2
+    @Option(help: "fanout: device renames timed per destination count: one number for every count, or one per count.")
+    var fanoutRounds: String = "2"
 
     @Option(help: "fanout: seconds to wait after the largest count before sampling the memory again (0: none).")
     var fanoutIdleWait: Int = 0
@@ -70,8 +70,12 @@ struct KeyportBench: AsyncParsableCommand {
             guard fanoutDatabase != nil, fanoutCertificates != nil else {
                 throw ValidationError("fanout needs --fanout-database and --fanout-certificates")
             }
-            guard !fanoutCounts.isEmpty, fanoutCounts.allSatisfy({ $0 > 0 && $0 <= 250 * 250 }), fanoutRounds > 0 else {
-                throw ValidationError("--fanout-destinations takes counts from 1 to 62,500; --fanout-rounds at least 1")
+            guard !fanoutCounts.isEmpty, fanoutCounts.allSatisfy({ $0 > 0 && $0 <= 250 * 250 }),
+                let rounds = fanoutRoundsByCount, rounds.values.allSatisfy({ $0 > 0 })
+            else {
+                throw ValidationError(
+                    "--fanout-destinations takes counts from 1 to 62,500; --fanout-rounds one number of at least 1, or one per count"
+                )
             }
         }
         guard !url.isEmpty else { throw ValidationError("give at least one --url") }
@@ -82,6 +86,17 @@ struct KeyportBench: AsyncParsableCommand {
     }
 
     var fanoutCounts: [Int] { fanoutDestinations.split(separator: ",").compactMap { Int($0) } }
+
+    /// `--fanout-rounds` for each destination count, in the order the counts were given; nil when
+    /// it is neither one number nor one per count.
+    var fanoutRoundsByCount: [Int: Int]? {
+        let rounds = fanoutRounds.split(separator: ",").map { Int($0) }
+        guard !rounds.contains(nil) else { return nil }
+        let counts = fanoutCounts
+        if rounds.count == 1 { return Dictionary(counts.map { ($0, rounds[0]!) }, uniquingKeysWith: { $1 }) }
+        guard rounds.count == counts.count else { return nil }
+        return Dictionary(zip(counts, rounds.map { $0! }).map { $0 }, uniquingKeysWith: { $1 })
+    }
 
     var scenarioNames: [String] {
         scenario == "all" ? Self.allScenarios : scenario.split(separator: ",").map(String.init)
@@ -130,7 +145,7 @@ struct KeyportBench: AsyncParsableCommand {
                     results = try await FanOutScenario(
                         users: users, databasePath: fanoutDatabase ?? "",
                         certificateDirectory: fanoutCertificates ?? "",
-                        destinationCounts: fanoutCounts, rounds: fanoutRounds, serverPID: serverPID,
+                        destinationCounts: fanoutCounts, rounds: fanoutRoundsByCount ?? [:], serverPID: serverPID,
                         idleWait: fanoutIdleWait
                     ).run()
                 case "noop":

@@ -8,9 +8,9 @@ import MatrixModel
 /// address, `127.0.G.H:PORT`. Each gets a room of its own with one user in it and the benchmark's
 /// user: the memberships are written into Keyport's SQLite file through its store (the rows a
 /// federated join writes), and Keyport tells each server about the user's device (the warm-up,
-/// waited for). Then the user renames its device `rounds` times; each round is timed from the
-/// request to the first arrival of the new name at each server. The destination counts are
-/// measured in turn (1,000, then 10,000: the rooms of the first stay).
+/// waited for). Then the user renames its device as many times as `rounds` gives for the count;
+/// each round is timed from the request to the first arrival of the new name at each server. The
+/// destination counts are measured in turn (1,000, then 10,000: the rooms of the first stay).
 ///
 /// Result per count: latencies of every arrival of every round, EDUs per second (arrivals over
 /// the rounds' time), max = the slowest round's last arrival; an arrival missing after the
@@ -22,7 +22,8 @@ struct FanOutScenario {
     let databasePath: String
     let certificateDirectory: String
     let destinationCounts: [Int]
-    let rounds: Int
+    /// Device renames timed for each destination count.
+    let rounds: [Int: Int]
     let serverPID: Int?
     /// Seconds to wait after the largest count before sampling the memory again (0: no sample).
     let idleWait: Int
@@ -68,7 +69,7 @@ struct FanOutScenario {
             let recorder = LatencyRecorder()
             var measured = Duration.zero
             var missing = 0
-            for round in 1...rounds {
+            for round in 1...(rounds[count] ?? 1) {
                 let name = "fanout-\(count)-\(round)-\(users.prefix)"
                 let start = clock.now
                 try await users.client.call(
