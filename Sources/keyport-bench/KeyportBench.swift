@@ -95,7 +95,7 @@ struct KeyportBench: AsyncParsableCommand {
         let counts = fanoutCounts
         if rounds.count == 1 { return Dictionary(counts.map { ($0, rounds[0]!) }, uniquingKeysWith: { $1 }) }
         guard rounds.count == counts.count else { return nil }
-        return Dictionary(zip(counts, rounds.map { $0! }).map { $0 }, uniquingKeysWith: { $1 })
+        return Dictionary(zip(counts, rounds.map { $0! }), uniquingKeysWith: { $1 })
     }
 
     var scenarioNames: [String] {

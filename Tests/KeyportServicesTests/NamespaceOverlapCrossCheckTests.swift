@@ -67,8 +67,8 @@ import Testing
 
     /// 200 expressions, about 2,900 pairs of them, each compared over all strings and over those
     /// starting with `@` (user IDs); every string up to 6 scalars (19,531) is matched with ICU.
-    /// Some seconds of computation (tens in a debug build on two cores), so it runs on a thread of
-    /// its own and hands back what it found for the test to record.
+    /// Seconds of computation (about 8 in a debug build, more beside the rest of the suite), so it
+    /// runs on a thread of its own and hands back what it found for the test to record.
     @Test func randomPairsAgreeWithBruteForce() async throws {
         let comparison = try await computeInBackground { try Self.compareRandomPairs() }
         for problem in comparison.problems { Issue.record("\(problem)") }
